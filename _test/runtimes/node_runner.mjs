@@ -1,0 +1,26 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// Runs the smoke suite under Node.js: the bundle arrives on standard input, the results leave as JSON on standard output.
+
+import { Buffer } from "node:buffer";
+import process from "node:process";
+import { runSmoke } from "./smoke.js";
+
+let report;
+try {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  const source = Buffer.concat(chunks).toString("utf8");
+  const mpsc = await import(
+    `data:text/javascript;base64,${Buffer.from(source).toString("base64")}`
+  );
+  report = {
+    runtime: `Node.js ${process.version}`,
+    results: await runSmoke(mpsc),
+  };
+} catch (error) {
+  report = {
+    runtime: `Node.js ${process.version}`,
+    fatal: String(error?.stack ?? error),
+  };
+}
+process.stdout.write(JSON.stringify(report));

@@ -1,0 +1,249 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// Bundles the module and runs the smoke suite under Node.js 20 and in headless Chromium, reporting each runtime's result.
+//
+// Needs `node` on the PATH and Debian's `chromium` package
+// (`apt-get install -y chromium`, done by .ci/run). Set CHROMIUM to use
+// another binary. Permissions: --allow-read --allow-run --allow-env
+// --allow-net=127.0.0.1 (no writes: Chromium's profile directory is made
+// and removed by the shell that starts it).
+
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+
+const ROOT = new URL("../", import.meta.url);
+const ENTRY = new URL("./runtimes/entry.ts", import.meta.url);
+const SMOKE = new URL("./runtimes/smoke.js", import.meta.url);
+const NODE_RUNNER = new URL("./runtimes/node_runner.mjs", import.meta.url);
+const CHROMIUM_DEFAULT = "/usr/bin/chromium";
+const CHROMIUM_TIMEOUT_MS = 45_000;
+
+interface CheckResult {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+interface Report {
+  runtime: string;
+  results?: CheckResult[];
+  fatal?: string;
+}
+
+const decoder = new TextDecoder();
+
+let bundled: Promise<string> | undefined;
+
+/** Bundles the public API once per run, with `deno bundle`. */
+function bundle(): Promise<string> {
+  bundled ??= (async () => {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--platform=browser",
+        "--format=esm",
+        ENTRY.pathname,
+      ],
+      cwd: ROOT.pathname,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) {
+      throw new Error(
+        `Cannot bundle the module: deno bundle exited with ${code}:\n${
+          decoder.decode(stderr)
+        }`,
+      );
+    }
+    return decoder.decode(stdout);
+  })();
+  return bundled;
+}
+
+/** Turns a report into one summary line, failing on any failed check. */
+function judge(report: Report): void {
+  if (report.fatal !== undefined) {
+    assert.fail(
+      `${report.runtime}: the smoke suite could not run:\n${report.fatal}`,
+    );
+  }
+  const results = report.results ?? [];
+  const failed = results.filter((r) => !r.ok);
+  console.log(
+    `${report.runtime}: ${
+      results.length - failed.length
+    } of ${results.length} smoke checks passed`,
+  );
+  assert.ok(results.length > 0, `${report.runtime}: no smoke check ran`);
+  assert.deepEqual(
+    failed.map((r) => `${r.name}: ${r.error}`),
+    [],
+    `${report.runtime}: smoke checks failed`,
+  );
+}
+
+// -- The bundle --
+
+Deno.test("runtimes: the bundle uses no Deno API and no Promise.withResolvers", async () => {
+  const code = await bundle();
+  assert.ok(code.includes("unboundedChannel"), "the bundle has the module");
+  assert.doesNotMatch(code, /\bDeno\s*\.\s*[A-Za-z]/);
+  assert.doesNotMatch(code, /\bwithResolvers\b/);
+});
+
+// -- Node.js --
+
+Deno.test("runtimes: the smoke suite passes under Node.js 20", async () => {
+  const code = await bundle();
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("node", {
+      args: [NODE_RUNNER.pathname],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    throw new Error(
+      "Cannot run the Node.js smoke suite: `node` (Node.js 20) is not on the PATH",
+      { cause: error },
+    );
+  }
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(code));
+  await writer.close();
+  const output = await child.output();
+  const stdout = decoder.decode(output.stdout);
+  const stderr = decoder.decode(output.stderr);
+  assert.equal(output.code, 0, `node exited with ${output.code}:\n${stderr}`);
+  const report: Report = JSON.parse(stdout);
+  assert.match(report.runtime, /^Node\.js v20\./, "Node.js 20 is installed");
+  judge(report);
+});
+
+// -- Chromium --
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>@seed/mpsc smoke suite</title>
+<script type="module">
+  async function report(body) {
+    await fetch("/result", { method: "POST", body: JSON.stringify(body) });
+  }
+  const runtime = "Chromium " +
+    (navigator.userAgent.match(/(?:Headless)?Chrome\\/[\\d.]+/)?.[0] ?? "");
+  try {
+    const mpsc = await import("/mpsc.js");
+    const { runSmoke } = await import("/smoke.js");
+    await report({ runtime, results: await runSmoke(mpsc) });
+  } catch (error) {
+    await report({ runtime, fatal: String(error?.stack ?? error) });
+  }
+</script>
+`;
+
+// Starts Chromium with a fresh profile directory that the shell removes
+// once Chromium has exited; SIGTERM to the shell stops Chromium first.
+const LAUNCHER = `
+dir=$(mktemp -d)
+"$0" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --disable-dev-shm-usage --no-default-browser-check --disable-extensions \
+  --user-data-dir="$dir" "$1" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid; rm -rf "$dir"; exit 0' TERM
+wait $pid
+status=$?
+rm -rf "$dir"
+exit $status
+`;
+
+Deno.test("runtimes: the smoke suite passes in headless Chromium", async () => {
+  const chromium = Deno.env.get("CHROMIUM") ?? CHROMIUM_DEFAULT;
+  try {
+    await Deno.stat(chromium);
+  } catch {
+    assert.fail(
+      `Chromium is not installed at ${chromium}: install Debian's package with ` +
+        "`apt-get install -y chromium` (as .ci/run does), or set CHROMIUM " +
+        "to a Chromium binary. This suite does not skip.",
+    );
+  }
+  const code = await bundle();
+  const smoke = await Deno.readTextFile(SMOKE);
+
+  let deliver!: (report: Report) => void;
+  const reported = new Promise<Report>((resolve) => deliver = resolve);
+  const serverDone = new AbortController();
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    signal: serverDone.signal,
+    onListen() {},
+  }, async (request) => {
+    const { pathname } = new URL(request.url);
+    const js = { "content-type": "text/javascript; charset=utf-8" };
+    switch (pathname) {
+      case "/":
+        return new Response(PAGE, {
+          headers: { "content-type": "text/html; charset=utf-8" },
+        });
+      case "/mpsc.js":
+        return new Response(code, { headers: js });
+      case "/smoke.js":
+        return new Response(smoke, { headers: js });
+      case "/result":
+        deliver(await request.json());
+        return new Response(null, { status: 204 });
+      default:
+        return new Response(null, { status: 404 });
+    }
+  });
+
+  const child = new Deno.Command("sh", {
+    args: [
+      "-c",
+      LAUNCHER,
+      chromium,
+      `http://127.0.0.1:${server.addr.port}/`,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const output = child.output();
+  const timer = new AbortController();
+  try {
+    // None of the three rejects, so the losers leave no unhandled rejection.
+    const first = await Promise.race([
+      reported,
+      output.then((o) => o),
+      delay(CHROMIUM_TIMEOUT_MS, undefined, { signal: timer.signal }).then(
+        () => "timeout" as const,
+        () => "cancelled" as const,
+      ),
+    ]);
+    if (first === "timeout" || first === "cancelled") {
+      assert.fail(`Chromium did not report within ${CHROMIUM_TIMEOUT_MS} ms`);
+    }
+    if ("stderr" in first) {
+      assert.fail(
+        `Chromium exited with ${first.code} before reporting:\n${
+          decoder.decode(first.stderr)
+        }`,
+      );
+    }
+    judge(first);
+  } finally {
+    timer.abort();
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already exited.
+    }
+    await output.catch(() => {});
+    serverDone.abort();
+    await server.finished;
+  }
+});

@@ -1,0 +1,369 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// Tests for stream.ts: channels as Web Streams, with pipes, aborts, cancellation and errors.
+
+import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
+import { channel, SendError, unboundedChannel } from "../mod.ts";
+import { toReadableStream, toWritableStream } from "../stream.ts";
+
+async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const chunk of stream) out.push(chunk);
+  return out;
+}
+
+// -- toReadableStream --
+
+Deno.test("toReadableStream() yields every message in order, then ends", async () => {
+  const [tx, rx] = channel<number>(2);
+  const producer = (async () => {
+    for (let i = 0; i < 10; i++) await tx.send(i);
+    tx.dispose();
+  })();
+  assert.deepEqual(await collect(toReadableStream(rx)), [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+  ]);
+  await producer;
+});
+
+Deno.test("toReadableStream() reads an unbounded receiver", async () => {
+  const [tx, rx] = unboundedChannel<string>();
+  tx.send("a");
+  tx.send("b");
+  tx.dispose();
+  assert.deepEqual(await collect(toReadableStream(rx)), ["a", "b"]);
+});
+
+Deno.test("toReadableStream() yields undefined and null messages faithfully", async () => {
+  const [tx, rx] = unboundedChannel<number | null | undefined>();
+  tx.send(undefined);
+  tx.send(null);
+  tx.send(undefined);
+  tx.send(0);
+  tx.dispose();
+  assert.deepEqual(await collect(toReadableStream(rx)), [
+    undefined,
+    null,
+    undefined,
+    0,
+  ]);
+});
+
+Deno.test("toReadableStream() pulls only when a reader asks (backpressure)", async () => {
+  const [tx, rx] = channel<number>(2);
+  const reader = toReadableStream(rx).getReader();
+  await tx.send(1);
+  await tx.send(2);
+  await delay(0);
+  // Nobody read: both messages are still in the channel, which is full.
+  assert.equal(rx.len(), 2);
+  assert.equal(tx.capacity(), 0);
+  assert.deepEqual(await reader.read(), { done: false, value: 1 });
+  assert.equal(rx.len(), 1);
+  assert.equal(tx.capacity(), 1);
+  await reader.cancel();
+  tx.dispose();
+});
+
+Deno.test("toReadableStream() reads up to highWaterMark messages ahead", async () => {
+  const [tx, rx] = channel<number>(8);
+  for (let i = 0; i < 5; i++) await tx.send(i);
+  const reader = toReadableStream(rx, { highWaterMark: 3 }).getReader();
+  await delay(0);
+  assert.equal(rx.len(), 2);
+  assert.deepEqual(await reader.read(), { done: false, value: 0 });
+  await reader.cancel();
+  tx.dispose();
+});
+
+Deno.test("toReadableStream() rejects a negative highWaterMark", () => {
+  const [tx, rx] = channel<number>(1);
+  assert.throws(
+    () => toReadableStream(rx, { highWaterMark: -1 }),
+    RangeError,
+  );
+  rx.dispose();
+  tx.dispose();
+});
+
+Deno.test("toReadableStream() disposes the receiver once the channel is drained", async () => {
+  const [tx, rx] = channel<number>(1);
+  await tx.send(7);
+  tx.dispose();
+  assert.deepEqual(await collect(toReadableStream(rx)), [7]);
+  assert.throws(() => rx.len(), ReferenceError);
+});
+
+Deno.test("toReadableStream() cancel disposes the receiver and fails waiting senders", async () => {
+  const [tx, rx] = channel<number>(1);
+  await tx.send(1);
+  const blocked = tx.send(2);
+  const reader = toReadableStream(rx).getReader();
+  assert.deepEqual(await reader.read(), { done: false, value: 1 });
+  // The freed slot went to the waiting send; now cancel with it buffered.
+  await blocked;
+  await reader.cancel(new Error("done"));
+  assert.ok(tx.isClosed());
+  await assert.rejects(tx.send(3), SendError);
+  assert.throws(() => rx.len(), ReferenceError);
+  tx.dispose();
+});
+
+Deno.test("toReadableStream() cancel while waiting takes no message (keepOpen)", async () => {
+  const [tx, rx] = channel<string>(1);
+  const reader = toReadableStream(rx, { keepOpen: true }).getReader();
+  const pending = reader.read();
+  await delay(0);
+  await reader.cancel();
+  assert.deepEqual(await pending, { done: true, value: undefined });
+  await tx.send("kept");
+  assert.ok(!rx.isClosed());
+  assert.equal(await rx.recv(), "kept");
+  tx.dispose();
+  assert.equal(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("toReadableStream() keepOpen leaves the receiver usable after the end", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  tx.send(1);
+  tx.dispose();
+  assert.deepEqual(await collect(toReadableStream(rx, { keepOpen: true })), [
+    1,
+  ]);
+  assert.equal(rx.len(), 0);
+  assert.ok(rx.isClosed());
+  rx.dispose();
+});
+
+Deno.test("toReadableStream() leaving a for await loop early disposes the receiver", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < 5; i++) tx.send(i);
+  for await (const n of toReadableStream(rx)) {
+    if (n === 1) break;
+  }
+  assert.ok(tx.isClosed());
+  assert.throws(() => tx.send(9), SendError);
+  tx.dispose();
+});
+
+Deno.test("toReadableStream() ends when the receiver is disposed during a pull", async () => {
+  const [tx, rx] = channel<number>(1);
+  const reader = toReadableStream(rx, { keepOpen: true }).getReader();
+  const pending = reader.read();
+  await delay(0);
+  rx.dispose();
+  assert.deepEqual(await pending, { done: true, value: undefined });
+  tx.dispose();
+});
+
+Deno.test("toReadableStream() errors when the receiver was disposed before a pull", async () => {
+  const [tx, rx] = channel<number>(1);
+  const stream = toReadableStream(rx);
+  rx.dispose();
+  const reader = stream.getReader();
+  await assert.rejects(reader.read(), ReferenceError);
+  await assert.rejects(reader.closed, ReferenceError);
+  tx.dispose();
+});
+
+// -- toWritableStream --
+
+Deno.test("toWritableStream() sends every chunk in order and close disposes the sender", async () => {
+  const [tx, rx] = channel<number>(2);
+  const writer = toWritableStream(tx).getWriter();
+  const writes = (async () => {
+    for (let i = 0; i < 6; i++) await writer.write(i);
+    await writer.close();
+  })();
+  const received: number[] = [];
+  for await (const n of rx) received.push(n);
+  await writes;
+  assert.deepEqual(received, [0, 1, 2, 3, 4, 5]);
+  assert.equal(rx.senderStrongCount(), 0);
+  assert.throws(() => tx.capacity(), ReferenceError);
+});
+
+Deno.test("toWritableStream() writes into an unbounded sender", async () => {
+  const [tx, rx] = unboundedChannel<string | undefined>();
+  const writer = toWritableStream(tx).getWriter();
+  await writer.write("x");
+  await writer.write(undefined);
+  await writer.close();
+  const buffer: (string | undefined)[] = [];
+  assert.equal(await rx.recvMany(buffer, 10), 2);
+  assert.deepEqual(buffer, ["x", undefined]);
+  assert.equal(await rx.recv(), undefined);
+});
+
+Deno.test("toWritableStream() shows a full channel through desiredSize", async () => {
+  const [tx, rx] = channel<number>(1);
+  const writer = toWritableStream(tx, { highWaterMark: 2 }).getWriter();
+  assert.equal(writer.desiredSize, 2);
+  await writer.write(1);
+  assert.equal(writer.desiredSize, 2);
+  const second = writer.write(2);
+  const third = writer.write(3);
+  // The channel is full: both writes stay queued in the stream.
+  await delay(0);
+  assert.equal(writer.desiredSize, 0);
+  assert.equal(tx.capacity(), 0);
+  assert.equal(await rx.recv(), 1);
+  await second;
+  assert.equal(await rx.recv(), 2);
+  await third;
+  await writer.close();
+  assert.equal(await rx.recv(), 3);
+  assert.equal(await rx.recv(), undefined);
+});
+
+Deno.test("toWritableStream() abort while a write waits holds no permit and sends nothing", async () => {
+  const [tx, rx] = channel<number>(1);
+  const writer = toWritableStream(tx).getWriter();
+  await writer.write(1);
+  const waiting = writer.write(2);
+  await delay(0);
+  const reason = new Error("stop");
+  await writer.abort(reason);
+  await assert.rejects(waiting, (e) => e === reason);
+  // The sender is gone and no permit was left behind.
+  assert.equal(rx.senderStrongCount(), 0);
+  assert.equal(rx.capacity(), 0);
+  assert.equal(await rx.recv(), 1);
+  assert.equal(rx.capacity(), 1);
+  assert.equal(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("toWritableStream() errors with SendError as soon as the receiver closes", async () => {
+  const [tx, rx] = channel<number>(4);
+  const writer = toWritableStream(tx).getWriter();
+  await writer.write(1);
+  rx.close();
+  await assert.rejects(writer.closed, SendError);
+  assert.throws(() => tx.capacity(), ReferenceError);
+  assert.equal(await rx.recv(), 1);
+  assert.equal(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("toWritableStream() a write that fails on close hands the chunk back", async () => {
+  const [tx, rx] = channel<string>(1);
+  const writer = toWritableStream(tx).getWriter();
+  await writer.write("first");
+  const waiting = writer.write("second");
+  await delay(0);
+  rx.dispose();
+  await assert.rejects(waiting, (e) => {
+    assert.ok(e instanceof SendError);
+    assert.equal(e.value, "second");
+    return true;
+  });
+  await assert.rejects(writer.closed, SendError);
+});
+
+Deno.test("toWritableStream() keepOpen leaves the sender usable after close", async () => {
+  const [tx, rx] = channel<number>(2);
+  const writer = toWritableStream(tx, { keepOpen: true }).getWriter();
+  await writer.write(1);
+  await writer.close();
+  await tx.send(2);
+  assert.equal(rx.senderStrongCount(), 1);
+  tx.dispose();
+  const buffer: number[] = [];
+  assert.equal(await rx.recvMany(buffer, 10), 2);
+  assert.deepEqual(buffer, [1, 2]);
+  rx.dispose();
+});
+
+// -- Pipes --
+
+Deno.test("toReadableStream() and toWritableStream() pipe one channel into another", async () => {
+  const [tx1, rx1] = channel<number>(2);
+  const [tx2, rx2] = channel<number>(1);
+  const piped = toReadableStream(rx1).pipeTo(toWritableStream(tx2));
+  const producer = (async () => {
+    for (let i = 0; i < 20; i++) await tx1.send(i);
+    tx1.dispose();
+  })();
+  const received: number[] = [];
+  for await (const n of rx2) received.push(n);
+  await Promise.all([piped, producer]);
+  assert.deepEqual(received, Array.from({ length: 20 }, (_, i) => i));
+});
+
+Deno.test("toReadableStream() works with pipeThrough", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 1; i <= 3; i++) tx.send(i);
+  tx.dispose();
+  const doubled = toReadableStream(rx).pipeThrough(
+    new TransformStream<number, string>({
+      transform(n, controller) {
+        controller.enqueue(`${n * 2}`);
+      },
+    }),
+  );
+  assert.deepEqual(await collect(doubled), ["2", "4", "6"]);
+});
+
+Deno.test("toReadableStream() is cancelled when the pipe destination fails", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < 5; i++) tx.send(i);
+  const boom = new Error("sink failed");
+  let writes = 0;
+  const sink = new WritableStream<number>({
+    write() {
+      if (++writes === 2) throw boom;
+    },
+  });
+  await assert.rejects(toReadableStream(rx).pipeTo(sink), (e) => e === boom);
+  assert.ok(tx.isClosed());
+  assert.throws(() => tx.send(5), SendError);
+  tx.dispose();
+});
+
+Deno.test("toWritableStream() is aborted when the pipe source errors", async () => {
+  const [tx, rx] = channel<number>(4);
+  const boom = new Error("source failed");
+  let pulls = 0;
+  const source = new ReadableStream<number>({
+    pull(controller) {
+      if (pulls++ < 2) controller.enqueue(pulls);
+      else controller.error(boom);
+    },
+  });
+  await assert.rejects(source.pipeTo(toWritableStream(tx)), (e) => e === boom);
+  assert.equal(rx.senderStrongCount(), 0);
+  const buffer: number[] = [];
+  assert.equal(await rx.recvMany(buffer, 10), 2);
+  assert.deepEqual(buffer, [1, 2]);
+  assert.equal(await rx.recv(), undefined);
+});
+
+Deno.test("toWritableStream() stops a pipe and cancels its source when the receiver goes away", async () => {
+  const [tx, rx] = channel<number>(1);
+  let cancelled: unknown;
+  let n = 0;
+  const source = new ReadableStream<number>({
+    pull(controller) {
+      controller.enqueue(n++);
+    },
+    cancel(reason) {
+      cancelled = reason;
+    },
+  });
+  const piped = source.pipeTo(toWritableStream(tx));
+  assert.equal(await rx.recv(), 0);
+  rx.dispose();
+  await assert.rejects(piped, SendError);
+  assert.ok(cancelled instanceof SendError);
+});
