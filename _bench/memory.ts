@@ -1,0 +1,281 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// Memory measurements: bytes per queued message, the heap a drained channel
+// keeps, and the bytes allocated per message during a streaming run.
+//
+// Run it alone (prints a table) or through `_bench/report.ts` (`--json`):
+//
+//   deno run --v8-flags=--expose-gc,--min-semi-space-size=1024,--max-semi-space-size=1024 _bench/memory.ts
+//
+// `--expose-gc` lets it force a full collection before each reading. The
+// large young generation keeps the collector away during a streaming run,
+// so the heap's growth over the run is what the run allocated; without it
+// the allocation column only shows what survived the last collection.
+
+import { channel, unboundedChannel } from "../mod.ts";
+import { List } from "../list.ts";
+import { BLOCK_CAP } from "../block.ts";
+import {
+  asyncChannel,
+  type Contender,
+  minimalChannel,
+  promiseFloor,
+  webStreams,
+} from "./peers.ts";
+import { seedMpsc } from "./scenarios.ts";
+
+/** Bytes per message of one container holding `messages` numbers. */
+export interface QueuedResult {
+  /** The container. */
+  readonly name: string;
+  /** Heap bytes per buffered message, after a full collection. */
+  readonly bytesPerMessage: number;
+  /** Heap bytes still held once every message was read (or `null`). */
+  readonly bytesAfterDrain: number | null;
+  /** Blocks the list holds after the drain (the List rows only). */
+  readonly blocksAfterDrain: number | null;
+}
+
+/** What a streaming run allocated. */
+export interface AllocationResult {
+  /** The contender and scenario. */
+  readonly name: string;
+  /** Heap growth over the run divided by the messages (no GC in between). */
+  readonly bytesPerMessage: number;
+  /** Heap growth still there after a full collection, per message. */
+  readonly retainedPerMessage: number;
+}
+
+/** Everything this script measures. */
+export interface MemoryReport {
+  /** Messages buffered, or streamed, per measurement. */
+  readonly messages: number;
+  /** Whether the young generation was large enough for a GC-free run. */
+  readonly gcFreeRuns: boolean;
+  /** Bytes per queued message. */
+  readonly queued: QueuedResult[];
+  /** Allocation during streaming runs. */
+  readonly allocation: AllocationResult[];
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapAfterGc(): number {
+  gc!();
+  gc!();
+  return Deno.memoryUsage().heapUsed;
+}
+
+function heapNow(): number {
+  return Deno.memoryUsage().heapUsed;
+}
+
+// Keeps a container alive across a reading without the optimizer noticing.
+let sink: unknown = undefined;
+
+interface Filled {
+  readonly drain?: () => void;
+  readonly blocks?: () => number;
+}
+
+function measureQueued(
+  name: string,
+  messages: number,
+  fill: (messages: number) => Filled,
+): QueuedResult {
+  // Warm up the code paths on a small run, so the measurement holds no
+  // compiled code or feedback objects.
+  sink = fill(1024);
+  sink = undefined;
+  const before = heapAfterGc();
+  const filled = fill(messages);
+  sink = filled;
+  const full = heapAfterGc();
+  let bytesAfterDrain: number | null = null;
+  let blocksAfterDrain: number | null = null;
+  if (filled.drain !== undefined) {
+    filled.drain();
+    bytesAfterDrain = heapAfterGc() - before;
+    if (filled.blocks !== undefined) blocksAfterDrain = filled.blocks();
+  }
+  sink = undefined;
+  return {
+    name,
+    bytesPerMessage: (full - before) / messages,
+    bytesAfterDrain,
+    blocksAfterDrain,
+  };
+}
+
+function queuedResults(messages: number): QueuedResult[] {
+  return [
+    measureQueued("@seed/mpsc unboundedChannel()", messages, (n) => {
+      const [tx, rx] = unboundedChannel<number>();
+      for (let i = 0; i < n; i++) tx.send(i);
+      return {
+        drain() {
+          for (let i = 0; i < n; i++) rx.tryRecv();
+          sink = [tx, rx];
+        },
+      };
+    }),
+    measureQueued(
+      `@seed/mpsc channel(${messages.toLocaleString("en-US")})`,
+      messages,
+      (n) => {
+        const [tx, rx] = channel<number>(n);
+        for (let i = 0; i < n; i++) tx.trySend(i);
+        return {
+          drain() {
+            for (let i = 0; i < n; i++) rx.tryRecv();
+            sink = [tx, rx];
+          },
+        };
+      },
+    ),
+    measureQueued(
+      `List (internal, ${BLOCK_CAP}-slot blocks)`,
+      messages,
+      (n) => {
+        const list = new List<number>();
+        for (let i = 0; i < n; i++) list.push(i);
+        return {
+          drain() {
+            for (let i = 0; i < n; i++) list.pop();
+          },
+          blocks: () => list.blockCount(),
+        };
+      },
+    ),
+    measureQueued("plain Array (push)", messages, (n) => {
+      const values: number[] = [];
+      for (let i = 0; i < n; i++) values.push(i);
+      return {};
+    }),
+    measureQueued("Web Streams ReadableStream", messages, (n) => {
+      let controller!: ReadableStreamDefaultController<number>;
+      const readable = new ReadableStream<number>({
+        start(c) {
+          controller = c;
+        },
+      });
+      for (let i = 0; i < n; i++) controller.enqueue(i);
+      sink = readable;
+      return {};
+    }),
+  ];
+}
+
+async function measureAllocation(
+  name: string,
+  messages: number,
+  prepare: (messages: number) => () => Promise<number> | number,
+): Promise<AllocationResult> {
+  // A full warm-up run, so that what is measured is the optimized steady
+  // state and not the compiler's own allocations.
+  await prepare(messages)();
+  const run = prepare(messages);
+  const before = heapAfterGc();
+  await run();
+  const after = heapNow();
+  const retained = heapAfterGc();
+  return {
+    name,
+    bytesPerMessage: (after - before) / messages,
+    retainedPerMessage: (retained - before) / messages,
+  };
+}
+
+function spsc(contender: Contender, capacity?: number) {
+  return (n: number) => contender.spsc!(n, capacity)!;
+}
+
+async function allocationResults(
+  messages: number,
+): Promise<AllocationResult[]> {
+  const cases: [string, (n: number) => () => Promise<number> | number][] = [
+    ["@seed/mpsc SPSC unbounded", spsc(seedMpsc)],
+    ["@seed/mpsc SPSC bounded 1", spsc(seedMpsc, 1)],
+    ["@seed/mpsc SPSC bounded 64", spsc(seedMpsc, 64)],
+    ["@seed/mpsc SPSC bounded 1024", spsc(seedMpsc, 1024)],
+    [
+      "@seed/mpsc MPSC 16 producers, bounded 64",
+      (n) => seedMpsc.mpsc!(16, n, 64),
+    ],
+    ["@seed/mpsc drain with recv()", (n) => seedMpsc.drain!(n)],
+    ["async-channel@0.2.0 SPSC bounded 64", spsc(asyncChannel, 64)],
+    ["Web Streams SPSC bounded 64", spsc(webStreams, 64)],
+    [
+      "floor: array queue + one resolver, SPSC bounded 64",
+      spsc(minimalChannel, 64),
+    ],
+    ["floor: one promise per message", spsc(promiseFloor)],
+  ];
+  const results: AllocationResult[] = [];
+  for (const [name, prepare] of cases) {
+    results.push(await measureAllocation(name, messages, prepare));
+  }
+  return results;
+}
+
+/**
+ * Runs every measurement.
+ *
+ * @param messages How many messages to buffer or stream.
+ */
+export async function measureMemory(
+  messages = 1_000_000,
+): Promise<MemoryReport> {
+  if (gc === undefined) {
+    throw new Error(
+      "Cannot measure memory: run with --v8-flags=--expose-gc",
+    );
+  }
+  const queued = queuedResults(messages);
+  const allocation = await allocationResults(messages);
+  // The promise floor allocates about 100 bytes per message; a collection
+  // during its run would have left far less.
+  const floor = allocation.find((r) => r.name.startsWith("floor: one promise"));
+  return {
+    messages,
+    gcFreeRuns: floor !== undefined && floor.bytesPerMessage > 50,
+    queued,
+    allocation,
+  };
+}
+
+function fixed(value: number | null, digits = 2): string {
+  return value === null ? "n/a" : value.toFixed(digits);
+}
+
+if (import.meta.main) {
+  const option = Deno.args.find((arg) => arg.startsWith("--messages="));
+  const report = await measureMemory(
+    option === undefined ? undefined : Number(option.slice(11)),
+  );
+  if (Deno.args.includes("--json")) {
+    console.log(JSON.stringify(report));
+  } else {
+    console.log(`Messages: ${report.messages}`);
+    for (const r of report.queued) {
+      console.log(
+        `${r.name.padEnd(40)} ${
+          fixed(r.bytesPerMessage).padStart(8)
+        } B/msg  after drain: ${fixed(r.bytesAfterDrain, 0)} B, blocks ${
+          r.blocksAfterDrain ?? "n/a"
+        }`,
+      );
+    }
+    if (!report.gcFreeRuns) {
+      console.log(
+        "Warning: a collection ran during the streaming runs; pass --min-semi-space-size and --max-semi-space-size",
+      );
+    }
+    for (const r of report.allocation) {
+      console.log(
+        `${r.name.padEnd(52)} ${
+          fixed(r.bytesPerMessage).padStart(8)
+        } B/msg allocated, ${fixed(r.retainedPerMessage)} B/msg retained`,
+      );
+    }
+  }
+}

@@ -1,0 +1,507 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// Runs every benchmark scenario in one process, interleaving the
+// contenders, measures memory in a child process, and writes BENCHMARKS.md.
+//
+//   deno task bench:report            # 7 rounds of 1,000,000 messages
+//   deno task bench:report --runs=5 --messages=100000 --out=/tmp/B.md
+//
+// Each round runs every scenario once; within a scenario the contenders
+// take turns in an order that rotates from round to round, so a slow
+// moment of a shared machine falls on all of them alike. One extra round
+// first warms up the compiler and is not recorded.
+
+import { MODULE, type Scenario, scenarios } from "./scenarios.ts";
+import type { MemoryReport } from "./memory.ts";
+import type { Kind } from "./peers.ts";
+
+interface Options {
+  runs: number;
+  messages: number;
+  out: string;
+  memory: boolean;
+}
+
+function parseOptions(args: string[]): Options {
+  const options: Options = {
+    runs: 7,
+    messages: 1_000_000,
+    out: "BENCHMARKS.md",
+    memory: true,
+  };
+  for (const arg of args) {
+    const [key, value = ""] = arg.replace(/^--/, "").split("=", 2) as [
+      string,
+      string?,
+    ];
+    if (key === "runs") options.runs = Number(value);
+    else if (key === "messages") options.messages = Number(value);
+    else if (key === "out") options.out = value;
+    else if (key === "no-memory") options.memory = false;
+    else throw new TypeError(`Cannot run the report: unknown option ${arg}`);
+  }
+  if (!Number.isInteger(options.runs) || options.runs < 1) {
+    throw new RangeError(
+      `Cannot run the report: runs must be a positive integer, received ${options.runs}`,
+    );
+  }
+  return options;
+}
+
+// -- Measuring --
+
+/** The measured rates of one row, in messages per second. */
+interface Row {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly rates: number[];
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function log(message: string): void {
+  console.error(message);
+}
+
+async function runRounds(
+  list: Scenario[],
+  runs: number,
+): Promise<Map<Scenario, Row[]>> {
+  const rows = new Map<Scenario, Row[]>();
+  for (const scenario of list) {
+    rows.set(
+      scenario,
+      scenario.entries.map((e) => ({
+        name: e.name,
+        kind: e.contender.kind,
+        rates: [],
+      })),
+    );
+  }
+  for (let round = 0; round <= runs; round++) {
+    const started = performance.now();
+    for (const scenario of list) {
+      const entries = scenario.entries;
+      for (let k = 0; k < entries.length; k++) {
+        const index = (k + round) % entries.length;
+        const entry = entries[index]!;
+        const run = entry.prepare();
+        gc?.();
+        const t0 = performance.now();
+        const sum = await run();
+        const ms = performance.now() - t0;
+        const expected = entry.expected ?? scenario.expected;
+        if (sum !== expected) {
+          throw new Error(
+            `Cannot trust ${scenario.id} ${entry.name}: expected sum ${expected}, got ${sum}`,
+          );
+        }
+        if (round > 0) {
+          const messages = entry.messages ?? scenario.messages;
+          rows.get(scenario)![index]!.rates.push(messages / (ms / 1000));
+        }
+      }
+    }
+    log(
+      `${round === 0 ? "warm-up round" : `round ${round}/${runs}`}: ${
+        ((performance.now() - started) / 1000).toFixed(1)
+      } s`,
+    );
+  }
+  return rows;
+}
+
+async function runMemory(messages: number): Promise<MemoryReport> {
+  const script = new URL("./memory.ts", import.meta.url).pathname;
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--v8-flags=${MEMORY_V8_FLAGS}`,
+      "--allow-read",
+      script,
+      "--json",
+      `--messages=${messages}`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  });
+  const output = await command.output();
+  if (!output.success) {
+    throw new Error(`Cannot measure memory: ${script} failed`);
+  }
+  return JSON.parse(new TextDecoder().decode(output.stdout)) as MemoryReport;
+}
+
+/** The flags of the memory child process (see `_bench/memory.ts`). */
+const MEMORY_V8_FLAGS =
+  "--expose-gc,--min-semi-space-size=1024,--max-semi-space-size=1024";
+
+// -- Statistics --
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? sorted[mid]!
+    : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function best(rows: Row[], kind: Kind): Row | undefined {
+  let top: Row | undefined;
+  for (const row of rows) {
+    if (row.kind !== kind || row.rates.length === 0) continue;
+    if (top === undefined || median(row.rates) > median(top.rates)) top = row;
+  }
+  return top;
+}
+
+function find(rows: Row[], name: string): Row | undefined {
+  return rows.find((r) => r.name === name);
+}
+
+function rate(row: Row | undefined): number {
+  return row === undefined ? NaN : median(row.rates);
+}
+
+// -- Formatting --
+
+function millions(value: number): string {
+  return Number.isFinite(value) ? (value / 1e6).toFixed(2) : "n/a";
+}
+
+function ratio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : "n/a";
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+const FLOOR_MINIMAL = "floor: array queue + one resolver";
+const FLOOR_PROMISE = "floor: one promise per message";
+const FLOOR_SYNC = "floor: sync array push/pop";
+
+function scenarioTable(scenario: Scenario, rows: Row[]): string {
+  const fastestPeer = best(rows, "peer");
+  const minimal = rate(find(rows, FLOOR_MINIMAL));
+  const promise = rate(find(rows, FLOOR_PROMISE));
+  const sync = rate(find(rows, FLOOR_SYNC));
+  const lines = [
+    `### ${scenario.id}`,
+    "",
+    scenario.description +
+    ` ${scenario.messages.toLocaleString("en-US")} messages per run.`,
+    "",
+    "| Contender | M msg/s (median) | min | max | vs fastest peer | vs array-queue floor | vs promise floor | vs sync floor |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|",
+  ];
+  const sorted = [...rows].sort((a, b) => rate(b) - rate(a));
+  for (const row of sorted) {
+    const m = rate(row);
+    const name = row.name === MODULE || row.kind === "module"
+      ? `**${row.name}**`
+      : row.name;
+    lines.push(
+      `| ${name} | ${millions(m)} | ${millions(Math.min(...row.rates))} | ${
+        millions(Math.max(...row.rates))
+      } | ${ratio(m / rate(fastestPeer))} | ${ratio(m / minimal)} | ${
+        ratio(m / promise)
+      } | ${ratio(m / sync)} |`,
+    );
+  }
+  lines.push(
+    "",
+    `Fastest peer: ${fastestPeer?.name ?? "none"}.`,
+    "",
+  );
+  return lines.join("\n");
+}
+
+// -- Targets --
+
+interface Target {
+  readonly name: string;
+  readonly measured: string;
+  readonly met: boolean;
+  /** Why it is not met, when it is not. */
+  readonly why?: string;
+}
+
+function rowsOf(
+  results: Map<Scenario, Row[]>,
+  id: string,
+): Row[] {
+  for (const [scenario, rows] of results) {
+    if (scenario.id === id) return rows;
+  }
+  return [];
+}
+
+function evaluate(
+  results: Map<Scenario, Row[]>,
+  memory: MemoryReport | undefined,
+  messages: number,
+): Target[] {
+  const targets: Target[] = [];
+  for (const [scenario, rows] of results) {
+    if (!/spsc|mpsc|for_await/.test(scenario.id)) continue;
+    const mine = rate(find(rows, MODULE));
+    const peer = best(rows, "peer");
+    const vsPeer = mine / rate(peer);
+    targets.push({
+      name: `${scenario.id}: ≥ 1.25× the fastest peer`,
+      measured: `${ratio(vsPeer)} (${peer?.name ?? "none"})`,
+      met: vsPeer >= 1.25,
+      why: WHY.fasterThanPeers,
+    });
+    const vsMinimal = mine / rate(find(rows, FLOOR_MINIMAL));
+    targets.push({
+      name: `${scenario.id}: ≥ 1× the array-queue floor`,
+      measured: ratio(vsMinimal),
+      met: vsMinimal >= 1,
+      why: WHY.minimalFloor,
+    });
+  }
+  const burst = rowsOf(results, "uncontented/burst_unbounded");
+  const sync = rate(find(burst, FLOOR_SYNC));
+  for (const variant of ["recvMany(1024)", "tryRecv()"]) {
+    const r = rate(find(burst, `${MODULE} ${variant}`)) / sync;
+    targets.push({
+      name: `burst drain with ${variant}: ≥ 0.5× a synchronous array read`,
+      measured: ratio(r),
+      met: r >= 0.5,
+      why: WHY.drain,
+    });
+  }
+  const on = rate(find(burst, MODULE));
+  const off = rate(find(burst, `${MODULE} budget off`));
+  const cost = 1 - on / off;
+  targets.push({
+    name: "cooperative budget: < 10% of the throughput of a `recv()` drain",
+    measured: `${percent(cost)} (${millions(on)} vs ${
+      millions(off)
+    } M msg/s without it)`,
+    met: cost < 0.1,
+    why: WHY.budget,
+  });
+  const shallow = rate(
+    find(rowsOf(results, "uncontented/steady_backlog_10"), MODULE),
+  );
+  const deep = rate(
+    find(rowsOf(results, `uncontented/steady_backlog_${messages}`), MODULE),
+  );
+  targets.push({
+    name: `throughput with ${
+      messages.toLocaleString("en-US")
+    } buffered within 20% of 10 buffered`,
+    measured: `${ratio(deep / shallow)} (${millions(deep)} vs ${
+      millions(shallow)
+    } M msg/s)`,
+    met: deep / shallow >= 0.8,
+    why: WHY.steady,
+  });
+  if (memory !== undefined) {
+    const unbounded = memory.queued[0]!;
+    targets.push({
+      name: "bytes per queued number: ≤ 10.5",
+      measured: `${unbounded.bytesPerMessage.toFixed(2)} (${unbounded.name})`,
+      met: unbounded.bytesPerMessage <= 10.5,
+      why: WHY.bytes,
+    });
+    const list = memory.queued.find((q) => q.blocksAfterDrain !== null);
+    const held = unbounded.bytesAfterDrain ?? Infinity;
+    targets.push({
+      name: "after a drain the channel holds at most a few blocks",
+      measured: `${held.toFixed(0)} bytes held by the drained channel; ${
+        list?.blocksAfterDrain ?? "n/a"
+      } blocks in the list`,
+      met: held < 4096 && (list?.blocksAfterDrain ?? Infinity) <= 4,
+      why: WHY.drained,
+    });
+    const spsc = memory.allocation.find((a) =>
+      a.name === "@seed/mpsc SPSC bounded 64"
+    );
+    const minimal = memory.allocation.find((a) =>
+      a.name.startsWith("floor: array queue")
+    );
+    if (spsc !== undefined && minimal !== undefined) {
+      targets.push({
+        name:
+          "no allocation per message beyond the promises (SPSC bounded 64, vs the array-queue floor)",
+        measured: `${spsc.bytesPerMessage.toFixed(1)} vs ${
+          minimal.bytesPerMessage.toFixed(1)
+        } bytes allocated per message${
+          memory.gcFreeRuns ? "" : " (a GC ran: undercounted)"
+        }`,
+        met: memory.gcFreeRuns &&
+          spsc.bytesPerMessage <= minimal.bytesPerMessage,
+        why: WHY.allocation,
+      });
+    }
+  }
+  return targets;
+}
+
+/**
+ * Why a target may be missed: what the measurements showed when it was.
+ * Printed only next to a target that is not met.
+ */
+const WHY = {
+  fasterThanPeers:
+    "see the notes under the scenario's table: every contender, the floors included, pays at least one promise per await, which caps the ratio.",
+  minimalFloor:
+    "the floor checks nothing (no closed state, no cancellation, no fairness, no budget); the gap is the cost of those checks.",
+  drain:
+    "a synchronous array read is one load per message; a channel read also updates its counts and its block index.",
+  budget:
+    "each yield is one setImmediate macrotask (about 2.5 µs here) per 128 ready receives.",
+  steady: "the cost per message should not depend on the queue's length.",
+  bytes: "a block is an array of 32 slots plus its link.",
+  drained: "blocks the reader has passed are recycled or released.",
+  allocation:
+    "the module allocates a promise per send and per receive, as the floor does; more means a per-message object on the hot path.",
+};
+
+// -- The document --
+
+async function machine(): Promise<string[]> {
+  let cpu = "unknown";
+  try {
+    const info = await Deno.readTextFile("/proc/cpuinfo");
+    cpu = /model name\s*:\s*(.*)/.exec(info)?.[1] ?? cpu;
+  } catch {
+    // Not Linux: leave it unknown.
+  }
+  const memory = Deno.systemMemoryInfo();
+  return [
+    `- CPU: ${cpu}, ${navigator.hardwareConcurrency} logical cores (shared with other jobs while measuring)`,
+    `- Memory: ${(memory.total / 2 ** 30).toFixed(1)} GiB`,
+    `- OS: ${Deno.build.os} ${Deno.osRelease()} (${Deno.build.arch})`,
+    `- Deno ${Deno.version.deno}, V8 ${Deno.version.v8}, TypeScript ${Deno.version.typescript}`,
+  ];
+}
+
+function memorySection(memory: MemoryReport): string {
+  const lines = [
+    "## Memory",
+    "",
+    `Heap used after a forced full collection (\`--expose-gc\`), with ${
+      memory.messages.toLocaleString("en-US")
+    } numbers buffered, then after reading them all (senders and receiver still alive). Numbers below 2^30 are small integers, stored in the slot itself.`,
+    "",
+    "| Container | bytes per queued number | bytes held after the drain | blocks after the drain |",
+    "|---|--:|--:|--:|",
+  ];
+  for (const q of memory.queued) {
+    lines.push(
+      `| ${q.name} | ${q.bytesPerMessage.toFixed(2)} | ${
+        q.bytesAfterDrain === null ? "n/a" : q.bytesAfterDrain.toFixed(0)
+      } | ${q.blocksAfterDrain ?? "n/a"} |`,
+    );
+  }
+  lines.push(
+    "",
+    `Allocation during a streaming run of ${
+      memory.messages.toLocaleString("en-US")
+    } messages: the heap's growth over the run, in a child process whose young generation (\`${MEMORY_V8_FLAGS}\`) is large enough that no collection runs during it${
+      memory.gcFreeRuns
+        ? ""
+        : " (**a collection did run: these numbers undercount**)"
+    }; then what is left after a full collection. The SPSC runs include the benchmark's own two \`async\` loops (each \`await\` allocates).`,
+    "",
+    "| Run | bytes allocated per message | bytes retained per message |",
+    "|---|--:|--:|",
+  );
+  for (const a of memory.allocation) {
+    lines.push(
+      `| ${a.name} | ${a.bytesPerMessage.toFixed(1)} | ${
+        a.retainedPerMessage.toFixed(3)
+      } |`,
+    );
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+function headline(results: Map<Scenario, Row[]>): string[] {
+  const lines: string[] = [];
+  for (const [scenario, rows] of results) {
+    if (!/spsc|mpsc|burst/.test(scenario.id)) continue;
+    const mine = rate(find(rows, MODULE));
+    const peer = best(rows, "peer");
+    lines.push(
+      `- ${scenario.id}: ${millions(mine)} M msg/s, ${
+        ratio(mine / rate(peer))
+      } the fastest peer (${peer?.name ?? "none"}), ${
+        ratio(mine / rate(find(rows, FLOOR_MINIMAL)))
+      } the array-queue floor.`,
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(Deno.args);
+  const started = performance.now();
+  const list = scenarios(options.messages);
+  log(
+    `${list.length} scenarios, ${options.runs} rounds of ${options.messages} messages`,
+  );
+  let memory: MemoryReport | undefined;
+  if (options.memory) {
+    log("memory (child process)...");
+    memory = await runMemory(options.messages);
+  }
+  const results = await runRounds(list, options.runs);
+  const targets = evaluate(results, memory, options.messages);
+  const seconds = (performance.now() - started) / 1000;
+  const unmet = targets.filter((t) => !t.met);
+
+  const doc = [
+    "# Benchmarks",
+    "",
+    "<!-- Written by `deno task bench:report` (_bench/report.ts): do not edit by hand. -->",
+    "",
+    `Throughput of @seed/mpsc against the channels and queues a TypeScript developer could pick instead, and against the floors the engine sets. Measured ${
+      new Date().toISOString().slice(0, 16).replace("T", " ")
+    } UTC in ${seconds.toFixed(0)} s.`,
+    "",
+    "## Headline",
+    "",
+    ...headline(results),
+    "",
+    "## Targets",
+    "",
+    unmet.length === 0
+      ? "Every target is met."
+      : `${unmet.length} of ${targets.length} targets are **not met**; each says why.`,
+    "",
+    "| Target | Measured | Met |",
+    "|---|---|---|",
+    ...targets.map((t) =>
+      `| ${t.name} | ${t.measured} | ${
+        t.met ? "yes" : `**no**: ${t.why ?? ""}`
+      } |`
+    ),
+    "",
+    "## Machine and method",
+    "",
+    ...(await machine()),
+    `- Command: \`deno task bench:report${
+      Deno.args.length > 0 ? " " + Deno.args.join(" ") : ""
+    }\`, which runs \`deno run --v8-flags=--expose-gc --allow-read --allow-run --allow-write=BENCHMARKS.md _bench/report.ts\``,
+    `- ${options.runs} recorded rounds after one warm-up round, in one process. Each round runs every scenario once; within a scenario the contenders take turns, in an order that rotates every round. A full collection runs before each timed run. Tables give the median of the rounds, then the slowest and fastest run.`,
+    "- Every run checks the sum of the messages it received.",
+    "- Peers (pinned npm versions): WHATWG Streams (built in), effect@4.1.0 `Queue` (inside one Effect program, producer and consumer as fibers), @repeaterjs/repeater@3.1.0 with `FixedBuffer`, it-pushable@3.2.4 (object mode; no backpressure, so unbounded only), async-channel@0.2.0.",
+    "- Floors: `floor: array queue + one resolver` is the simplest channel one would write by hand (an array with a read index, one pending receiver, an array of waiting senders; no cancellation, no checks); `floor: one promise per message` creates, resolves and awaits one promise per message and does nothing else, the limit of any promise-based channel; `floor: sync array push/pop` moves each message through an array synchronously (for a drain: reads an array already filled).",
+    "- \"vs\" columns divide the row's median by the other row's median.",
+    "",
+    "## Throughput",
+    "",
+    ...[...results].map(([scenario, rows]) => scenarioTable(scenario, rows)),
+    ...(memory === undefined ? [] : [memorySection(memory)]),
+  ].join("\n");
+  await Deno.writeTextFile(options.out, doc);
+  log(`wrote ${options.out} in ${seconds.toFixed(0)} s`);
+}
+
+if (import.meta.main) await main();
