@@ -1,0 +1,2010 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// This module is browser compatible.
+// Bounded channels: senders wait for room, and permits reserve it in advance.
+
+import { charge, refill, yieldNow } from "./budget.ts";
+import {
+  Chan,
+  checkBuffer,
+  checkInteger,
+  disposedError,
+  ReceiverIterator,
+  signalOf,
+  TxRef,
+} from "./chan.ts";
+import { SendError, SendTimeoutError, TrySendError } from "./error.ts";
+import {
+  Acquire,
+  ACQUIRED,
+  BatchSemaphore,
+  CLOSED,
+  NO_PERMITS,
+} from "./semaphore.ts";
+
+/**
+ * The largest `buffer` a bounded channel accepts: 2^53 − 1. Nothing
+ * proportional to `buffer` is allocated up front, so a large bound costs
+ * nothing until messages are queued.
+ *
+ * @example Usage
+ * ```ts
+ * import { channel, MAX_BUFFER } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<number>(MAX_BUFFER);
+ * assert.equal(tx.maxCapacity(), Number.MAX_SAFE_INTEGER);
+ * rx.dispose();
+ * ```
+ */
+export const MAX_BUFFER: number = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Options of every method that can wait.
+ *
+ * @example Cancelling a receive
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<number>(1);
+ * const controller = new AbortController();
+ * const pending = rx.recv({ signal: controller.signal });
+ * controller.abort(new Error("gave up"));
+ * await assert.rejects(pending, { message: "gave up" });
+ * tx.dispose();
+ * ```
+ */
+export interface WaitOptions {
+  /**
+   * Cancels the wait. An already aborted signal rejects at once with
+   * `signal.reason` and changes nothing; an abort while waiting rejects with
+   * `signal.reason` and leaves the channel as if the call had never been
+   * made.
+   */
+  signal?: AbortSignal | undefined;
+}
+
+type BoundedChan<T> = Chan<T, BatchSemaphore>;
+type BoundedRef<T> = TxRef<T, BatchSemaphore>;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+// Handles of a channel reach each other's private state through these,
+// which the classes set up in their static blocks.
+let refOfSender: <T>(sender: Sender<T>) => BoundedRef<T> | undefined;
+
+/**
+ * Creates a bounded channel that holds at most `buffer` messages.
+ *
+ * Once `buffer` messages are queued, or held by permits, senders wait for
+ * room: this is the backpressure that keeps a fast producer from outrunning
+ * its consumer. Waiting senders are served first come, first served.
+ *
+ * @typeParam T The type of the messages.
+ * @param buffer The capacity: an integer from 1 to {@linkcode MAX_BUFFER}.
+ * @returns The sender and the receiver.
+ * @throws {TypeError} If `buffer` is not a number.
+ * @throws {RangeError} If `buffer` is not an integer from 1 to
+ * {@linkcode MAX_BUFFER}.
+ *
+ * @example Producer and consumer
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<number>(2);
+ * const producer = (async () => {
+ *   using sender = tx;
+ *   for (let i = 0; i < 5; i++) await sender.send(i);
+ * })();
+ * const received: number[] = [];
+ * for await (const n of rx) received.push(n);
+ * await producer;
+ * assert.deepEqual(received, [0, 1, 2, 3, 4]);
+ * ```
+ */
+export function channel<T>(buffer: number): [Sender<T>, Receiver<T>] {
+  checkInteger("Cannot create channel", "buffer", buffer, 1, MAX_BUFFER);
+  const chan: BoundedChan<T> = new Chan(new BatchSemaphore(buffer));
+  return [new Sender(new TxRef(chan)), new Receiver(chan)];
+}
+
+// -- Waiting senders --
+
+/** A `send` waiting for room; delivers its message when granted. */
+class SendWaiter<T> extends Acquire<void> {
+  readonly ref: BoundedRef<T>;
+  value: T;
+
+  constructor(ref: BoundedRef<T>, value: T) {
+    super(ref.chan.semaphore, 1);
+    this.ref = ref;
+    this.value = value;
+  }
+
+  granted(): void {
+    // The message is sent the moment room is granted, so it keeps its place
+    // in line even though the caller's continuation runs later.
+    this.ref.chan.send(this.value);
+    this.ref.release();
+    this.resolve();
+  }
+
+  closed(): void {
+    this.ref.release();
+    this.reject(new SendError(this.value));
+  }
+
+  cancelled(reason: unknown): void {
+    this.ref.release();
+    this.reject(reason);
+  }
+}
+
+/** A `sendTimeout` waiting for room, with a timer that gives up. */
+class SendTimeoutWaiter<T> extends SendWaiter<T> {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ref: BoundedRef<T>, value: T, ms: number) {
+    super(ref, value);
+    // Above 2^31 − 1 ms timers overflow; such a limit is as good as none.
+    this.#timer = ms <= 0x7fffffff
+      ? setTimeout(() => this.#timeout(), ms)
+      : undefined;
+  }
+
+  #timeout(): void {
+    this.#timer = undefined;
+    this.semaphore.cancel(this);
+    this.ref.release();
+    this.reject(new SendTimeoutError("timeout", this.value));
+  }
+
+  override resolve(): void {
+    this.#clear();
+    super.resolve();
+  }
+
+  override reject(reason: unknown): void {
+    this.#clear();
+    super.reject(reason);
+  }
+
+  override closed(): void {
+    this.ref.release();
+    this.reject(new SendTimeoutError("closed", this.value));
+  }
+
+  #clear(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** Turns granted room into what a reservation resolves with. */
+type Grant<T, R> = (ref: BoundedRef<T>, n: number) => R;
+
+/** A `reserve*` waiting for `n` slots. Owns one use of `ref`. */
+class ReserveWaiter<T, R> extends Acquire<R> {
+  readonly #ref: BoundedRef<T>;
+  readonly #grant: Grant<T, R>;
+
+  constructor(ref: BoundedRef<T>, n: number, grant: Grant<T, R>) {
+    super(ref.chan.semaphore, n);
+    this.#ref = ref;
+    this.#grant = grant;
+  }
+
+  granted(): void {
+    // The call's use of the sender passes to what it resolves with.
+    this.resolve(this.#grant(this.#ref, this.needed));
+  }
+
+  closed(): void {
+    this.#ref.release();
+    this.reject(new SendError(undefined));
+  }
+
+  cancelled(reason: unknown): void {
+    this.#ref.release();
+    this.reject(reason);
+  }
+}
+
+function grantPermit<T>(ref: BoundedRef<T>): Permit<T> {
+  return new Permit(ref);
+}
+
+function grantPermits<T>(ref: BoundedRef<T>, n: number): PermitIterator<T> {
+  return new PermitIterator(ref, n);
+}
+
+function grantOwned<T>(ref: BoundedRef<T>): OwnedPermit<T> {
+  return new OwnedPermit(ref);
+}
+
+/**
+ * Reserves `n` slots for a call that owns one use of `ref`; the use passes
+ * to the result, or is released if the call fails.
+ */
+function reserve<T, R>(
+  ref: BoundedRef<T>,
+  n: number,
+  signal: AbortSignal | undefined,
+  grant: Grant<T, R>,
+): Promise<R> {
+  if (signal?.aborted) {
+    ref.release();
+    return Promise.reject(signal.reason);
+  }
+  if (!charge()) return reserveAfterYield(ref, n, signal, grant);
+  const semaphore = ref.chan.semaphore;
+  if (n > semaphore.bound) {
+    ref.release();
+    return Promise.reject(new SendError(undefined));
+  }
+  switch (semaphore.tryAcquire(n)) {
+    case ACQUIRED:
+      return Promise.resolve(grant(ref, n));
+    case CLOSED:
+      ref.release();
+      return Promise.reject(new SendError(undefined));
+  }
+  if (n === 0) return Promise.resolve(grant(ref, 0));
+  refill();
+  const waiter = new ReserveWaiter(ref, n, grant);
+  waiter.listen(signal);
+  semaphore.enqueue(waiter);
+  return waiter.promise;
+}
+
+async function reserveAfterYield<T, R>(
+  ref: BoundedRef<T>,
+  n: number,
+  signal: AbortSignal | undefined,
+  grant: Grant<T, R>,
+): Promise<R> {
+  await yieldNow();
+  return reserve(ref, n, signal, grant);
+}
+
+/**
+ * Sends now if there is room, else queues a waiter. `retained` tells whether
+ * the call already holds a use of `ref` (it must hold one while it waits).
+ */
+function sendNow<T>(
+  ref: BoundedRef<T>,
+  value: T,
+  signal: AbortSignal | undefined,
+  retained: boolean,
+): Promise<void> {
+  const semaphore = ref.chan.semaphore;
+  switch (semaphore.tryAcquire(1)) {
+    case ACQUIRED:
+      ref.chan.send(value);
+      if (retained) ref.release();
+      return RESOLVED;
+    case CLOSED:
+      if (retained) ref.release();
+      return Promise.reject(new SendError(value));
+  }
+  if (!retained) ref.retain();
+  refill();
+  const waiter = new SendWaiter(ref, value);
+  waiter.listen(signal);
+  semaphore.enqueue(waiter);
+  return waiter.promise;
+}
+
+async function sendAfterYield<T>(
+  ref: BoundedRef<T>,
+  value: T,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await yieldNow();
+  if (signal?.aborted) {
+    ref.release();
+    throw signal.reason;
+  }
+  charge();
+  return sendNow(ref, value, signal, true);
+}
+
+// -- Handles --
+
+/**
+ * The sending half of a bounded channel. Clone it for more producers; the
+ * channel stays open while any clone (or anything it started) is alive.
+ *
+ * - Messages arrive in the order they were sent.
+ * - When the channel is full, `send` waits; waiting senders are served first
+ *   come, first served, and `try*` calls report `"full"` while anyone waits.
+ * - After the receiver closes, every send fails with an error that hands the
+ *   value back.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Two producers
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<string>(8);
+ * {
+ *   using a = tx;
+ *   using b = a.clone();
+ *   await a.send("from a");
+ *   await b.send("from b");
+ * }
+ * assert.equal(await rx.recv(), "from a");
+ * assert.equal(await rx.recv(), "from b");
+ * assert.equal(await rx.recv(), undefined);
+ * ```
+ */
+export class Sender<T> implements Disposable {
+  #ref: BoundedRef<T> | undefined;
+
+  static {
+    refOfSender = (sender) => sender.#ref;
+  }
+
+  /**
+   * Wraps one strong count of a channel. Users get senders from
+   * {@linkcode channel}, `clone()` and `upgrade()`.
+   *
+   * @ignore
+   */
+  constructor(ref: BoundedRef<T>) {
+    this.#ref = ref;
+  }
+
+  #use(method: string): BoundedRef<T> {
+    const ref = this.#ref;
+    if (ref === undefined) {
+      throw disposedError(`Cannot call Sender.${method}()`, "sender");
+    }
+    return ref;
+  }
+
+  /**
+   * Sends a message, waiting for room if the channel is full.
+   *
+   * Cancellation: if `options.signal` aborts while the call waits, the
+   * message was not sent and the call rejects with `signal.reason`; the
+   * caller still has the value. Once the promise resolves, the message is
+   * in the channel.
+   *
+   * @param value The message (any value, `undefined` included).
+   * @param options `signal` cancels the wait.
+   * @returns A promise that resolves once the message is in the channel.
+   * @throws {SendError} (rejects) If the receiver is closed or disposed; the
+   * error's `value` is the message.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * await tx.send(1);
+   * assert.equal(rx.len(), 1);
+   * rx.dispose();
+   * ```
+   */
+  send(value: T, options?: WaitOptions): Promise<void> {
+    const ref = this.#ref;
+    let signal;
+    try {
+      if (ref === undefined) this.#use("send");
+      signal = signalOf("Cannot call Sender.send()", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (charge()) return sendNow(ref!, value, signal, false);
+    // The budget is spent: hold the sender while the call yields.
+    ref!.retain();
+    return sendAfterYield(ref!, value, signal);
+  }
+
+  /**
+   * Sends a message now if there is room, without waiting.
+   *
+   * @param value The message.
+   * @throws {TrySendError} `"full"` if there is no room or someone already
+   * waits for some; `"closed"` if the receiver is gone. Its `value` is the
+   * message.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * tx.trySend(1);
+   * assert.throws(() => tx.trySend(2), { name: "TrySendError", kind: "full" });
+   * assert.equal(rx.tryRecv(), 1);
+   * ```
+   */
+  trySend(value: T): void {
+    const chan = this.#use("trySend").chan;
+    switch (chan.semaphore.tryAcquire(1)) {
+      case ACQUIRED:
+        chan.send(value);
+        return;
+      case NO_PERMITS:
+        throw new TrySendError("full", value);
+      default:
+        throw new TrySendError("closed", value);
+    }
+  }
+
+  /**
+   * Sends a message, waiting at most `ms` milliseconds for room.
+   *
+   * It succeeds at once when there is room, even with `ms` 0.
+   *
+   * Cancellation: a timed-out or aborted call sent nothing.
+   *
+   * @param value The message.
+   * @param ms The time limit: a number of milliseconds from 0 up, or
+   * `Infinity` for none.
+   * @param options `signal` cancels the wait.
+   * @returns A promise that resolves once the message is in the channel.
+   * @throws {SendTimeoutError} (rejects) `"timeout"` if no room came in time,
+   * `"closed"` if the receiver is gone; its `value` is the message.
+   * @throws {RangeError} (rejects) If `ms` is negative or `NaN`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<string>(1);
+   * await tx.sendTimeout("fits", 0);
+   * await assert.rejects(tx.sendTimeout("waits", 10), { kind: "timeout" });
+   * rx.dispose();
+   * ```
+   */
+  sendTimeout(value: T, ms: number, options?: WaitOptions): Promise<void> {
+    const action = "Cannot call Sender.sendTimeout()";
+    const ref = this.#ref;
+    let signal;
+    try {
+      if (ref === undefined) this.#use("sendTimeout");
+      if (typeof ms !== "number") {
+        throw new TypeError(
+          `${action}: ms must be a number, received ${
+            ms === null ? "null" : `a ${typeof ms}`
+          }`,
+        );
+      }
+      if (!(ms >= 0)) {
+        throw new RangeError(
+          `${action}: ms must be a number from 0 to Infinity, received ${ms}`,
+        );
+      }
+      signal = signalOf(action, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    charge();
+    const semaphore = ref!.chan.semaphore;
+    switch (semaphore.tryAcquire(1)) {
+      case ACQUIRED:
+        ref!.chan.send(value);
+        return RESOLVED;
+      case CLOSED:
+        return Promise.reject(new SendTimeoutError("closed", value));
+    }
+    if (ms === 0) {
+      return Promise.reject(new SendTimeoutError("timeout", value));
+    }
+    refill();
+    ref!.retain();
+    const waiter = new SendTimeoutWaiter(ref!, value, ms);
+    waiter.listen(signal);
+    semaphore.enqueue(waiter);
+    return waiter.promise;
+  }
+
+  /**
+   * Waits for one slot and returns a {@linkcode Permit} that holds it.
+   * Sending through the permit is synchronous and cannot fail, which makes
+   * the send two-phase: wait for room first, then produce the message.
+   *
+   * Cancellation: an aborted call holds no permit; its place in line is
+   * handed to the next waiter.
+   *
+   * @param options `signal` cancels the wait.
+   * @returns A promise of the permit.
+   * @throws {SendError} (rejects, `value` `undefined`) If the receiver is
+   * closed or disposed.
+   *
+   * @example Two-phase send
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<string>(1);
+   * {
+   *   using permit = await tx.reserve();
+   *   permit.send("made after room was found");
+   * }
+   * assert.equal(await rx.recv(), "made after room was found");
+   * ```
+   */
+  reserve(options?: WaitOptions): Promise<Permit<T>> {
+    let ref;
+    let signal;
+    try {
+      ref = this.#use("reserve");
+      signal = signalOf("Cannot call Sender.reserve()", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    ref.retain();
+    return reserve(ref, 1, signal, grantPermit);
+  }
+
+  /**
+   * Waits for `n` slots at once and returns them as a
+   * {@linkcode PermitIterator}. A waiting call keeps the slots it has
+   * collected and takes every freed slot until it has `n`.
+   *
+   * Cancellation: an aborted call holds no permit; what it had collected
+   * goes to the next waiter.
+   *
+   * @param n How many slots: an integer from 0 to 2^53 − 1. 0 succeeds at
+   * once unless the channel is closed.
+   * @param options `signal` cancels the wait.
+   * @returns A promise of the permits.
+   * @throws {SendError} (rejects) If the receiver is closed, or `n` exceeds
+   * `maxCapacity()`.
+   * @throws {RangeError} (rejects) If `n` is negative, fractional or too
+   * large.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(4);
+   * let i = 0;
+   * for (const permit of await tx.reserveMany(3)) permit.send(i++);
+   * const got: number[] = [];
+   * assert.equal(await rx.recvMany(got, 10), 3);
+   * assert.deepEqual(got, [0, 1, 2]);
+   * ```
+   */
+  reserveMany(n: number, options?: WaitOptions): Promise<PermitIterator<T>> {
+    const action = "Cannot call Sender.reserveMany()";
+    let ref;
+    let signal;
+    try {
+      ref = this.#use("reserveMany");
+      checkInteger(action, "n", n, 0, MAX_BUFFER);
+      signal = signalOf(action, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    ref.retain();
+    return reserve(ref, n, signal, grantPermits);
+  }
+
+  /**
+   * Waits for one slot and returns an {@linkcode OwnedPermit}, which owns
+   * the sender: this handle is consumed by the call (like Rust's `self`),
+   * and the permit gives a sender back when used.
+   *
+   * Cancellation: if the call rejects (closed or aborted) the consumed
+   * sender is disposed.
+   *
+   * @param options `signal` cancels the wait.
+   * @returns A promise of the owned permit.
+   * @throws {SendError} (rejects) If the receiver is closed or disposed.
+   *
+   * @example Handing room to another task
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * const permit = await tx.reserveOwned();
+   * using sender = permit.send(7);
+   * assert.equal(await rx.recv(), 7);
+   * assert.equal(sender.strongCount(), 1);
+   * ```
+   */
+  reserveOwned(options?: WaitOptions): Promise<OwnedPermit<T>> {
+    let ref;
+    let signal;
+    try {
+      ref = this.#use("reserveOwned");
+      signal = signalOf("Cannot call Sender.reserveOwned()", options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Consumed at the call: the handle's use moves into the reservation.
+    this.#ref = undefined;
+    return reserve(ref, 1, signal, grantOwned);
+  }
+
+  /**
+   * Takes one slot now, without waiting.
+   *
+   * @returns The permit.
+   * @throws {TrySendError} `"full"` or `"closed"`, with `value` `undefined`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * const permit = tx.tryReserve();
+   * assert.throws(() => tx.tryReserve(), { kind: "full" });
+   * permit.send(1);
+   * assert.equal(rx.tryRecv(), 1);
+   * ```
+   */
+  tryReserve(): Permit<T> {
+    const ref = this.#use("tryReserve");
+    this.#tryAcquire(ref, 1, undefined);
+    ref.retain();
+    return new Permit(ref);
+  }
+
+  /**
+   * Takes `n` slots now, without waiting.
+   *
+   * @param n How many slots: an integer from 0 to 2^53 − 1.
+   * @returns The permits.
+   * @throws {TrySendError} `"full"` if they are not all free, someone waits,
+   * or `n` exceeds `maxCapacity()` (even when closed); `"closed"` if the
+   * receiver is gone.
+   * @throws {RangeError} If `n` is negative, fractional or too large.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(2);
+   * using permits = tx.tryReserveMany(2);
+   * assert.equal(permits.len(), 2);
+   * assert.equal(tx.capacity(), 0);
+   * rx.dispose();
+   * ```
+   */
+  tryReserveMany(n: number): PermitIterator<T> {
+    const ref = this.#use("tryReserveMany");
+    checkInteger("Cannot call Sender.tryReserveMany()", "n", n, 0, MAX_BUFFER);
+    this.#tryAcquire(ref, n, undefined);
+    ref.retain();
+    return new PermitIterator(ref, n);
+  }
+
+  /**
+   * Takes one slot now and returns an {@linkcode OwnedPermit} that owns
+   * this sender. On failure nothing is consumed: the error's `value` is
+   * this same, still usable sender.
+   *
+   * @returns The owned permit.
+   * @throws {TrySendError} `"full"` or `"closed"`, `value` this sender.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel, TrySendError } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * const permit = tx.tryReserveOwned();
+   * const tx2 = permit.send(1);
+   * try {
+   *   tx2.tryReserveOwned();
+   * } catch (e) {
+   *   assert.ok(e instanceof TrySendError);
+   *   assert.equal(e.value, tx2);
+   * }
+   * rx.dispose();
+   * ```
+   */
+  tryReserveOwned(): OwnedPermit<T> {
+    const ref = this.#use("tryReserveOwned");
+    this.#tryAcquire(ref, 1, this);
+    this.#ref = undefined;
+    return new OwnedPermit(ref);
+  }
+
+  #tryAcquire(ref: BoundedRef<T>, n: number, handBack: unknown): void {
+    const semaphore = ref.chan.semaphore;
+    if (n > semaphore.bound) throw new TrySendError("full", handBack);
+    if (n === 0 && !semaphore.isClosed()) return;
+    switch (semaphore.tryAcquire(n)) {
+      case NO_PERMITS:
+        throw new TrySendError("full", handBack);
+      case CLOSED:
+        throw new TrySendError("closed", handBack);
+    }
+  }
+
+  /**
+   * Resolves once the receiver is closed or disposed: the moment to stop
+   * producing.
+   *
+   * Cancellation: aborting only stops this wait.
+   *
+   * @param options `signal` cancels the wait.
+   * @returns A promise that resolves when the channel closes.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * const closed = tx.closed();
+   * rx.close();
+   * await closed;
+   * assert.ok(tx.isClosed());
+   * ```
+   */
+  closed(options?: WaitOptions): Promise<void> {
+    try {
+      const ref = this.#use("closed");
+      return ref.chan.closed(signalOf("Cannot call Sender.closed()", options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Whether the receiver was closed or disposed.
+   *
+   * @returns `true` once sends can no longer succeed.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * assert.equal(tx.isClosed(), false);
+   * rx.dispose();
+   * assert.equal(tx.isClosed(), true);
+   * ```
+   */
+  isClosed(): boolean {
+    return this.#use("isClosed").chan.rxClosed;
+  }
+
+  /**
+   * Whether `other` feeds the same channel.
+   *
+   * @param other Another sender (a disposed one never matches).
+   * @returns `true` if both feed one channel.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using clone = tx.clone();
+   * assert.ok(tx.sameChannel(clone));
+   * const [other] = channel<number>(1);
+   * assert.equal(tx.sameChannel(other), false);
+   * rx.dispose();
+   * ```
+   */
+  sameChannel(other: Sender<T>): boolean {
+    return this.#use("sameChannel").chan === other.#ref?.chan;
+  }
+
+  /**
+   * The free room: `maxCapacity()` minus queued messages minus slots held by
+   * permits (and by queued reservations).
+   *
+   * @returns How many messages could be sent now without waiting.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(5);
+   * await tx.send(1);
+   * using _permit = await tx.reserve();
+   * assert.equal(tx.capacity(), 3);
+   * rx.dispose();
+   * ```
+   */
+  capacity(): number {
+    return this.#use("capacity").chan.semaphore.available();
+  }
+
+  /**
+   * The capacity the channel was created with.
+   *
+   * @returns The `buffer` given to {@linkcode channel}.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(5);
+   * assert.equal(tx.maxCapacity(), 5);
+   * rx.dispose();
+   * ```
+   */
+  maxCapacity(): number {
+    return this.#use("maxCapacity").chan.semaphore.bound;
+  }
+
+  /**
+   * Creates another sender of the same channel.
+   *
+   * @returns A new strong sender; dispose it like this one.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using clone = tx.clone();
+   * assert.equal(tx.strongCount(), 2);
+   * rx.dispose();
+   * ```
+   */
+  clone(): Sender<T> {
+    const chan = this.#use("clone").chan;
+    chan.txCount++;
+    return new Sender(new TxRef(chan));
+  }
+
+  /**
+   * Creates a {@linkcode WeakSender}, which does not keep the channel open.
+   *
+   * @returns A weak sender of the same channel.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using weak = tx.downgrade();
+   * assert.equal(tx.weakCount(), 1);
+   * tx.dispose();
+   * assert.equal(weak.upgrade(), undefined);
+   * rx.dispose();
+   * ```
+   */
+  downgrade(): WeakSender<T> {
+    const chan = this.#use("downgrade").chan;
+    chan.weakCount++;
+    return new WeakSender(chan);
+  }
+
+  /**
+   * The number of strong senders alive: handles and owned permits, each
+   * counted until it is disposed and nothing it started is pending.
+   *
+   * @returns The strong count.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * assert.equal(tx.strongCount(), 1);
+   * rx.dispose();
+   * ```
+   */
+  strongCount(): number {
+    return this.#use("strongCount").chan.txCount;
+  }
+
+  /**
+   * The number of weak senders alive.
+   *
+   * @returns The weak count.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * assert.equal(tx.weakCount(), 0);
+   * rx.dispose();
+   * ```
+   */
+  weakCount(): number {
+    return this.#use("weakCount").chan.weakCount;
+  }
+
+  /**
+   * Drops this sender. The channel closes for the receiver once every
+   * strong sender is disposed and no permit or pending call of theirs is
+   * left. Idempotent; any other call afterwards throws `ReferenceError`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * tx.dispose();
+   * tx.dispose();
+   * assert.equal(await rx.recv(), undefined);
+   * ```
+   */
+  dispose(): void {
+    const ref = this.#ref;
+    if (ref === undefined) return;
+    this.#ref = undefined;
+    ref.release();
+  }
+
+  /**
+   * The same as {@linkcode Sender.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * {
+   *   using _tx = tx;
+   * }
+   * assert.equal(rx.senderStrongCount(), 0);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * A sender that does not keep the channel open. `upgrade()` turns it into a
+ * {@linkcode Sender} while any strong sender is alive, never after.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example A logger that must not keep the channel alive
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<string>(4);
+ * using weak = tx.downgrade();
+ * {
+ *   using strong = weak.upgrade();
+ *   await strong?.send("still open");
+ * }
+ * tx.dispose();
+ * assert.equal(weak.upgrade(), undefined);
+ * assert.equal(await rx.recv(), "still open");
+ * assert.equal(await rx.recv(), undefined);
+ * ```
+ */
+export class WeakSender<T> implements Disposable {
+  #chan: BoundedChan<T> | undefined;
+
+  /**
+   * Wraps one weak count of a channel; users get weak senders from
+   * `Sender.downgrade()`.
+   *
+   * @ignore
+   */
+  constructor(chan: BoundedChan<T>) {
+    this.#chan = chan;
+  }
+
+  #use(method: string): BoundedChan<T> {
+    const chan = this.#chan;
+    if (chan === undefined) {
+      throw disposedError(`Cannot call WeakSender.${method}()`, "weak sender");
+    }
+    return chan;
+  }
+
+  /**
+   * A strong sender, if any strong sender is still alive.
+   *
+   * @returns A new {@linkcode Sender}, or `undefined` once the strong count
+   * has reached zero.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using weak = tx.downgrade();
+   * using strong = weak.upgrade();
+   * assert.ok(strong !== undefined);
+   * rx.dispose();
+   * ```
+   */
+  upgrade(): Sender<T> | undefined {
+    const chan = this.#use("upgrade");
+    return chan.upgrade() ? new Sender(new TxRef(chan)) : undefined;
+  }
+
+  /**
+   * The number of strong senders alive.
+   *
+   * @returns The strong count.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using weak = tx.downgrade();
+   * assert.equal(weak.strongCount(), 1);
+   * rx.dispose();
+   * ```
+   */
+  strongCount(): number {
+    return this.#use("strongCount").txCount;
+  }
+
+  /**
+   * The number of weak senders alive.
+   *
+   * @returns The weak count.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using weak = tx.downgrade();
+   * assert.equal(weak.weakCount(), 1);
+   * rx.dispose();
+   * ```
+   */
+  weakCount(): number {
+    return this.#use("weakCount").weakCount;
+  }
+
+  /**
+   * Creates another weak sender of the same channel.
+   *
+   * @returns A new weak sender.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using weak = tx.downgrade();
+   * using other = weak.clone();
+   * assert.equal(other.weakCount(), 2);
+   * rx.dispose();
+   * ```
+   */
+  clone(): WeakSender<T> {
+    const chan = this.#use("clone");
+    chan.weakCount++;
+    return new WeakSender(chan);
+  }
+
+  /**
+   * Drops this weak sender. Idempotent.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * const weak = tx.downgrade();
+   * weak.dispose();
+   * assert.equal(tx.weakCount(), 0);
+   * rx.dispose();
+   * ```
+   */
+  dispose(): void {
+    const chan = this.#chan;
+    if (chan === undefined) return;
+    this.#chan = undefined;
+    chan.weakCount--;
+  }
+
+  /**
+   * The same as {@linkcode WeakSender.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * {
+   *   using _weak = tx.downgrade();
+   * }
+   * assert.equal(tx.weakCount(), 0);
+   * rx.dispose();
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * One reserved slot. `send` uses it, synchronously and without failing;
+ * `dispose` gives it back unused. A permit keeps the sending side open, as
+ * if it were a sender, so a message sent through it can never land after
+ * the end of the stream.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Give the slot back if producing the message fails
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<number>(1);
+ * try {
+ *   using _permit = await tx.reserve();
+ *   throw new Error("could not produce the message");
+ * } catch {
+ *   // the permit was disposed on the way out
+ * }
+ * assert.equal(tx.capacity(), 1);
+ * rx.dispose();
+ * ```
+ */
+export class Permit<T> implements Disposable {
+  #ref: BoundedRef<T> | undefined;
+
+  /**
+   * Wraps one reserved slot and one use of its sender; users get permits
+   * from `reserve()`, `tryReserve()` and permit iterators.
+   *
+   * @ignore
+   */
+  constructor(ref: BoundedRef<T>) {
+    this.#ref = ref;
+  }
+
+  /**
+   * Sends `value` into the reserved slot. Cannot fail; a permit sends once.
+   *
+   * @param value The message.
+   * @throws {ReferenceError} If the permit was already used or disposed.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<string>(1);
+   * const permit = await tx.reserve();
+   * permit.send("hi");
+   * assert.throws(() => permit.send("again"), ReferenceError);
+   * assert.equal(await rx.recv(), "hi");
+   * ```
+   */
+  send(value: T): void {
+    const ref = this.#ref;
+    if (ref === undefined) {
+      throw disposedError("Cannot call Permit.send()", "permit");
+    }
+    this.#ref = undefined;
+    ref.chan.send(value);
+    ref.release();
+  }
+
+  /**
+   * Gives the slot back if unused. Idempotent.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * const permit = await tx.reserve();
+   * assert.equal(tx.capacity(), 0);
+   * permit.dispose();
+   * assert.equal(tx.capacity(), 1);
+   * rx.dispose();
+   * ```
+   */
+  dispose(): void {
+    const ref = this.#ref;
+    if (ref === undefined) return;
+    this.#ref = undefined;
+    ref.chan.releasePermits(1);
+    ref.release();
+  }
+
+  /**
+   * The same as {@linkcode Permit.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * {
+   *   using _permit = await tx.reserve();
+   * }
+   * assert.equal(tx.capacity(), 1);
+   * rx.dispose();
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * `n` reserved slots, handed out one {@linkcode Permit} at a time. Iterate
+ * it with `for...of`; leaving the loop early gives back the permits not
+ * taken, and so does `dispose()`.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Usage
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<number>(4);
+ * const permits = await tx.reserveMany(4);
+ * for (const permit of permits) {
+ *   permit.send(1);
+ *   break; // the 3 others go back
+ * }
+ * assert.equal(tx.capacity(), 3);
+ * assert.equal(rx.len(), 1);
+ * ```
+ */
+export class PermitIterator<T>
+  implements IterableIterator<Permit<T>>, Disposable {
+  #ref: BoundedRef<T> | undefined;
+  #remaining: number;
+  #disposed = false;
+
+  /**
+   * Wraps `n` reserved slots and one use of their sender; users get permit
+   * iterators from `reserveMany()` and `tryReserveMany()`.
+   *
+   * @ignore
+   */
+  constructor(ref: BoundedRef<T>, n: number) {
+    this.#ref = ref;
+    this.#remaining = n;
+    if (n === 0) this.#release();
+  }
+
+  /**
+   * Takes the next permit.
+   *
+   * @returns The next permit, or `done` once all were taken.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(2);
+   * const permits = await tx.reserveMany(1);
+   * const step = permits.next();
+   * assert.equal(step.done, false);
+   * step.value?.send(5);
+   * assert.equal(permits.next().done, true);
+   * assert.equal(rx.tryRecv(), 5);
+   * ```
+   */
+  next(): IteratorResult<Permit<T>, undefined> {
+    const ref = this.#ref;
+    if (ref === undefined) return { value: undefined, done: true };
+    ref.retain();
+    if (--this.#remaining === 0) this.#release();
+    return { value: new Permit(ref), done: false };
+  }
+
+  /**
+   * Gives back the permits not taken; called by `for...of` when the loop is
+   * left early.
+   *
+   * @returns A finished iterator result.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(2);
+   * const permits = await tx.reserveMany(2);
+   * permits.return();
+   * assert.equal(tx.capacity(), 2);
+   * rx.dispose();
+   * ```
+   */
+  return(): IteratorResult<Permit<T>, undefined> {
+    this.dispose();
+    return { value: undefined, done: true };
+  }
+
+  /**
+   * The number of permits not taken yet.
+   *
+   * @returns How many permits are left.
+   * @throws {ReferenceError} If the iterator was disposed.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(3);
+   * using permits = await tx.reserveMany(3);
+   * permits.next().value?.send(1);
+   * assert.equal(permits.len(), 2);
+   * rx.dispose();
+   * ```
+   */
+  len(): number {
+    if (this.#disposed) {
+      throw disposedError("Cannot call PermitIterator.len()", "iterator");
+    }
+    return this.#remaining;
+  }
+
+  /**
+   * Gives back the permits not taken yet. Idempotent.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(3);
+   * const permits = await tx.reserveMany(3);
+   * permits.dispose();
+   * assert.equal(tx.capacity(), 3);
+   * rx.dispose();
+   * ```
+   */
+  dispose(): void {
+    this.#disposed = true;
+    const ref = this.#ref;
+    if (ref === undefined) return;
+    ref.chan.releasePermits(this.#remaining);
+    this.#remaining = 0;
+    this.#release();
+  }
+
+  /**
+   * The iterator itself, so it works in `for...of`.
+   *
+   * @returns This iterator.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(2);
+   * const permits = await tx.reserveMany(2);
+   * assert.equal(permits[Symbol.iterator](), permits);
+   * permits.dispose();
+   * rx.dispose();
+   * ```
+   */
+  [Symbol.iterator](): PermitIterator<T> {
+    return this;
+  }
+
+  /**
+   * The same as {@linkcode PermitIterator.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(2);
+   * {
+   *   using _permits = await tx.reserveMany(2);
+   * }
+   * assert.equal(tx.capacity(), 2);
+   * rx.dispose();
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  #release(): void {
+    const ref = this.#ref!;
+    this.#ref = undefined;
+    ref.release();
+  }
+}
+
+/**
+ * One reserved slot that owns its sender, so it can be moved to another
+ * task without borrowing anything. Using it (`send`) or giving the slot back
+ * (`release`) returns the sender; `dispose` gives the slot back and disposes
+ * the sender.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Usage
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<number>(1);
+ * const permit = await tx.reserveOwned();
+ * using sender = permit.release();
+ * assert.equal(sender.capacity(), 1);
+ * rx.dispose();
+ * ```
+ */
+export class OwnedPermit<T> implements Disposable {
+  #ref: BoundedRef<T> | undefined;
+
+  /**
+   * Wraps one reserved slot and a sender's count; users get owned permits
+   * from `reserveOwned()` and `tryReserveOwned()`.
+   *
+   * @ignore
+   */
+  constructor(ref: BoundedRef<T>) {
+    this.#ref = ref;
+  }
+
+  #take(method: string): BoundedRef<T> {
+    const ref = this.#ref;
+    if (ref === undefined) {
+      throw disposedError(`Cannot call OwnedPermit.${method}()`, "permit");
+    }
+    this.#ref = undefined;
+    return ref;
+  }
+
+  /**
+   * Sends `value` into the reserved slot and returns the sender.
+   *
+   * @param value The message.
+   * @returns The sender the permit owned.
+   * @throws {ReferenceError} If the permit was already used or disposed.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using sender = (await tx.reserveOwned()).send(3);
+   * assert.equal(await rx.recv(), 3);
+   * assert.equal(sender.isClosed(), false);
+   * ```
+   */
+  send(value: T): Sender<T> {
+    const ref = this.#take("send");
+    ref.chan.send(value);
+    return new Sender(ref);
+  }
+
+  /**
+   * Gives the slot back unused and returns the sender.
+   *
+   * @returns The sender the permit owned.
+   * @throws {ReferenceError} If the permit was already used or disposed.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * const permit = tx.tryReserveOwned();
+   * using sender = permit.release();
+   * assert.equal(sender.capacity(), 1);
+   * rx.dispose();
+   * ```
+   */
+  release(): Sender<T> {
+    const ref = this.#take("release");
+    ref.chan.releasePermits(1);
+    return new Sender(ref);
+  }
+
+  /**
+   * Whether `other` reserved room in the same channel.
+   *
+   * @param other Another owned permit (a used one never matches).
+   * @returns `true` if both belong to one channel.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(2);
+   * using a = tx.clone().tryReserveOwned();
+   * using b = tx.tryReserveOwned();
+   * assert.ok(a.sameChannel(b));
+   * rx.dispose();
+   * ```
+   */
+  sameChannel(other: OwnedPermit<T>): boolean {
+    const ref = this.#ref;
+    if (ref === undefined) {
+      throw disposedError("Cannot call OwnedPermit.sameChannel()", "permit");
+    }
+    return ref.chan === other.#ref?.chan;
+  }
+
+  /**
+   * Whether `sender` feeds the channel this permit reserved room in.
+   *
+   * @param sender A sender (a disposed one never matches).
+   * @returns `true` if both belong to one channel.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(2);
+   * using other = tx.clone();
+   * using permit = tx.tryReserveOwned();
+   * assert.ok(permit.sameChannelAsSender(other));
+   * rx.dispose();
+   * ```
+   */
+  sameChannelAsSender(sender: Sender<T>): boolean {
+    const ref = this.#ref;
+    if (ref === undefined) {
+      throw disposedError(
+        "Cannot call OwnedPermit.sameChannelAsSender()",
+        "permit",
+      );
+    }
+    return ref.chan === refOfSender(sender)?.chan;
+  }
+
+  /**
+   * Gives the slot back and disposes the sender it owns. Idempotent.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * const permit = await tx.reserveOwned();
+   * permit.dispose();
+   * assert.equal(rx.senderStrongCount(), 0);
+   * assert.equal(await rx.recv(), undefined);
+   * ```
+   */
+  dispose(): void {
+    const ref = this.#ref;
+    if (ref === undefined) return;
+    this.#ref = undefined;
+    ref.chan.releasePermits(1);
+    ref.release();
+  }
+
+  /**
+   * The same as {@linkcode OwnedPermit.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * {
+   *   using _permit = await tx.reserveOwned();
+   * }
+   * assert.equal(rx.senderStrongCount(), 0);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * The receiving half of a bounded channel. There is one per channel.
+ *
+ * - `recv()` resolves messages in send order, and `undefined` once every
+ *   sender is gone (or the receiver closed) and the queue is drained.
+ * - Concurrent `recv()` calls are served in call order.
+ * - `close()` stops new sends but keeps what is queued; `dispose()` drops
+ *   it.
+ *
+ * Because `undefined` means "finished", a channel whose messages may be
+ * `undefined` is read unambiguously with `for await`, `recvMany()` or
+ * `tryRecv()`.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Draining after close
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<number>(4);
+ * await tx.send(1);
+ * await tx.send(2);
+ * rx.close();
+ * await assert.rejects(tx.send(3), { name: "SendError" });
+ * const got: number[] = [];
+ * for await (const n of rx) got.push(n);
+ * assert.deepEqual(got, [1, 2]);
+ * ```
+ */
+export class Receiver<T> implements AsyncIterable<T>, Disposable {
+  #chan: BoundedChan<T> | undefined;
+
+  /**
+   * Wraps the receiving side of a channel; users get the receiver from
+   * {@linkcode channel}.
+   *
+   * @ignore
+   */
+  constructor(chan: BoundedChan<T>) {
+    this.#chan = chan;
+  }
+
+  #use(method: string): BoundedChan<T> {
+    const chan = this.#chan;
+    if (chan === undefined) {
+      throw disposedError(`Cannot call Receiver.${method}()`, "receiver");
+    }
+    return chan;
+  }
+
+  /**
+   * Receives the next message, waiting for one if the channel is empty.
+   *
+   * Cancellation: an aborted call took no message. Use `signal` (for a time
+   * limit, `AbortSignal.timeout(ms)`) rather than `Promise.race`: a receive
+   * that loses a race still takes the next message, and it is lost.
+   *
+   * @param options `signal` cancels the wait.
+   * @returns The next message, or `undefined` once the channel is closed and
+   * drained.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<string>(1);
+   * setTimeout(() => tx.trySend("late"), 1);
+   * assert.equal(await rx.recv(), "late");
+   * tx.dispose();
+   * assert.equal(await rx.recv(), undefined);
+   * ```
+   */
+  recv(options?: WaitOptions): Promise<T | undefined> {
+    try {
+      const chan = this.#use("recv");
+      return chan.recv(signalOf("Cannot call Receiver.recv()", options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Receives up to `limit` messages at once, appending them to `buffer`;
+   * waits for at least one.
+   *
+   * Cancellation: an aborted call took no message and left `buffer`
+   * untouched.
+   *
+   * @param buffer The array to append to.
+   * @param limit The most messages to take: an integer from 0 to 2^53 − 1.
+   * 0 resolves 0 at once.
+   * @param options `signal` cancels the wait.
+   * @returns How many messages were appended; 0 only once the channel is
+   * closed and drained (or `limit` is 0).
+   * @throws {TypeError} (rejects) If `buffer` is not an array.
+   * @throws {RangeError} (rejects) If `limit` is negative, fractional or too
+   * large.
+   *
+   * @example Batching
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(8);
+   * for (let i = 0; i < 5; i++) tx.trySend(i);
+   * const batch: number[] = [];
+   * assert.equal(await rx.recvMany(batch, 3), 3);
+   * assert.deepEqual(batch, [0, 1, 2]);
+   * rx.dispose();
+   * ```
+   */
+  recvMany(buffer: T[], limit: number, options?: WaitOptions): Promise<number> {
+    const action = "Cannot call Receiver.recvMany()";
+    try {
+      const chan = this.#use("recvMany");
+      checkBuffer(action, buffer);
+      checkInteger(action, "limit", limit, 0, MAX_BUFFER);
+      return chan.recvMany(buffer, limit, signalOf(action, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Receives the next message now, without waiting.
+   *
+   * @returns The next message.
+   * @throws {TryRecvError} `"empty"` if no message is queued yet;
+   * `"disconnected"` once the channel is closed and drained.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * assert.throws(() => rx.tryRecv(), { kind: "empty" });
+   * tx.trySend(1);
+   * assert.equal(rx.tryRecv(), 1);
+   * tx.dispose();
+   * assert.throws(() => rx.tryRecv(), { kind: "disconnected" });
+   * ```
+   */
+  tryRecv(): T {
+    return this.#use("tryRecv").tryRecv();
+  }
+
+  /**
+   * Closes the channel without dropping it: sends and reservations fail
+   * from now on, waiting senders fail, `closed()` resolves. Queued messages
+   * and messages sent through permits already held are still received.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(2);
+   * const permit = await tx.reserve();
+   * rx.close();
+   * permit.send(1);
+   * assert.equal(await rx.recv(), 1);
+   * assert.equal(await rx.recv(), undefined);
+   * tx.dispose();
+   * ```
+   */
+  close(): void {
+    this.#use("close").close();
+  }
+
+  /**
+   * Whether the channel is closed: `close()` was called, or no strong
+   * sender is left.
+   *
+   * @returns `true` once no new message can be sent.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * assert.equal(rx.isClosed(), false);
+   * tx.dispose();
+   * assert.equal(rx.isClosed(), true);
+   * ```
+   */
+  isClosed(): boolean {
+    return this.#use("isClosed").isClosed();
+  }
+
+  /**
+   * Whether no message is queued.
+   *
+   * @returns `true` if `len()` is 0.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * assert.ok(rx.isEmpty());
+   * tx.dispose();
+   * ```
+   */
+  isEmpty(): boolean {
+    return this.#use("isEmpty").list.length === 0;
+  }
+
+  /**
+   * The number of queued messages.
+   *
+   * @returns How many messages `tryRecv()` could take now.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(3);
+   * tx.trySend(1);
+   * tx.trySend(2);
+   * assert.equal(rx.len(), 2);
+   * rx.dispose();
+   * ```
+   */
+  len(): number {
+    return this.#use("len").list.length;
+  }
+
+  /**
+   * The free room, as {@linkcode Sender.capacity} counts it.
+   *
+   * @returns How many messages could be sent now without waiting.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(3);
+   * tx.trySend(1);
+   * assert.equal(rx.capacity(), 2);
+   * rx.dispose();
+   * ```
+   */
+  capacity(): number {
+    return this.#use("capacity").semaphore.available();
+  }
+
+  /**
+   * The capacity the channel was created with.
+   *
+   * @returns The `buffer` given to {@linkcode channel}.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(3);
+   * assert.equal(rx.maxCapacity(), 3);
+   * tx.dispose();
+   * ```
+   */
+  maxCapacity(): number {
+    return this.#use("maxCapacity").semaphore.bound;
+  }
+
+  /**
+   * The number of strong senders alive.
+   *
+   * @returns The strong count.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * assert.equal(rx.senderStrongCount(), 1);
+   * tx.dispose();
+   * assert.equal(rx.senderStrongCount(), 0);
+   * ```
+   */
+  senderStrongCount(): number {
+    return this.#use("senderStrongCount").txCount;
+  }
+
+  /**
+   * The number of weak senders alive.
+   *
+   * @returns The weak count.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * using _weak = tx.downgrade();
+   * assert.equal(rx.senderWeakCount(), 1);
+   * tx.dispose();
+   * ```
+   */
+  senderWeakCount(): number {
+    return this.#use("senderWeakCount").weakCount;
+  }
+
+  /**
+   * Iterates the messages until the channel is closed and drained.
+   * `undefined` messages are yielded as they are. Leaving the loop early
+   * does not close the receiver.
+   *
+   * @returns An async iterator of the messages.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number | undefined>(4);
+   * tx.trySend(undefined);
+   * tx.trySend(2);
+   * tx.dispose();
+   * const got: (number | undefined)[] = [];
+   * for await (const m of rx) got.push(m);
+   * assert.deepEqual(got, [undefined, 2]);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return new ReceiverIterator(this.#use("[Symbol.asyncIterator]"));
+  }
+
+  /**
+   * Drops the receiver: closes the channel, drops the queued messages (the
+   * channel keeps no reference to them), and settles pending receives as
+   * finished. Idempotent.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * rx.dispose();
+   * await assert.rejects(tx.send(1), { name: "SendError" });
+   * ```
+   */
+  dispose(): void {
+    const chan = this.#chan;
+    if (chan === undefined) return;
+    this.#chan = undefined;
+    chan.drop();
+  }
+
+  /**
+   * The same as {@linkcode Receiver.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = channel<number>(1);
+   * {
+   *   using _rx = rx;
+   * }
+   * assert.equal(tx.isClosed(), true);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

@@ -1,0 +1,98 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// This module is browser compatible.
+// The cooperative budget: how many ready operations run before one yields.
+// Internal: not exported from the package.
+
+/**
+ * How many operations in a row may complete without waiting before the next
+ * one first yields to the event loop. Tokio's per-task budget has the same
+ * size.
+ */
+export const BUDGET = 128;
+
+// One thread runs every channel, so one counter stands for Tokio's per-task
+// budget. Invariant: `spent` counts the ready operations since the last wait
+// or yield.
+let spent = 0;
+let enabled = true;
+
+/**
+ * Charges one ready operation to the budget.
+ *
+ * @returns `true` when the operation may complete now, `false` when it must
+ * first call {@linkcode yieldNow}.
+ */
+export function charge(): boolean {
+  return ++spent <= BUDGET || !enabled;
+}
+
+/** Refills the budget: called when an operation waits or after a yield. */
+export function refill(): void {
+  spent = 0;
+}
+
+/**
+ * Turns the budget on or off, for tests and benchmarks that measure its
+ * cost. Not part of the public API.
+ *
+ * @param on Whether ready operations should yield every {@linkcode BUDGET}.
+ */
+export function setBudgetEnabled(on: boolean): void {
+  enabled = on;
+  spent = 0;
+}
+
+type Task = () => void;
+type Scheduler = (task: Task) => void;
+
+// A macrotask, as cheap as the platform allows. `setImmediate` (Deno, Node)
+// costs microseconds; a `MessageChannel` round trip is the browser's
+// equivalent; `setTimeout(0)` is the last resort because Deno clamps it to
+// milliseconds.
+const schedule: Scheduler = pickScheduler();
+
+function pickScheduler(): Scheduler {
+  const g = globalThis as { setImmediate?: (task: Task) => unknown };
+  if (typeof g.setImmediate === "function") {
+    const setImmediate = g.setImmediate;
+    return (task) => void setImmediate(task);
+  }
+  if (typeof MessageChannel === "function") return messageChannelScheduler();
+  return (task) => void setTimeout(task, 0);
+}
+
+function messageChannelScheduler(): Scheduler {
+  // One channel serves every yield. Queued tasks run in order, one per
+  // message, so each still gets a macrotask of its own.
+  const tasks: Task[] = [];
+  let head = 0;
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    const task = tasks[head]!;
+    tasks[head++] = undefined as unknown as Task;
+    if (head === tasks.length) {
+      tasks.length = 0;
+      head = 0;
+    }
+    task();
+  };
+  return (task) => {
+    tasks.push(task);
+    channel.port2.postMessage(null);
+  };
+}
+
+/**
+ * Resolves after one macrotask and refills the budget, so timers and I/O get
+ * a turn between bursts of ready operations.
+ */
+export function yieldNow(): Promise<void> {
+  return new Promise<void>(runAfterYield);
+}
+
+function runAfterYield(resolve: () => void): void {
+  schedule(() => {
+    refill();
+    resolve();
+  });
+}

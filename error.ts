@@ -1,0 +1,191 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// This module is browser compatible.
+// The errors channels throw and reject with; each hands back what was unsent.
+
+/**
+ * Defines `value` as a read-only, non-enumerable own property, so that
+ * `console.log(error)` and `Deno.inspect(error)` never print a message.
+ */
+function hideValue(error: Error, value: unknown): void {
+  Object.defineProperty(error, "value", {
+    value,
+    enumerable: false,
+    writable: false,
+    configurable: true,
+  });
+}
+
+/**
+ * The channel is closed: the receiver was closed or disposed. Carries the
+ * value that could not be sent, so nothing is lost.
+ *
+ * Thrown by {@linkcode UnboundedSender.send}; the rejection of
+ * `Sender.send()` and of the `reserve*()` methods (whose `value` is
+ * `undefined`).
+ *
+ * @typeParam T The type of the unsent value.
+ *
+ * @example Getting the value back
+ * ```ts
+ * import { channel, SendError } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<string>(1);
+ * rx.dispose();
+ * await assert.rejects(tx.send("hello"), (e) => {
+ *   assert.ok(e instanceof SendError);
+ *   assert.equal(e.value, "hello");
+ *   return true;
+ * });
+ * ```
+ */
+export class SendError<T> extends Error {
+  /** The value that was not sent. Not enumerable, so never printed. */
+  declare readonly value: T;
+
+  /**
+   * Creates the error for an unsent `value`.
+   *
+   * @param value The value that was not sent.
+   */
+  constructor(value: T) {
+    super("Cannot send value: channel is closed");
+    this.name = "SendError";
+    hideValue(this, value);
+  }
+}
+
+/**
+ * A `try*` send or reservation failed without waiting: the channel was
+ * `"full"` (or someone was already waiting for room), or `"closed"`.
+ *
+ * Thrown by `trySend` (value: the message), `tryReserve` and
+ * `tryReserveMany` (value: `undefined`) and `tryReserveOwned` (value: the
+ * sender, handed back unconsumed).
+ *
+ * @typeParam T The type of the value handed back.
+ *
+ * @example Telling full from closed
+ * ```ts
+ * import { channel, TrySendError } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<number>(1);
+ * tx.trySend(1);
+ * assert.throws(() => tx.trySend(2), (e) => {
+ *   assert.ok(e instanceof TrySendError);
+ *   assert.equal(e.kind, "full");
+ *   assert.equal(e.value, 2);
+ *   return true;
+ * });
+ * rx.dispose();
+ * ```
+ */
+export class TrySendError<T> extends Error {
+  /** Why the call failed: `"full"` or `"closed"`. */
+  readonly kind: "full" | "closed";
+  /** The value handed back. Not enumerable, so never printed. */
+  declare readonly value: T;
+
+  /**
+   * Creates the error.
+   *
+   * @param kind Why the call failed.
+   * @param value The value handed back.
+   */
+  constructor(kind: "full" | "closed", value: T) {
+    super(
+      kind === "full"
+        ? "Cannot send value: channel is full"
+        : "Cannot send value: channel is closed",
+    );
+    this.name = "TrySendError";
+    this.kind = kind;
+    hideValue(this, value);
+  }
+}
+
+/**
+ * `tryRecv()` found no message: the channel is `"empty"` for now, or
+ * `"disconnected"` (closed and drained) for good.
+ *
+ * @example Polling a receiver
+ * ```ts
+ * import { TryRecvError, unboundedChannel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = unboundedChannel<number>();
+ * assert.throws(() => rx.tryRecv(), (e) => {
+ *   assert.ok(e instanceof TryRecvError);
+ *   assert.equal(e.kind, "empty");
+ *   return true;
+ * });
+ * tx.dispose();
+ * assert.throws(() => rx.tryRecv(), { kind: "disconnected" });
+ * ```
+ */
+export class TryRecvError extends Error {
+  /** Why no message came: `"empty"` or `"disconnected"`. */
+  readonly kind: "empty" | "disconnected";
+
+  /**
+   * Creates the error.
+   *
+   * @param kind Why no message came.
+   */
+  constructor(kind: "empty" | "disconnected") {
+    super(
+      kind === "empty"
+        ? "Cannot receive value: channel is empty"
+        : "Cannot receive value: channel is disconnected",
+    );
+    this.name = "TryRecvError";
+    this.kind = kind;
+  }
+}
+
+/**
+ * `sendTimeout()` failed: no room came before the time limit (`"timeout"`),
+ * or the channel is `"closed"`. Carries the unsent value.
+ *
+ * @typeParam T The type of the unsent value.
+ *
+ * @example A timed-out send hands its value back
+ * ```ts
+ * import { channel, SendTimeoutError } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<string>(1);
+ * await tx.send("first");
+ * await assert.rejects(tx.sendTimeout("second", 5), (e) => {
+ *   assert.ok(e instanceof SendTimeoutError);
+ *   assert.equal(e.kind, "timeout");
+ *   assert.equal(e.value, "second");
+ *   return true;
+ * });
+ * rx.dispose();
+ * ```
+ */
+export class SendTimeoutError<T> extends Error {
+  /** Why the send failed: `"timeout"` or `"closed"`. */
+  readonly kind: "timeout" | "closed";
+  /** The value that was not sent. Not enumerable, so never printed. */
+  declare readonly value: T;
+
+  /**
+   * Creates the error.
+   *
+   * @param kind Why the send failed.
+   * @param value The value that was not sent.
+   */
+  constructor(kind: "timeout" | "closed", value: T) {
+    super(
+      kind === "timeout"
+        ? "Cannot send value: timed out waiting for capacity"
+        : "Cannot send value: channel is closed",
+    );
+    this.name = "SendTimeoutError";
+    this.kind = kind;
+    hideValue(this, value);
+  }
+}

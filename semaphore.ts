@@ -1,0 +1,214 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// This module is browser compatible.
+// The semaphores that count a channel's room: a fair batch one and a counter.
+// Internal: not exported from the package.
+
+import { PromiseWaiter, type Waiter, WaiterQueue } from "./waiter.ts";
+
+/**
+ * What the channel core needs from the thing that counts its room. A bounded
+ * channel counts free slots; an unbounded one counts queued messages.
+ */
+export interface Semaphore {
+  /** Whether no message is queued and no slot is held by a permit. */
+  isIdle(): boolean;
+  /** Gives back `n` slots: messages were received, or permits unused. */
+  addPermits(n: number): void;
+  /** Refuses every later acquisition and fails every waiter. */
+  close(): void;
+  /** Whether {@linkcode Semaphore.close} was called. */
+  isClosed(): boolean;
+}
+
+/** {@linkcode BatchSemaphore.tryAcquire} took the permits. */
+export const ACQUIRED = 0;
+/** Not enough permits are free, or somebody is already waiting for some. */
+export const NO_PERMITS = 1;
+/** The semaphore is closed. */
+export const CLOSED = 2;
+/** The outcome of {@linkcode BatchSemaphore.tryAcquire}. */
+export type TryAcquire = typeof ACQUIRED | typeof NO_PERMITS | typeof CLOSED;
+
+/** What the semaphore sees of a waiting call, whatever it resolves with. */
+export interface Acquirer extends Waiter {
+  readonly needed: number;
+  acquired: number;
+  granted(): void;
+  closed(): void;
+}
+
+/**
+ * A call waiting for `needed` permits. It collects permits as they are freed
+ * and is granted once it holds them all.
+ *
+ * @typeParam R What its promise resolves with.
+ */
+export abstract class Acquire<R> extends PromiseWaiter<R> implements Acquirer {
+  /** How many permits the call needs in all. */
+  readonly needed: number;
+  /** How many it holds so far. */
+  acquired = 0;
+  /** The semaphore it waits on. */
+  readonly semaphore: BatchSemaphore;
+
+  constructor(semaphore: BatchSemaphore, needed: number) {
+    super();
+    this.semaphore = semaphore;
+    this.needed = needed;
+  }
+
+  /** Holds all its permits and has left the queue. */
+  abstract granted(): void;
+
+  /** The semaphore closed; its permits were taken back. */
+  abstract closed(): void;
+
+  /** Gave up (abort or time limit); its permits were handed on. */
+  abstract cancelled(reason: unknown): void;
+
+  /** Leaves the queue, hands on what it collected, and settles. */
+  override abort(reason: unknown): void {
+    this.semaphore.cancel(this);
+    this.cancelled(reason);
+  }
+}
+
+/**
+ * A first-come, first-served semaphore whose callers may ask for several
+ * permits at once. The oldest waiter takes every freed permit until it is
+ * complete, so a large request is never starved by small ones, and nobody
+ * overtakes a waiter (no barging).
+ */
+export class BatchSemaphore implements Semaphore {
+  /** The number of permits in all: the channel's capacity. */
+  readonly bound: number;
+  // Invariant: `#permits` are free; the rest are held by permits, by queued
+  // messages, or by waiters (their `acquired`).
+  #permits: number;
+  #closed = false;
+  readonly #waiters = new WaiterQueue<Acquirer>();
+  // Set while `addPermits` hands permits out: granting a waiter can free a
+  // permit again (a message handed straight to a waiting receiver), and that
+  // nested call only adds to `#permits` for the running loop to hand on.
+  #handingOut = false;
+
+  constructor(bound: number) {
+    this.bound = bound;
+    this.#permits = bound;
+  }
+
+  /** The number of free permits. */
+  available(): number {
+    return this.#permits;
+  }
+
+  /** Whether a call is waiting for permits. */
+  hasWaiters(): boolean {
+    return this.#waiters.length > 0;
+  }
+
+  isIdle(): boolean {
+    return this.#permits === this.bound;
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Takes `n` permits now if nobody waits and enough are free. */
+  tryAcquire(n: number): TryAcquire {
+    if (this.#closed) return CLOSED;
+    if (this.#waiters.length > 0 || this.#permits < n) {
+      return NO_PERMITS;
+    }
+    this.#permits -= n;
+    return ACQUIRED;
+  }
+
+  /**
+   * Queues `waiter` after a failed {@linkcode tryAcquire}. If it is the only
+   * waiter it starts with the permits that are free now.
+   */
+  enqueue(waiter: Acquirer): void {
+    if (this.#waiters.length === 0) {
+      const take = Math.min(this.#permits, waiter.needed);
+      this.#permits -= take;
+      waiter.acquired = take;
+    }
+    this.#waiters.push(waiter);
+    // Invariant: the queued waiter still needs at least one permit, since
+    // `tryAcquire` failed with nobody ahead of it.
+  }
+
+  addPermits(n: number): void {
+    this.#permits += n;
+    if (this.#handingOut || this.#waiters.length === 0) return;
+    this.#handingOut = true;
+    let waiter;
+    while (this.#permits > 0 && (waiter = this.#waiters.peek())) {
+      const take = Math.min(this.#permits, waiter.needed - waiter.acquired);
+      this.#permits -= take;
+      waiter.acquired += take;
+      if (waiter.acquired < waiter.needed) break;
+      this.#waiters.shift();
+      // May run `addPermits` again (re-entrant): that call only adds.
+      waiter.granted();
+    }
+    this.#handingOut = false;
+    // Invariant: either no permit is free or nobody waits.
+  }
+
+  /** Removes a waiter that gave up and hands its permits to the next. */
+  cancel(waiter: Acquirer): void {
+    this.#waiters.remove(waiter);
+    const held = waiter.acquired;
+    waiter.acquired = 0;
+    if (held > 0) this.addPermits(held);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Fail the waiters oldest first; what they collected comes back free.
+    let waiter;
+    while ((waiter = this.#waiters.shift())) {
+      this.#permits += waiter.acquired;
+      waiter.acquired = 0;
+      waiter.closed();
+    }
+    // Invariant: nobody waits and nobody will.
+  }
+}
+
+/**
+ * The unbounded channel's stand-in for a semaphore: it counts the queued
+ * messages, which is all the core needs to know when the channel is idle.
+ */
+export class Counter implements Semaphore {
+  // Invariant: `#queued` equals the number of messages in the channel.
+  #queued = 0;
+  #closed = false;
+
+  /** Counts one more message unless closed; returns whether it did. */
+  tryAdd(): boolean {
+    if (this.#closed) return false;
+    this.#queued++;
+    return true;
+  }
+
+  isIdle(): boolean {
+    return this.#queued === 0;
+  }
+
+  addPermits(n: number): void {
+    this.#queued -= n;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+}

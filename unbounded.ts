@@ -1,0 +1,801 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// This module is browser compatible.
+// Unbounded channels: sending never waits, so memory is the only limit.
+
+import type { WaitOptions } from "./bounded.ts";
+import {
+  Chan,
+  checkBuffer,
+  checkInteger,
+  disposedError,
+  ReceiverIterator,
+  signalOf,
+  TxRef,
+} from "./chan.ts";
+import { SendError } from "./error.ts";
+import { Counter } from "./semaphore.ts";
+
+export type { WaitOptions } from "./bounded.ts";
+
+type UnboundedChan<T> = Chan<T, Counter>;
+type UnboundedRef<T> = TxRef<T, Counter>;
+
+/**
+ * Creates an unbounded channel: `send` is synchronous and never waits.
+ *
+ * Nothing slows a producer down, so a consumer that falls behind lets the
+ * queue grow without limit; prefer {@linkcode channel} (bounded) unless the
+ * producer cannot wait (for example, a callback API).
+ *
+ * @typeParam T The type of the messages.
+ * @returns The sender and the receiver.
+ *
+ * @example Bridging a callback API
+ * ```ts
+ * import { unboundedChannel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = unboundedChannel<string>();
+ * const target = new EventTarget();
+ * target.addEventListener("ping", (e) => tx.send(e.type));
+ * target.dispatchEvent(new Event("ping"));
+ * tx.dispose();
+ * assert.equal(await rx.recv(), "ping");
+ * assert.equal(await rx.recv(), undefined);
+ * ```
+ */
+export function unboundedChannel<T>(): [
+  UnboundedSender<T>,
+  UnboundedReceiver<T>,
+] {
+  const chan: UnboundedChan<T> = new Chan(new Counter());
+  return [new UnboundedSender(new TxRef(chan)), new UnboundedReceiver(chan)];
+}
+
+/**
+ * The sending half of an unbounded channel. Clone it for more producers;
+ * the channel stays open while any clone is alive.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Usage
+ * ```ts
+ * import { unboundedChannel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = unboundedChannel<number>();
+ * for (let i = 0; i < 3; i++) tx.send(i);
+ * tx.dispose();
+ * const got: number[] = [];
+ * for await (const n of rx) got.push(n);
+ * assert.deepEqual(got, [0, 1, 2]);
+ * ```
+ */
+export class UnboundedSender<T> implements Disposable {
+  #ref: UnboundedRef<T> | undefined;
+
+  /**
+   * Wraps one strong count of a channel. Users get senders from
+   * {@linkcode unboundedChannel}, `clone()` and `upgrade()`.
+   *
+   * @ignore
+   */
+  constructor(ref: UnboundedRef<T>) {
+    this.#ref = ref;
+  }
+
+  #use(method: string): UnboundedChan<T> {
+    const ref = this.#ref;
+    if (ref === undefined) {
+      throw disposedError(`Cannot call UnboundedSender.${method}()`, "sender");
+    }
+    return ref.chan;
+  }
+
+  /**
+   * Sends a message. Synchronous: it never waits.
+   *
+   * @param value The message (any value, `undefined` included).
+   * @throws {SendError} If the receiver is closed or disposed; its `value`
+   * is the message.
+   *
+   * @example Usage
+   * ```ts
+   * import { SendError, unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * tx.send(1);
+   * rx.close();
+   * assert.throws(() => tx.send(2), SendError);
+   * assert.equal(await rx.recv(), 1);
+   * ```
+   */
+  send(value: T): void {
+    const chan = this.#use("send");
+    if (!chan.semaphore.tryAdd()) throw new SendError(value);
+    chan.send(value);
+  }
+
+  /**
+   * Resolves once the receiver is closed or disposed.
+   *
+   * Cancellation: aborting only stops this wait.
+   *
+   * @param options `signal` cancels the wait.
+   * @returns A promise that resolves when the channel closes.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * const closed = tx.closed();
+   * rx.dispose();
+   * await closed;
+   * assert.ok(tx.isClosed());
+   * ```
+   */
+  closed(options?: WaitOptions): Promise<void> {
+    try {
+      const chan = this.#use("closed");
+      return chan.closed(
+        signalOf("Cannot call UnboundedSender.closed()", options),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Whether the receiver was closed or disposed.
+   *
+   * @returns `true` once sends can no longer succeed.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * rx.close();
+   * assert.ok(tx.isClosed());
+   * ```
+   */
+  isClosed(): boolean {
+    return this.#use("isClosed").rxClosed;
+  }
+
+  /**
+   * Whether `other` feeds the same channel.
+   *
+   * @param other Another sender (a disposed one never matches).
+   * @returns `true` if both feed one channel.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * using clone = tx.clone();
+   * assert.ok(tx.sameChannel(clone));
+   * ```
+   */
+  sameChannel(other: UnboundedSender<T>): boolean {
+    return this.#use("sameChannel") === other.#ref?.chan;
+  }
+
+  /**
+   * Creates another sender of the same channel.
+   *
+   * @returns A new strong sender; dispose it like this one.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * using clone = tx.clone();
+   * assert.equal(clone.strongCount(), 2);
+   * ```
+   */
+  clone(): UnboundedSender<T> {
+    const chan = this.#use("clone");
+    chan.txCount++;
+    return new UnboundedSender(new TxRef(chan));
+  }
+
+  /**
+   * Creates a {@linkcode WeakUnboundedSender}, which does not keep the
+   * channel open.
+   *
+   * @returns A weak sender of the same channel.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * using weak = tx.downgrade();
+   * tx.dispose();
+   * assert.equal(weak.upgrade(), undefined);
+   * ```
+   */
+  downgrade(): WeakUnboundedSender<T> {
+    const chan = this.#use("downgrade");
+    chan.weakCount++;
+    return new WeakUnboundedSender(chan);
+  }
+
+  /**
+   * The number of strong senders alive.
+   *
+   * @returns The strong count.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * assert.equal(tx.strongCount(), 1);
+   * ```
+   */
+  strongCount(): number {
+    return this.#use("strongCount").txCount;
+  }
+
+  /**
+   * The number of weak senders alive.
+   *
+   * @returns The weak count.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * assert.equal(tx.weakCount(), 0);
+   * ```
+   */
+  weakCount(): number {
+    return this.#use("weakCount").weakCount;
+  }
+
+  /**
+   * Drops this sender; the receiver sees the end once every strong sender
+   * is disposed. Idempotent; any other call afterwards throws
+   * `ReferenceError`.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * tx.dispose();
+   * assert.equal(await rx.recv(), undefined);
+   * ```
+   */
+  dispose(): void {
+    const ref = this.#ref;
+    if (ref === undefined) return;
+    this.#ref = undefined;
+    ref.release();
+  }
+
+  /**
+   * The same as {@linkcode UnboundedSender.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * {
+   *   using _tx = tx;
+   * }
+   * assert.ok(rx.isClosed());
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * A sender of an unbounded channel that does not keep it open. `upgrade()`
+ * turns it into an {@linkcode UnboundedSender} while any strong sender is
+ * alive, never after.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Usage
+ * ```ts
+ * import { unboundedChannel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = unboundedChannel<string>();
+ * using weak = tx.downgrade();
+ * weak.upgrade()?.send("via weak");
+ * tx.dispose();
+ * assert.equal(await rx.recv(), "via weak");
+ * ```
+ */
+export class WeakUnboundedSender<T> implements Disposable {
+  #chan: UnboundedChan<T> | undefined;
+
+  /**
+   * Wraps one weak count of a channel; users get weak senders from
+   * `UnboundedSender.downgrade()`.
+   *
+   * @ignore
+   */
+  constructor(chan: UnboundedChan<T>) {
+    this.#chan = chan;
+  }
+
+  #use(method: string): UnboundedChan<T> {
+    const chan = this.#chan;
+    if (chan === undefined) {
+      throw disposedError(
+        `Cannot call WeakUnboundedSender.${method}()`,
+        "weak sender",
+      );
+    }
+    return chan;
+  }
+
+  /**
+   * A strong sender, if any strong sender is still alive.
+   *
+   * @returns A new {@linkcode UnboundedSender}, or `undefined` once the
+   * strong count has reached zero.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * using weak = tx.downgrade();
+   * using strong = weak.upgrade();
+   * assert.ok(strong !== undefined);
+   * ```
+   */
+  upgrade(): UnboundedSender<T> | undefined {
+    const chan = this.#use("upgrade");
+    return chan.upgrade() ? new UnboundedSender(new TxRef(chan)) : undefined;
+  }
+
+  /**
+   * The number of strong senders alive.
+   *
+   * @returns The strong count.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * using weak = tx.downgrade();
+   * assert.equal(weak.strongCount(), 1);
+   * ```
+   */
+  strongCount(): number {
+    return this.#use("strongCount").txCount;
+  }
+
+  /**
+   * The number of weak senders alive.
+   *
+   * @returns The weak count.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * using weak = tx.downgrade();
+   * assert.equal(weak.weakCount(), 1);
+   * ```
+   */
+  weakCount(): number {
+    return this.#use("weakCount").weakCount;
+  }
+
+  /**
+   * Creates another weak sender of the same channel.
+   *
+   * @returns A new weak sender.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * using weak = tx.downgrade();
+   * using other = weak.clone();
+   * assert.equal(other.weakCount(), 2);
+   * ```
+   */
+  clone(): WeakUnboundedSender<T> {
+    const chan = this.#use("clone");
+    chan.weakCount++;
+    return new WeakUnboundedSender(chan);
+  }
+
+  /**
+   * Drops this weak sender. Idempotent.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * tx.downgrade().dispose();
+   * assert.equal(tx.weakCount(), 0);
+   * ```
+   */
+  dispose(): void {
+    const chan = this.#chan;
+    if (chan === undefined) return;
+    this.#chan = undefined;
+    chan.weakCount--;
+  }
+
+  /**
+   * The same as {@linkcode WeakUnboundedSender.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx] = unboundedChannel<number>();
+   * {
+   *   using _weak = tx.downgrade();
+   * }
+   * assert.equal(tx.weakCount(), 0);
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * The receiving half of an unbounded channel. There is one per channel.
+ *
+ * - `recv()` resolves messages in send order, and `undefined` once every
+ *   sender is gone (or the receiver closed) and the queue is drained.
+ * - Concurrent `recv()` calls are served in call order.
+ * - `close()` stops new sends but keeps what is queued; `dispose()` drops
+ *   it.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Usage
+ * ```ts
+ * import { unboundedChannel } from "@seed/mpsc";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = unboundedChannel<number>();
+ * tx.send(1);
+ * tx.dispose();
+ * assert.equal(await rx.recv(), 1);
+ * assert.equal(await rx.recv(), undefined);
+ * ```
+ */
+export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
+  #chan: UnboundedChan<T> | undefined;
+
+  /**
+   * Wraps the receiving side of a channel; users get the receiver from
+   * {@linkcode unboundedChannel}.
+   *
+   * @ignore
+   */
+  constructor(chan: UnboundedChan<T>) {
+    this.#chan = chan;
+  }
+
+  #use(method: string): UnboundedChan<T> {
+    const chan = this.#chan;
+    if (chan === undefined) {
+      throw disposedError(
+        `Cannot call UnboundedReceiver.${method}()`,
+        "receiver",
+      );
+    }
+    return chan;
+  }
+
+  /**
+   * Receives the next message, waiting for one if the channel is empty.
+   *
+   * Cancellation: an aborted call took no message. Use `signal` rather than
+   * `Promise.race`: a receive that loses a race still takes the next
+   * message, and it is lost.
+   *
+   * @param options `signal` cancels the wait.
+   * @returns The next message, or `undefined` once the channel is closed and
+   * drained.
+   *
+   * @example A receive with a time limit
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * const signal = AbortSignal.timeout(5);
+   * await assert.rejects(rx.recv({ signal }), { name: "TimeoutError" });
+   * tx.send(1);
+   * assert.equal(await rx.recv(), 1);
+   * ```
+   */
+  recv(options?: WaitOptions): Promise<T | undefined> {
+    try {
+      const chan = this.#use("recv");
+      return chan.recv(
+        signalOf("Cannot call UnboundedReceiver.recv()", options),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Receives up to `limit` messages at once, appending them to `buffer`;
+   * waits for at least one.
+   *
+   * Cancellation: an aborted call took no message and left `buffer`
+   * untouched.
+   *
+   * @param buffer The array to append to.
+   * @param limit The most messages to take: an integer from 0 to 2^53 − 1.
+   * @param options `signal` cancels the wait.
+   * @returns How many messages were appended; 0 only once the channel is
+   * closed and drained (or `limit` is 0).
+   * @throws {TypeError} (rejects) If `buffer` is not an array.
+   * @throws {RangeError} (rejects) If `limit` is negative, fractional or too
+   * large.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * tx.send(1);
+   * tx.send(2);
+   * tx.dispose();
+   * const batch: number[] = [];
+   * assert.equal(await rx.recvMany(batch, 10), 2);
+   * assert.equal(await rx.recvMany(batch, 10), 0);
+   * assert.deepEqual(batch, [1, 2]);
+   * ```
+   */
+  recvMany(buffer: T[], limit: number, options?: WaitOptions): Promise<number> {
+    const action = "Cannot call UnboundedReceiver.recvMany()";
+    try {
+      const chan = this.#use("recvMany");
+      checkBuffer(action, buffer);
+      checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
+      return chan.recvMany(buffer, limit, signalOf(action, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Receives the next message now, without waiting.
+   *
+   * @returns The next message.
+   * @throws {TryRecvError} `"empty"` if no message is queued yet;
+   * `"disconnected"` once the channel is closed and drained.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * tx.send(1);
+   * assert.equal(rx.tryRecv(), 1);
+   * assert.throws(() => rx.tryRecv(), { kind: "empty" });
+   * ```
+   */
+  tryRecv(): T {
+    return this.#use("tryRecv").tryRecv();
+  }
+
+  /**
+   * Closes the channel without dropping it: sends fail from now on and
+   * `closed()` resolves; queued messages are still received.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * tx.send(1);
+   * rx.close();
+   * assert.equal(await rx.recv(), 1);
+   * assert.equal(await rx.recv(), undefined);
+   * ```
+   */
+  close(): void {
+    this.#use("close").close();
+  }
+
+  /**
+   * Whether the channel is closed: `close()` was called, or no strong
+   * sender is left.
+   *
+   * @returns `true` once no new message can be sent.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * tx.dispose();
+   * assert.ok(rx.isClosed());
+   * ```
+   */
+  isClosed(): boolean {
+    return this.#use("isClosed").isClosed();
+  }
+
+  /**
+   * Whether no message is queued.
+   *
+   * @returns `true` if `len()` is 0.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [, rx] = unboundedChannel<number>();
+   * assert.ok(rx.isEmpty());
+   * ```
+   */
+  isEmpty(): boolean {
+    return this.#use("isEmpty").list.length === 0;
+  }
+
+  /**
+   * The number of queued messages.
+   *
+   * @returns How many messages `tryRecv()` could take now.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * tx.send(1);
+   * assert.equal(rx.len(), 1);
+   * ```
+   */
+  len(): number {
+    return this.#use("len").list.length;
+  }
+
+  /**
+   * The number of strong senders alive.
+   *
+   * @returns The strong count.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [, rx] = unboundedChannel<number>();
+   * assert.equal(rx.senderStrongCount(), 1);
+   * ```
+   */
+  senderStrongCount(): number {
+    return this.#use("senderStrongCount").txCount;
+  }
+
+  /**
+   * The number of weak senders alive.
+   *
+   * @returns The weak count.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * using _weak = tx.downgrade();
+   * assert.equal(rx.senderWeakCount(), 1);
+   * ```
+   */
+  senderWeakCount(): number {
+    return this.#use("senderWeakCount").weakCount;
+  }
+
+  /**
+   * Iterates the messages until the channel is closed and drained.
+   * `undefined` messages are yielded as they are; leaving the loop early
+   * does not close the receiver.
+   *
+   * @returns An async iterator of the messages.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<string>();
+   * tx.send("a");
+   * tx.send("b");
+   * tx.dispose();
+   * const got: string[] = [];
+   * for await (const m of rx) got.push(m);
+   * assert.deepEqual(got, ["a", "b"]);
+   * ```
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return new ReceiverIterator(this.#use("[Symbol.asyncIterator]"));
+  }
+
+  /**
+   * Drops the receiver: closes the channel, drops the queued messages, and
+   * settles pending receives as finished. Idempotent.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * rx.dispose();
+   * assert.throws(() => tx.send(1), { name: "SendError" });
+   * ```
+   */
+  dispose(): void {
+    const chan = this.#chan;
+    if (chan === undefined) return;
+    this.#chan = undefined;
+    chan.drop();
+  }
+
+  /**
+   * The same as {@linkcode UnboundedReceiver.dispose}, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import assert from "node:assert/strict";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * {
+   *   using _rx = rx;
+   * }
+   * assert.ok(tx.isClosed());
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
