@@ -1,0 +1,146 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+import assert from "node:assert/strict";
+import { BLOCK_CAP } from "../block.ts";
+import { List, MAX_SPARE_BLOCKS } from "../list.ts";
+
+function fill(list: List<number>, from: number, count: number): void {
+  for (let i = from; i < from + count; i++) list.push(i);
+}
+
+function drain(list: List<number>): number[] {
+  const out: number[] = [];
+  while (list.length > 0) out.push(list.pop());
+  return out;
+}
+
+function range(from: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => from + i);
+}
+
+// -- Block boundaries --
+
+Deno.test("List.push() and pop() keep FIFO order around block boundaries", async (t) => {
+  for (const count of [1, 31, 32, 33, 63, 64, 65, 1000]) {
+    await t.step(`${count} messages`, () => {
+      const list = new List<number>();
+      fill(list, 0, count);
+      assert.equal(list.length, count);
+      assert.deepEqual(drain(list), range(0, count));
+      assert.equal(list.length, 0);
+    });
+  }
+});
+
+Deno.test("List keeps FIFO order when pushes and pops interleave across blocks", () => {
+  const list = new List<number>();
+  let next = 0;
+  let expected = 0;
+  // Uneven steps make the reader and the writer cross block edges at
+  // different moments.
+  for (let round = 0; round < 200; round++) {
+    const pushes = (round * 7) % 45;
+    for (let i = 0; i < pushes; i++) list.push(next++);
+    const pops = Math.min(list.length, (round * 5) % 41);
+    for (let i = 0; i < pops; i++) assert.equal(list.pop(), expected++);
+  }
+  assert.deepEqual(drain(list), range(expected, next - expected));
+});
+
+Deno.test("List.peek() shows the oldest message without taking it", () => {
+  const list = new List<number>();
+  assert.equal(list.peek(), undefined);
+  fill(list, 0, BLOCK_CAP + 1);
+  for (let i = 0; i < BLOCK_CAP; i++) list.pop();
+  assert.equal(list.peek(), BLOCK_CAP);
+  assert.equal(list.length, 1);
+});
+
+Deno.test("List stores undefined and null messages as they are", () => {
+  const list = new List<unknown>();
+  list.push(undefined);
+  list.push(null);
+  assert.equal(list.length, 2);
+  assert.equal(list.pop(), undefined);
+  assert.equal(list.pop(), null);
+});
+
+// -- Block reuse --
+
+Deno.test("List reuses drained blocks instead of allocating", () => {
+  const list = new List<number>();
+  // Fill and drain two blocks' worth, many times over: the blocks count
+  // must stay small, since the drained ones come back as spares.
+  for (let round = 0; round < 100; round++) {
+    fill(list, 0, 2 * BLOCK_CAP);
+    drain(list);
+  }
+  assert.ok(list.blockCount() <= 1 + MAX_SPARE_BLOCKS);
+});
+
+Deno.test("List keeps at most MAX_SPARE_BLOCKS spares after a drain", () => {
+  const list = new List<number>();
+  fill(list, 0, 100 * BLOCK_CAP);
+  assert.equal(list.blockCount(), 101);
+  drain(list);
+  assert.equal(list.blockCount(), 1 + MAX_SPARE_BLOCKS);
+});
+
+Deno.test("List reads no stale value from a reused block", () => {
+  const list = new List<number | undefined>();
+  fill(list as List<number>, 0, 3 * BLOCK_CAP);
+  drain(list as List<number>);
+  list.push(undefined);
+  list.push(7);
+  assert.equal(list.pop(), undefined);
+  assert.equal(list.pop(), 7);
+});
+
+// -- Memory --
+
+function pushTracked(list: List<object>): WeakRef<object> {
+  const message = {};
+  list.push(message);
+  return new WeakRef(message);
+}
+
+async function collect(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  assert.ok(gc, "run with --v8-flags=--expose-gc");
+  // A WeakRef target stays alive until the current job ends.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gc();
+}
+
+Deno.test("List.pop() leaves nothing reachable from the slot it read", async () => {
+  const list = new List<object>();
+  // Made in a helper, so no register of this async frame holds the message.
+  const ref = pushTracked(list);
+  list.push({});
+  list.pop();
+  await collect();
+  assert.equal(ref.deref(), undefined);
+  assert.equal(list.length, 1);
+});
+
+Deno.test("List.clear() drops every message and returns the count", () => {
+  const list = new List<number>();
+  fill(list, 0, 5 * BLOCK_CAP + 3);
+  assert.equal(list.clear(), 5 * BLOCK_CAP + 3);
+  assert.equal(list.length, 0);
+  assert.equal(list.blockCount(), 1);
+  list.push(42);
+  assert.equal(list.pop(), 42);
+});
+
+Deno.test("List gives its blocks back to the collector after a drain", async () => {
+  const list = new List<{ n: number }>();
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < 10 * BLOCK_CAP; i++) {
+    if (i % BLOCK_CAP === 0) refs.push(pushTracked(list));
+    else list.push({ n: i });
+  }
+  while (list.length > 0) list.pop();
+  await collect();
+  assert.equal(refs.filter((r) => r.deref() !== undefined).length, 0);
+  assert.equal(list.blockCount(), 1 + MAX_SPARE_BLOCKS);
+});
