@@ -1,0 +1,303 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+
+import assert from "node:assert/strict";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { setBudgetEnabled } from "../budget.ts";
+import { channel, unboundedChannel } from "../mod.ts";
+
+// Tokio's per-task budget, which the contract keeps.
+const BUDGET = 128;
+
+/**
+ * Whether `promise` settles during a burst of microtasks, that is without
+ * the event loop getting a turn. A ready operation does; one that yields
+ * to the event loop first does not.
+ */
+async function settlesWithoutYield(
+  promise: Promise<unknown>,
+): Promise<boolean> {
+  let settled = false;
+  promise.then(() => settled = true, () => settled = true);
+  for (let i = 0; i < 64; i++) await null;
+  return settled;
+}
+
+/**
+ * Ends any run of ready operations the way the contract defines it: one
+ * receive that has to wait, completed from a later macrotask.
+ */
+async function startFreshRun(): Promise<void> {
+  const [tx, rx] = unboundedChannel<number>();
+  const received = rx.recv();
+  await nextMacrotask();
+  tx.send(1);
+  assert.equal(await received, 1);
+  tx.dispose();
+  rx.dispose();
+}
+
+/** Runs `op` `count` times; returns the indices of the calls that yielded. */
+async function yieldingCalls(
+  count: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<number[]> {
+  const yielded: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const promise = op(i);
+    if (!(await settlesWithoutYield(promise))) yielded.push(i);
+    await promise;
+  }
+  return yielded;
+}
+
+/** Blocks the thread until at least `ms` milliseconds have passed. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // Busy on purpose: makes a zero-delay timer due before work starts.
+  }
+}
+
+// -- Which operations count --
+
+Deno.test("budget: the 129th ready operation of every kind yields to the event loop", async (t) => {
+  const OPS = BUDGET + 1;
+  const cases: [string, () => (i: number) => Promise<unknown>][] = [
+    ["Receiver.recv()", () => {
+      const [tx, rx] = channel<number>(OPS);
+      for (let i = 0; i < OPS; i++) tx.trySend(i);
+      return async (i) => assert.equal(await rx.recv(), i);
+    }],
+    ["Receiver.recvMany()", () => {
+      const [tx, rx] = channel<number>(OPS);
+      for (let i = 0; i < OPS; i++) tx.trySend(i);
+      return async (i) => {
+        const buffer: number[] = [];
+        assert.equal(await rx.recvMany(buffer, 1), 1);
+        assert.deepEqual(buffer, [i]);
+      };
+    }],
+    ["Receiver.recvMany() with limit 0", () => {
+      const [_tx, rx] = channel<number>(1);
+      return async () => assert.equal(await rx.recvMany([], 0), 0);
+    }],
+    ["Receiver[Symbol.asyncIterator]()", () => {
+      const [tx, rx] = channel<number>(OPS);
+      for (let i = 0; i < OPS; i++) tx.trySend(i);
+      const iterator = rx[Symbol.asyncIterator]();
+      return async (i) =>
+        assert.deepEqual(await iterator.next(), { value: i, done: false });
+    }],
+    ["Sender.send()", () => {
+      const [tx, rx] = channel<number>(OPS);
+      return async (i) => {
+        await tx.send(i);
+        assert.equal(rx.len(), i + 1);
+      };
+    }],
+    ["Sender.sendTimeout()", () => {
+      const [tx, rx] = channel<number>(OPS);
+      return async (i) => {
+        await tx.sendTimeout(i, 1_000);
+        assert.equal(rx.len(), i + 1);
+      };
+    }],
+    ["Sender.reserve()", () => {
+      const [tx] = channel<number>(1);
+      return async () => (await tx.reserve()).dispose();
+    }],
+    ["Sender.reserveMany()", () => {
+      const [tx] = channel<number>(2);
+      return async () => {
+        const permits = await tx.reserveMany(2);
+        assert.equal(permits.len(), 2);
+        permits.dispose();
+      };
+    }],
+    ["Sender.reserveMany(0)", () => {
+      const [tx] = channel<number>(2);
+      return async () => assert.equal((await tx.reserveMany(0)).len(), 0);
+    }],
+    ["Sender.reserveOwned()", () => {
+      let [tx] = channel<number>(1);
+      return async () => {
+        tx = (await tx.reserveOwned()).release();
+      };
+    }],
+    ["UnboundedReceiver.recv()", () => {
+      const [tx, rx] = unboundedChannel<number>();
+      for (let i = 0; i < OPS; i++) tx.send(i);
+      return async (i) => assert.equal(await rx.recv(), i);
+    }],
+    ["UnboundedReceiver.recvMany()", () => {
+      const [tx, rx] = unboundedChannel<number>();
+      for (let i = 0; i < OPS; i++) tx.send(i);
+      return async (i) => {
+        const buffer: number[] = [];
+        assert.equal(await rx.recvMany(buffer, 1), 1);
+        assert.deepEqual(buffer, [i]);
+      };
+    }],
+  ];
+  for (const [name, setup] of cases) {
+    await t.step(name, async () => {
+      const op = setup();
+      await startFreshRun();
+      assert.deepEqual(await yieldingCalls(OPS, op), [BUDGET]);
+    });
+  }
+});
+
+Deno.test("budget: ready operations on different channels share one budget", async () => {
+  const [tx, rx] = channel<number>(BUDGET);
+  const [utx, urx] = unboundedChannel<number>();
+  for (let i = 0; i < BUDGET; i++) utx.send(i);
+  await startFreshRun();
+  const yielded = await yieldingCalls(BUDGET + 1, (i) => {
+    if (i % 2 === 0) return tx.send(i);
+    return urx.recv();
+  });
+  assert.deepEqual(yielded, [BUDGET]);
+  assert.ok(rx.len() > 0);
+});
+
+Deno.test("budget: try* methods neither spend the budget nor yield", async () => {
+  let [tx, rx] = channel<number>(BUDGET);
+  await startFreshRun();
+  const before = await yieldingCalls(BUDGET - 1, (i) => tx.send(i));
+  assert.deepEqual(before, []);
+  for (let i = 0; i < 1_000; i++) {
+    assert.equal(rx.tryRecv(), i % (BUDGET - 1));
+    tx.trySend(i % (BUDGET - 1));
+    tx.tryReserve().dispose();
+    tx.tryReserveMany(1).dispose();
+    tx = tx.tryReserveOwned().release();
+  }
+  // The 128th ready operation is still within the budget, the 129th is not.
+  const after = await yieldingCalls(2, () => rx.recv());
+  assert.deepEqual(after, [1]);
+});
+
+Deno.test("budget: a waiting operation ends the run of ready operations", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  await startFreshRun();
+  for (let i = 0; i < BUDGET - 1; i++) tx.send(i);
+  assert.deepEqual(await yieldingCalls(BUDGET - 1, () => rx.recv()), []);
+  // This receive waits, which refills the budget.
+  const waiting = rx.recv();
+  await nextMacrotask();
+  tx.send(-1);
+  assert.equal(await waiting, -1);
+  for (let i = 0; i < BUDGET + 1; i++) tx.send(i);
+  assert.deepEqual(await yieldingCalls(BUDGET + 1, () => rx.recv()), [BUDGET]);
+});
+
+Deno.test("budget: a long run of ready operations yields once every 128 or so", async () => {
+  const COUNT = BUDGET * 8;
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < COUNT; i++) tx.send(i);
+  await startFreshRun();
+  const yielded = await yieldingCalls(COUNT, async (i) => {
+    assert.equal(await rx.recv(), i);
+  });
+  assert.equal(yielded[0], BUDGET);
+  assert.ok(yielded.length >= 7, `${yielded.length} yields`);
+  for (let i = 1; i < yielded.length; i++) {
+    const gap = yielded[i]! - yielded[i - 1]!;
+    // The yielding call may count as the first of the next run, or not.
+    assert.ok(gap === BUDGET || gap === BUDGET + 1, `gap ${gap}`);
+  }
+});
+
+Deno.test("budget: a yielding receive still honours an abort that came meanwhile", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < BUDGET + 1; i++) tx.send(i);
+  await startFreshRun();
+  for (let i = 0; i < BUDGET; i++) assert.equal(await rx.recv(), i);
+  const controller = new AbortController();
+  const reason = new Error("stop");
+  const received = rx.recv({ signal: controller.signal });
+  controller.abort(reason);
+  await assert.rejects(received, (error) => error === reason);
+  // The aborted call took no message.
+  assert.equal(rx.len(), 1);
+  assert.equal(await rx.recv(), BUDGET);
+});
+
+// -- What the budget is for --
+
+Deno.test("budget: a zero-delay timer fires while a consumer drains 10,000 ready messages", async () => {
+  const COUNT = 10_000;
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < COUNT; i++) tx.send(i);
+  let received = 0;
+  let firedAt: number | undefined;
+  const fired = new Promise<void>((resolve) => {
+    setTimeout(() => {
+      firedAt = received;
+      resolve();
+    }, 0);
+  });
+  spin(5);
+  while (received < COUNT) {
+    assert.equal(await rx.recv(), received);
+    received++;
+  }
+  assert.notEqual(firedAt, undefined, "the timer fired during the drain");
+  assert.ok(firedAt! < COUNT);
+  await fired;
+  tx.dispose();
+  assert.equal(await rx.recv(), undefined);
+});
+
+Deno.test("setBudgetEnabled(false) lets ready operations run without yielding", async () => {
+  const COUNT = 10_000;
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < COUNT; i++) tx.send(i);
+  setBudgetEnabled(false);
+  try {
+    let received = 0;
+    let firedAt: number | undefined;
+    const fired = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        firedAt = received;
+        resolve();
+      }, 0);
+    });
+    spin(5);
+    assert.deepEqual(
+      await yieldingCalls(BUDGET * 2, async () => {
+        assert.equal(await rx.recv(), received);
+        received++;
+      }),
+      [],
+    );
+    while (received < COUNT) {
+      assert.equal(await rx.recv(), received);
+      received++;
+    }
+    assert.equal(firedAt, undefined, "nothing let the timer run");
+    await fired;
+    assert.equal(firedAt, COUNT);
+  } finally {
+    setBudgetEnabled(true);
+  }
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("setBudgetEnabled(true) turns the budget back on", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < BUDGET * 3 + 1; i++) tx.send(i);
+  setBudgetEnabled(false);
+  try {
+    assert.deepEqual(await yieldingCalls(BUDGET * 2, () => rx.recv()), []);
+  } finally {
+    setBudgetEnabled(true);
+  }
+  await startFreshRun();
+  assert.deepEqual(await yieldingCalls(BUDGET, () => rx.recv()), []);
+  assert.deepEqual(await yieldingCalls(1, () => rx.recv()), [0]);
+  tx.dispose();
+  rx.dispose();
+});
