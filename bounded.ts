@@ -8,6 +8,7 @@ import {
   checkBuffer,
   checkInteger,
   disposedError,
+  notAHandle,
   ReceiverIterator,
   signalOf,
   TxRef,
@@ -72,6 +73,7 @@ const RESOLVED: Promise<void> = Promise.resolve();
 // Handles of a channel reach each other's private state through these,
 // which the classes set up in their static blocks.
 let refOfSender: <T>(sender: Sender<T>) => BoundedRef<T> | undefined;
+let isSender: (value: unknown) => value is Sender<unknown>;
 
 /**
  * Creates a bounded channel that holds at most `buffer` messages.
@@ -270,13 +272,15 @@ async function reserveAfterYield<T, R>(
 
 /**
  * Sends now if there is room, else queues a waiter. `retained` tells whether
- * the call already holds a use of `ref` (it must hold one while it waits).
+ * the call already holds a use of `ref` (it must hold one while it waits);
+ * `ms` is `sendTimeout`'s limit, `undefined` for a plain `send`.
  */
 function sendNow<T>(
   ref: BoundedRef<T>,
   value: T,
   signal: AbortSignal | undefined,
   retained: boolean,
+  ms: number | undefined,
 ): Promise<void> {
   const semaphore = ref.chan.semaphore;
   switch (semaphore.tryAcquire(1)) {
@@ -286,11 +290,21 @@ function sendNow<T>(
       return RESOLVED;
     case CLOSED:
       if (retained) ref.release();
-      return Promise.reject(new SendError(value));
+      return Promise.reject(
+        ms === undefined
+          ? new SendError(value)
+          : new SendTimeoutError("closed", value),
+      );
+  }
+  if (ms === 0) {
+    if (retained) ref.release();
+    return Promise.reject(new SendTimeoutError("timeout", value));
   }
   if (!retained) ref.retain();
   refill();
-  const waiter = new SendWaiter(ref, value);
+  const waiter = ms === undefined
+    ? new SendWaiter(ref, value)
+    : new SendTimeoutWaiter(ref, value, ms);
   waiter.listen(signal);
   semaphore.enqueue(waiter);
   return waiter.promise;
@@ -300,6 +314,7 @@ async function sendAfterYield<T>(
   ref: BoundedRef<T>,
   value: T,
   signal: AbortSignal | undefined,
+  ms: number | undefined,
 ): Promise<void> {
   await yieldNow();
   if (signal?.aborted) {
@@ -307,7 +322,7 @@ async function sendAfterYield<T>(
     throw signal.reason;
   }
   charge();
-  return sendNow(ref, value, signal, true);
+  return sendNow(ref, value, signal, true, ms);
 }
 
 // -- Handles --
@@ -346,6 +361,8 @@ export class Sender<T> implements Disposable {
 
   static {
     refOfSender = (sender) => sender.#ref;
+    isSender = (value): value is Sender<unknown> =>
+      typeof value === "object" && value !== null && #ref in value;
   }
 
   /**
@@ -401,10 +418,10 @@ export class Sender<T> implements Disposable {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (charge()) return sendNow(ref!, value, signal, false);
+    if (charge()) return sendNow(ref!, value, signal, false, undefined);
     // The budget is spent: hold the sender while the call yields.
     ref!.retain();
-    return sendAfterYield(ref!, value, signal);
+    return sendAfterYield(ref!, value, signal, undefined);
   }
 
   /**
@@ -489,24 +506,9 @@ export class Sender<T> implements Disposable {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    charge();
-    const semaphore = ref!.chan.semaphore;
-    switch (semaphore.tryAcquire(1)) {
-      case ACQUIRED:
-        ref!.chan.send(value);
-        return RESOLVED;
-      case CLOSED:
-        return Promise.reject(new SendTimeoutError("closed", value));
-    }
-    if (ms === 0) {
-      return Promise.reject(new SendTimeoutError("timeout", value));
-    }
-    refill();
+    if (charge()) return sendNow(ref!, value, signal, false, ms);
     ref!.retain();
-    const waiter = new SendTimeoutWaiter(ref!, value, ms);
-    waiter.listen(signal);
-    semaphore.enqueue(waiter);
-    return waiter.promise;
+    return sendAfterYield(ref!, value, signal, ms);
   }
 
   /**
@@ -800,7 +802,16 @@ export class Sender<T> implements Disposable {
    * ```
    */
   sameChannel(other: Sender<T>): boolean {
-    return this.#use("sameChannel").chan === other.#ref?.chan;
+    const chan = this.#use("sameChannel").chan;
+    if (!isSender(other)) {
+      throw notAHandle(
+        "Cannot call Sender.sameChannel()",
+        "other",
+        "Sender",
+        other,
+      );
+    }
+    return chan === other.#ref?.chan;
   }
 
   /**
@@ -1299,6 +1310,7 @@ export class PermitIterator<T>
    * Takes the next permit.
    *
    * @returns The next permit, or `done` once all were taken.
+   * @throws {ReferenceError} If the iterator was disposed.
    *
    * @example Usage
    * ```ts
@@ -1315,6 +1327,9 @@ export class PermitIterator<T>
    * ```
    */
   next(): IteratorResult<Permit<T>, undefined> {
+    if (this.#disposed) {
+      throw disposedError("Cannot call PermitIterator.next()", "iterator");
+    }
     const ref = this.#ref;
     if (ref === undefined) return { value: undefined, done: true };
     ref.retain();
@@ -1555,6 +1570,14 @@ export class OwnedPermit<T> implements Disposable {
     if (ref === undefined) {
       throw disposedError("Cannot call OwnedPermit.sameChannel()", "permit");
     }
+    if (typeof other !== "object" || other === null || !(#ref in other)) {
+      throw notAHandle(
+        "Cannot call OwnedPermit.sameChannel()",
+        "other",
+        "OwnedPermit",
+        other,
+      );
+    }
     return ref.chan === other.#ref?.chan;
   }
 
@@ -1582,6 +1605,14 @@ export class OwnedPermit<T> implements Disposable {
       throw disposedError(
         "Cannot call OwnedPermit.sameChannelAsSender()",
         "permit",
+      );
+    }
+    if (!isSender(sender)) {
+      throw notAHandle(
+        "Cannot call OwnedPermit.sameChannelAsSender()",
+        "sender",
+        "Sender",
+        sender,
       );
     }
     return ref.chan === refOfSender(sender)?.chan;

@@ -476,3 +476,17 @@ export function checkBuffer(action: string, buffer: unknown): void {
     );
   }
 }
+
+/**
+ * The error for an argument that should be one of our handles and is not.
+ */
+export function notAHandle(
+  action: string,
+  name: string,
+  expected: string,
+  value: unknown,
+): TypeError {
+  return new TypeError(
+    `${action}: ${name} must be a ${expected}, received ${describe(value)}`,
+  );
+}

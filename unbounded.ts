@@ -8,6 +8,7 @@ import {
   checkBuffer,
   checkInteger,
   disposedError,
+  notAHandle,
   ReceiverIterator,
   signalOf,
   TxRef,
@@ -184,7 +185,16 @@ export class UnboundedSender<T> implements Disposable {
    * ```
    */
   sameChannel(other: UnboundedSender<T>): boolean {
-    return this.#use("sameChannel") === other.#ref?.chan;
+    const chan = this.#use("sameChannel");
+    if (typeof other !== "object" || other === null || !(#ref in other)) {
+      throw notAHandle(
+        "Cannot call UnboundedSender.sameChannel()",
+        "other",
+        "UnboundedSender",
+        other,
+      );
+    }
+    return chan === other.#ref?.chan;
   }
 
   /**

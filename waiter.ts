@@ -124,6 +124,9 @@ export abstract class PromiseWaiter<R> extends Waiter {
     this.promise = new Promise<R>(capture);
     this.#resolve = capturedResolve as (value: R) => void;
     this.#reject = capturedReject;
+    // Empty the slots: they would keep this promise, and once it settles its
+    // value or error, reachable.
+    capturedResolve = capturedReject = noop;
   }
 
   /** Stops listening and resolves the promise. */
