@@ -27,6 +27,7 @@ interface Report {
   runtime: string;
   results?: CheckResult[];
   fatal?: string;
+  unhandled?: string[];
 }
 
 const decoder = new TextDecoder();
@@ -76,6 +77,11 @@ function judge(report: Report): void {
     } of ${results.length} smoke checks passed`,
   );
   assert.ok(results.length > 0, `${report.runtime}: no smoke check ran`);
+  assert.deepEqual(
+    report.unhandled ?? [],
+    [],
+    `${report.runtime}: unhandled promise rejections`,
+  );
   assert.deepEqual(
     failed.map((r) => `${r.name}: ${r.error}`),
     [],
@@ -128,6 +134,11 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>@seed/mpsc smoke suite</title>
 <script type="module">
+  const unhandled = [];
+  addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    unhandled.push(String(event.reason?.stack ?? event.reason));
+  });
   async function report(body) {
     await fetch("/result", { method: "POST", body: JSON.stringify(body) });
   }
@@ -136,7 +147,10 @@ const PAGE = `<!doctype html>
   try {
     const mpsc = await import("/mpsc.js");
     const { runSmoke } = await import("/smoke.js");
-    await report({ runtime, results: await runSmoke(mpsc) });
+    const results = await runSmoke(mpsc);
+    // Let rejections of this last turn be noticed before reporting.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await report({ runtime, results, unhandled });
   } catch (error) {
     await report({ runtime, fatal: String(error?.stack ?? error) });
   }

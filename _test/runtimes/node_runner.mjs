@@ -5,6 +5,13 @@ import { Buffer } from "node:buffer";
 import process from "node:process";
 import { runSmoke } from "./smoke.js";
 
+// A check that leaves a promise rejected and unhandled fails the suite
+// instead of ending the process.
+const unhandled = [];
+process.on("unhandledRejection", (reason) => {
+  unhandled.push(String(reason?.stack ?? reason));
+});
+
 let report;
 try {
   const chunks = [];
@@ -16,6 +23,7 @@ try {
   report = {
     runtime: `Node.js ${process.version}`,
     results: await runSmoke(mpsc),
+    unhandled,
   };
 } catch (error) {
   report = {
@@ -23,4 +31,6 @@ try {
     fatal: String(error?.stack ?? error),
   };
 }
+// Give rejections of the last checks a turn to be reported.
+await new Promise((resolve) => setImmediate(resolve));
 process.stdout.write(JSON.stringify(report));
