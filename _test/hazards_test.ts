@@ -1,0 +1,510 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// JavaScript hazards: thenables as messages, `then` members, `undefined` and
+// `null` messages, re-entrant use and abort reasons.
+
+import assert from "node:assert/strict";
+import { setImmediate } from "node:timers/promises";
+import {
+  channel,
+  SendError,
+  SendTimeoutError,
+  TryRecvError,
+  TrySendError,
+  unboundedChannel,
+} from "../mod.ts";
+
+// A thenable that resolves to `result` when adopted, and counts adoptions.
+function makeThenable<R>(result: R): { then: unknown; adopted: number } {
+  const thenable = {
+    adopted: 0,
+    then(resolve: (value: R) => void) {
+      thenable.adopted++;
+      resolve(result);
+    },
+  };
+  return thenable;
+}
+
+// -- Thenables and promises as messages --
+
+Deno.test("Receiver.tryRecv() hands a thenable message over untouched", async () => {
+  const [tx, rx] = channel<unknown>(4);
+  const thenable = makeThenable(42);
+  await tx.send(thenable);
+  assert.equal(thenable.adopted, 0);
+  assert.equal(rx.tryRecv(), thenable);
+  assert.equal(thenable.adopted, 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recvMany() hands a thenable message over untouched", async () => {
+  const [tx, rx] = channel<unknown>(4);
+  const thenable = makeThenable(42);
+  await tx.send(thenable);
+  const buffer: unknown[] = [];
+  assert.equal(await rx.recvMany(buffer, 4), 1);
+  assert.equal(buffer[0], thenable);
+  assert.equal(thenable.adopted, 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recv() adopts a thenable message, as promises must", async () => {
+  const [tx, rx] = channel<unknown>(4);
+  const thenable = makeThenable(42);
+  await tx.send(thenable);
+  // A promise resolved with a thenable follows it: this is JavaScript, not
+  // the channel; the docs send users to tryRecv() or recvMany() instead.
+  assert.equal(await rx.recv(), 42);
+  assert.equal(thenable.adopted, 1);
+  assert.equal(rx.len(), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("UnboundedReceiver.tryRecv() and recvMany() hand a promise message over untouched", async () => {
+  const [tx, rx] = unboundedChannel<Promise<number>>();
+  const first = Promise.resolve(1);
+  const second = Promise.resolve(2);
+  tx.send(first);
+  tx.send(second);
+  assert.equal(rx.tryRecv(), first);
+  const buffer: Promise<number>[] = [];
+  assert.equal(await rx.recvMany(buffer, 8), 1);
+  assert.equal(buffer[0], second);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("UnboundedReceiver.recv() adopts a rejected promise message and the channel stays usable", async () => {
+  const [tx, rx] = unboundedChannel<unknown>();
+  const reason = new Error("inside the message");
+  const rejected = Promise.reject(reason);
+  rejected.catch(() => {}); // the test owns this rejection
+  tx.send(rejected);
+  tx.send("after");
+  await assert.rejects(rx.recv(), (e) => e === reason);
+  assert.equal(await rx.recv(), "after");
+  tx.dispose();
+  assert.equal(await rx.recv(), undefined);
+});
+
+Deno.test("Sender.send() takes a promise as a value without awaiting it", async () => {
+  const [tx, rx] = channel<Promise<never>>(1);
+  // A promise that never settles: if send() adopted it, send would hang.
+  const never = new Promise<never>(() => {});
+  await tx.send(never);
+  assert.equal(rx.tryRecv(), never);
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- No `then` member --
+
+Deno.test("Handles, permits and errors have no then member", async () => {
+  const [tx, rx] = channel<number>(8);
+  const [utx, urx] = unboundedChannel<number>();
+  const weak = tx.downgrade();
+  const uweak = utx.downgrade();
+  const permit = await tx.reserve();
+  const permits = await tx.reserveMany(2);
+  const owned = await tx.clone().reserveOwned();
+  const objects: Record<string, object> = {
+    Sender: tx,
+    Receiver: rx,
+    WeakSender: weak,
+    Permit: permit,
+    PermitIterator: permits,
+    OwnedPermit: owned,
+    UnboundedSender: utx,
+    UnboundedReceiver: urx,
+    WeakUnboundedSender: uweak,
+    SendError: new SendError(1),
+    TrySendError: new TrySendError("full", 1),
+    TryRecvError: new TryRecvError("empty"),
+    SendTimeoutError: new SendTimeoutError("timeout", 1),
+  };
+  for (const [name, object] of Object.entries(objects)) {
+    assert.equal("then" in object, false, `${name} has a then member`);
+  }
+  permit.dispose();
+  permits.dispose();
+  owned.dispose();
+  weak.dispose();
+  uweak.dispose();
+  tx.dispose();
+  utx.dispose();
+  rx.dispose();
+  urx.dispose();
+});
+
+Deno.test("channel() handles survive being returned from an async function", async () => {
+  async function open() {
+    const [tx, rx] = channel<string>(2);
+    await tx.send("kept");
+    return { tx, rx, permit: await tx.reserve() };
+  }
+  const { tx, rx, permit } = await open();
+  permit.send("second");
+  assert.equal(await rx.recv(), "kept");
+  assert.equal(await rx.recv(), "second");
+  // Each handle alone, as the resolution value of an async function.
+  async function pass<H>(handle: H): Promise<H> {
+    await null;
+    return handle;
+  }
+  const [onlyTx, onlyRx] = channel<number>(1);
+  assert.equal(await pass(onlyTx), onlyTx);
+  assert.equal(await pass(onlyRx), onlyRx);
+  assert.equal(
+    await pass(onlyTx.downgrade()).then((w) => {
+      w.dispose();
+      return onlyTx.maxCapacity();
+    }),
+    1,
+  );
+  onlyTx.dispose();
+  onlyRx.dispose();
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- undefined and null as messages --
+
+Deno.test("Receiver async iterator yields undefined and null messages faithfully", async () => {
+  const [tx, rx] = channel<undefined | null | number>(4);
+  await tx.send(undefined);
+  await tx.send(null);
+  await tx.send(0);
+  await tx.send(undefined);
+  tx.dispose();
+  const seen: unknown[] = [];
+  for await (const value of rx) seen.push(value);
+  assert.deepEqual(seen, [undefined, null, 0, undefined]);
+});
+
+Deno.test("Receiver.tryRecv() and recvMany() tell an undefined message from the end", async () => {
+  const [tx, rx] = channel<undefined | null>(4);
+  await tx.send(undefined);
+  await tx.send(null);
+  await tx.send(undefined);
+  assert.equal(rx.len(), 3);
+  assert.equal(rx.tryRecv(), undefined);
+  assert.equal(rx.len(), 2);
+  const buffer: (undefined | null)[] = [];
+  assert.equal(await rx.recvMany(buffer, 8), 2);
+  assert.deepEqual(buffer, [null, undefined]);
+  assert.throws(
+    () => rx.tryRecv(),
+    (e) => e instanceof TryRecvError && e.kind === "empty",
+  );
+  tx.dispose();
+  assert.throws(
+    () => rx.tryRecv(),
+    (e) => e instanceof TryRecvError && e.kind === "disconnected",
+  );
+  assert.equal(await rx.recvMany(buffer, 8), 0);
+  assert.equal(buffer.length, 2);
+});
+
+Deno.test("UnboundedReceiver async iterator yields undefined and null messages faithfully", async () => {
+  const [tx, rx] = unboundedChannel<undefined | null>();
+  tx.send(null);
+  tx.send(undefined);
+  tx.send(null);
+  tx.dispose();
+  const seen: unknown[] = [];
+  for await (const value of rx) seen.push(value);
+  assert.deepEqual(seen, [null, undefined, null]);
+});
+
+Deno.test("SendError and TrySendError hand back an undefined value", async () => {
+  const [tx, rx] = channel<undefined>(1);
+  tx.trySend(undefined);
+  assert.throws(
+    () => tx.trySend(undefined),
+    (e) =>
+      e instanceof TrySendError && e.kind === "full" && e.value === undefined,
+  );
+  rx.dispose();
+  await assert.rejects(
+    tx.send(undefined),
+    (e) => e instanceof SendError && "value" in e && e.value === undefined,
+  );
+  tx.dispose();
+});
+
+// -- Re-entrancy --
+
+Deno.test("UnboundedReceiver async iterator accepts sends from inside its own loop body", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  tx.send(0);
+  const seen: number[] = [];
+  for await (const value of rx) {
+    seen.push(value);
+    if (value < 300) tx.send(value + 1);
+    else tx.dispose();
+  }
+  assert.equal(seen.length, 301);
+  assert.deepEqual(seen, Array.from({ length: 301 }, (_, i) => i));
+});
+
+Deno.test("Receiver async iterator accepts awaited sends from inside its own loop body at capacity 1", async () => {
+  const [tx, rx] = channel<number>(1);
+  await tx.send(0);
+  let last = -1;
+  for await (const value of rx) {
+    assert.equal(value, last + 1);
+    last = value;
+    // The receive freed the only slot, so this send cannot deadlock.
+    if (value < 300) await tx.send(value + 1);
+    else tx.dispose();
+  }
+  assert.equal(last, 300);
+  assert.equal(rx.capacity(), 1);
+});
+
+Deno.test("Receiver.recv() continuation that disposes the last sender ends the next receive", async () => {
+  const [tx, rx] = channel<string>(2);
+  const first = rx.recv().then((value) => {
+    tx.dispose();
+    return value;
+  });
+  const second = rx.recv();
+  await tx.send("only");
+  assert.equal(await first, "only");
+  assert.equal(await second, undefined);
+  assert.equal(rx.isClosed(), true);
+  assert.equal(rx.senderStrongCount(), 0);
+});
+
+Deno.test("Sender.send() continuation that closes the receiver leaves buffered messages receivable", async () => {
+  const [tx, rx] = channel<number>(1);
+  await tx.send(1);
+  const blocked = tx.send(2).then(() => rx.close());
+  assert.equal(await rx.recv(), 1);
+  await blocked;
+  assert.equal(rx.isClosed(), true);
+  assert.equal(await rx.recv(), 2);
+  await assert.rejects(
+    tx.send(3),
+    (e) => e instanceof SendError && e.value === 3,
+  );
+  tx.dispose();
+  assert.equal(await rx.recv(), undefined);
+});
+
+Deno.test("Sender.send() abort listener that frees a slot never loses the aborted message", async () => {
+  const [tx, rx] = channel<string>(1);
+  await tx.send("a");
+  const controller = new AbortController();
+  // Registered before the channel's own listener, so it runs first, while
+  // the aborted send is still queued: the slot it frees goes to that send.
+  controller.signal.addEventListener("abort", () => {
+    assert.equal(rx.tryRecv(), "a");
+  });
+  const aborted = tx.send("b", { signal: controller.signal });
+  const queued = tx.send("c");
+  controller.abort();
+  // Either outcome conforms: the grant came first and the send completed,
+  // or the abort won and "b" was never sent. It must not be both or neither.
+  const outcome = await aborted.then(() => "sent", () => "aborted");
+  const rest: string[] = [];
+  if (outcome === "sent") rest.push((await rx.recv())!);
+  await queued;
+  rest.push((await rx.recv())!);
+  assert.deepEqual(rest, outcome === "sent" ? ["b", "c"] : ["c"]);
+  assert.equal(rx.len(), 0);
+  assert.equal(rx.capacity(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recv() continuation that receives again sees messages in order", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  const seen: number[] = [];
+  const chain = rx.recv().then(async (value) => {
+    seen.push(value!);
+    seen.push((await rx.recv())!);
+    seen.push(rx.tryRecv());
+  });
+  tx.send(1);
+  tx.send(2);
+  tx.send(3);
+  await chain;
+  assert.deepEqual(seen, [1, 2, 3]);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.close() from inside a for await body drains, ends the loop and fails senders", async () => {
+  const [tx, rx] = channel<number>(1);
+  const producer = (async () => {
+    let sent = 0;
+    try {
+      for (;;) {
+        await tx.send(sent);
+        sent++;
+      }
+    } catch (e) {
+      assert.ok(e instanceof SendError);
+      return sent;
+    }
+  })();
+  let received = 0;
+  for await (const value of rx) {
+    assert.equal(value, received);
+    if (++received === 10) rx.close();
+  }
+  assert.equal(await producer, received);
+  assert.ok(received >= 10);
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- Abort reasons --
+
+Deno.test("Receiver.recv() aborted without a reason rejects with an AbortError", async () => {
+  const [tx, rx] = channel<number>(1);
+  const controller = new AbortController();
+  const pending = rx.recv({ signal: controller.signal });
+  controller.abort();
+  await assert.rejects(pending, (e) => e === controller.signal.reason);
+  await assert.rejects(
+    rx.recv({ signal: controller.signal }),
+    (e) => e instanceof DOMException && e.name === "AbortError",
+  );
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recv() aborted with a custom reason rejects with that very reason", async () => {
+  const [tx, rx] = channel<number>(1);
+  for (
+    const reason of [new Error("custom"), "a string", 0, { why: "object" }]
+  ) {
+    const controller = new AbortController();
+    const pending = rx.recv({ signal: controller.signal });
+    controller.abort(reason);
+    await assert.rejects(pending, (e) => e === reason);
+  }
+  await tx.send(7);
+  assert.equal(await rx.recv(), 7);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.send() aborted twice rejects once, with the first reason, and frees its place", async () => {
+  const [tx, rx] = channel<number>(1);
+  await tx.send(1);
+  const controller = new AbortController();
+  const first = new Error("first");
+  const pending = tx.send(2, { signal: controller.signal });
+  controller.abort(first);
+  controller.abort(new Error("second"));
+  await assert.rejects(pending, (e) => e === first);
+  assert.equal(controller.signal.reason, first);
+  assert.equal(await rx.recv(), 1);
+  assert.equal(rx.capacity(), 1);
+  assert.throws(
+    () => rx.tryRecv(),
+    (e) => e instanceof TryRecvError && e.kind === "empty",
+  );
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("AbortSignal.timeout() cancels a Sender.reserve() with a TimeoutError", async () => {
+  const [tx, rx] = channel<number>(1);
+  const permit = await tx.reserve();
+  await assert.rejects(
+    tx.reserve({ signal: AbortSignal.timeout(1) }),
+    (e) => e instanceof DOMException && e.name === "TimeoutError",
+  );
+  assert.equal(tx.capacity(), 0);
+  permit.dispose();
+  assert.equal(tx.capacity(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recv() with an already aborted signal takes no message", async () => {
+  const [tx, rx] = channel<number>(2);
+  await tx.send(1);
+  const reason = new Error("early");
+  await assert.rejects(
+    rx.recv({ signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+  const buffer: number[] = [];
+  await assert.rejects(
+    rx.recvMany(buffer, 2, { signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+  assert.deepEqual(buffer, []);
+  assert.equal(rx.len(), 1);
+  assert.equal(await rx.recv(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.send() with an already aborted signal sends nothing even with room", async () => {
+  const [tx, rx] = channel<number>(2);
+  const reason = "stop";
+  await assert.rejects(
+    tx.send(1, { signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+  await assert.rejects(
+    tx.reserve({ signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+  await assert.rejects(
+    tx.reserveMany(2, { signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+  await assert.rejects(
+    tx.sendTimeout(1, 10, { signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+  assert.equal(tx.capacity(), 2);
+  assert.equal(rx.len(), 0);
+  rx.close();
+  // Closed too: the aborted signal still wins.
+  await assert.rejects(
+    tx.send(1, { signal: AbortSignal.abort(reason) }),
+    (e) => e === reason,
+  );
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- Races the contract warns about --
+
+Deno.test("Receiver.recv() abandoned by an abort does not swallow the next message", async () => {
+  const [tx, rx] = channel<string>(1);
+  const controller = new AbortController();
+  const abandoned = rx.recv({ signal: controller.signal });
+  controller.abort();
+  await assert.rejects(abandoned);
+  await tx.send("next");
+  assert.equal(await rx.recv(), "next");
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recv() called twice concurrently serves both callers in call order", async () => {
+  const [tx, rx] = channel<number>(2);
+  const first = rx.recv();
+  const second = rx.recv();
+  const third = rx.recv();
+  await tx.send(1);
+  await tx.send(2);
+  assert.equal(await first, 1);
+  assert.equal(await second, 2);
+  tx.dispose();
+  assert.equal(await third, undefined);
+  await setImmediate();
+  rx.dispose();
+});
