@@ -133,6 +133,36 @@ Deno.test("startServer() serves each client its own channel", async () => {
   }
 });
 
+Deno.test("startServer() a client that stops reading stops its producers", async () => {
+  const server = startServer({
+    port: 0,
+    producers: 3,
+    buffer: 4,
+    interval: 0,
+    padding: 16 * 1024,
+  });
+  try {
+    const response = await fetch(server.url);
+    const reader = response.body!.getReader();
+    assert.equal((await reader.read()).done, false);
+    // The client reads no more: once the connection's buffers are full,
+    // the channel fills and every producer waits for room, so the server
+    // holds at most `buffer` events for this client.
+    const stalled = await until(
+      server.stats,
+      (s) => s.waitingProducers === 3 && s.queued === 4,
+      "stop the producers of a stalled client",
+    );
+    assert.equal(stalled.heldPermits, 0);
+    // Reading again lets them go on.
+    for (let i = 0; i < 8; i++) assert.equal((await reader.read()).done, false);
+    await reader.cancel();
+    await until(server.stats, released, "release the stalled client's channel");
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("startServer() shutdown closes open streams and releases their channels", async () => {
   const controller = new AbortController();
   const server = startServer({

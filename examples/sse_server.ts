@@ -17,6 +17,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import {
   channel,
+  type Permit,
   type Receiver,
   type Sender,
   type WeakSender,
@@ -38,7 +39,12 @@ export interface ServerOptions {
    * for the work of building an event. Defaults to 1000.
    */
   interval?: number;
-  /** Aborting it shuts the server down: every stream ends cleanly. */
+  /**
+   * Characters of filler added to each event, to make a stalled client
+   * fill the connection's buffers sooner. Defaults to 0.
+   */
+  padding?: number;
+  /** Aborting it shuts the server down and releases every channel. */
   signal?: AbortSignal;
 }
 
@@ -52,6 +58,10 @@ export interface ServerStats {
   openSenders: number;
   /** Producer loops still running. */
   runningProducers: number;
+  /** Producers waiting in `reserve()` for room in their channel. */
+  waitingProducers: number;
+  /** Events buffered in the open channels, waiting for their client. */
+  queued: number;
   /** Permits reserved and neither used nor given back. */
   heldPermits: number;
   /** Events sent into the channels so far. */
@@ -77,6 +87,7 @@ interface Tick {
   producer: number;
   seq: number;
   time: string;
+  padding?: string;
 }
 
 /** The channel state of one client, kept until it is fully released. */
@@ -98,13 +109,33 @@ export function startServer(options: ServerOptions = {}): SseServer {
     producers = 3,
     buffer = 8,
     interval = 1000,
+    padding = 0,
   } = options;
-  const counters = { connections: 0, producers: 0, permits: 0, sent: 0 };
+  const filler = "x".repeat(padding);
+  const counters = {
+    connections: 0,
+    producers: 0,
+    waiting: 0,
+    permits: 0,
+    sent: 0,
+  };
   const live = new Set<Connection>();
   const stopping = new AbortController();
   const onAbort = () => stopping.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
+
+  async function reserve(
+    tx: Sender<Tick>,
+    signal: AbortSignal,
+  ): Promise<Permit<Tick>> {
+    counters.waiting++;
+    try {
+      return await tx.reserve({ signal });
+    } finally {
+      counters.waiting--;
+    }
+  }
 
   async function produce(
     id: number,
@@ -116,11 +147,17 @@ export function startServer(options: ServerOptions = {}): SseServer {
       for (let seq = 0; !signal.aborted; seq++) {
         // Reserve first, then build the event: the slot is ours while we
         // work, and a full channel (a slow client) stops us right here.
-        using permit = await tx.reserve({ signal });
+        using permit = await reserve(tx, signal);
         counters.permits++;
         try {
           await delay(interval, undefined, { signal });
-          permit.send({ producer: id, seq, time: new Date().toISOString() });
+          const tick: Tick = {
+            producer: id,
+            seq,
+            time: new Date().toISOString(),
+          };
+          if (padding > 0) tick.padding = filler;
+          permit.send(tick);
           counters.sent++;
         } finally {
           counters.permits--;
@@ -197,10 +234,14 @@ export function startServer(options: ServerOptions = {}): SseServer {
   function stats(): ServerStats {
     let openReceivers = 0;
     let openSenders = 0;
+    let queued = 0;
     for (const connection of live) {
       const receiverOpen = !isDisposed(connection.rx);
       const senders = connection.weak.strongCount();
-      if (receiverOpen) openReceivers++;
+      if (receiverOpen) {
+        openReceivers++;
+        queued += connection.rx.len();
+      }
       openSenders += senders;
       if (!receiverOpen && senders === 0) {
         connection.weak.dispose();
@@ -212,6 +253,8 @@ export function startServer(options: ServerOptions = {}): SseServer {
       openReceivers,
       openSenders,
       runningProducers: counters.producers,
+      waitingProducers: counters.waiting,
+      queued,
       heldPermits: counters.permits,
       sent: counters.sent,
     };
