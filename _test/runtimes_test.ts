@@ -91,7 +91,7 @@ function judge(report: Report): void {
 
 // -- The bundle --
 
-Deno.test("runtimes: the bundle uses no Deno API and no Promise.withResolvers", async () => {
+Deno.test("mod.ts bundle uses no Deno API and no Promise.withResolvers", async () => {
   const code = await bundle();
   assert.ok(code.includes("unboundedChannel"), "the bundle has the module");
   assert.doesNotMatch(code, /\bDeno\s*\.\s*[A-Za-z]/);
@@ -100,7 +100,7 @@ Deno.test("runtimes: the bundle uses no Deno API and no Promise.withResolvers", 
 
 // -- Node.js --
 
-Deno.test("runtimes: the smoke suite passes under Node.js 20", async () => {
+Deno.test("mod.ts bundle passes the smoke suite under Node.js 20", async () => {
   const code = await bundle();
   let child: Deno.ChildProcess;
   try {
@@ -173,7 +173,7 @@ rm -rf "$dir"
 exit $status
 `;
 
-Deno.test("runtimes: the smoke suite passes in headless Chromium", async () => {
+Deno.test("mod.ts bundle passes the smoke suite in headless Chromium", async () => {
   const chromium = Deno.env.get("CHROMIUM") ?? CHROMIUM_DEFAULT;
   try {
     await Deno.stat(chromium);

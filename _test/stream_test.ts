@@ -285,6 +285,30 @@ Deno.test("toWritableStream() keepOpen leaves the sender usable after close", as
   rx.dispose();
 });
 
+Deno.test("toWritableStream() abort while idle disposes the sender", async () => {
+  const [tx, rx] = channel<number>(2);
+  const writer = toWritableStream(tx).getWriter();
+  await writer.write(1);
+  await writer.abort(new Error("stop"));
+  assert.equal(rx.senderStrongCount(), 0);
+  assert.equal(await rx.recv(), 1);
+  assert.equal(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("toWritableStream() an unbounded write after the receiver left hands the chunk back", async () => {
+  const [tx, rx] = unboundedChannel<string>();
+  const stream = toWritableStream(tx, { keepOpen: true });
+  rx.dispose();
+  // The stream learns of the close on its own too; whichever comes first,
+  // the write fails and the sender stays the caller's.
+  const writer = stream.getWriter();
+  await assert.rejects(writer.write("lost?"), SendError);
+  await assert.rejects(writer.closed, SendError);
+  assert.ok(tx.isClosed());
+  tx.dispose();
+});
+
 // -- Pipes --
 
 Deno.test("toReadableStream() and toWritableStream() pipe one channel into another", async () => {
@@ -313,6 +337,27 @@ Deno.test("toReadableStream() works with pipeThrough", async () => {
     }),
   );
   assert.deepEqual(await collect(doubled), ["2", "4", "6"]);
+});
+
+Deno.test("toReadableStream() and toWritableStream() release both channels when a pipe is aborted", async () => {
+  const [tx1, rx1] = channel<number>(1);
+  const [tx2, rx2] = channel<number>(1);
+  const controller = new AbortController();
+  const piped = toReadableStream(rx1).pipeTo(toWritableStream(tx2), {
+    signal: controller.signal,
+  });
+  await tx1.send(1);
+  assert.equal(await rx2.recv(), 1);
+  const reason = new Error("stop piping");
+  controller.abort(reason);
+  await assert.rejects(piped, (e) => e === reason);
+  // The source's receiver is disposed and the destination's sender too.
+  assert.ok(tx1.isClosed());
+  await assert.rejects(tx1.send(2), SendError);
+  assert.equal(rx2.senderStrongCount(), 0);
+  assert.equal(await rx2.recv(), undefined);
+  tx1.dispose();
+  rx2.dispose();
 });
 
 Deno.test("toReadableStream() is cancelled when the pipe destination fails", async () => {

@@ -126,7 +126,7 @@ Deno.test("Sender.tryReserveOwned() hands back a Sender<T> in its error", () => 
   rx.dispose();
 });
 
-Deno.test("types: the checked functions exist", () => {
+Deno.test("mustCompile() and mustNotCompile() are type-checked, never run", () => {
   // Their bodies are checked at compile time; running them is not the point.
   assert.equal(typeof mustNotCompile, "function");
   assert.equal(typeof mustCompile, "function");

@@ -82,6 +82,21 @@ export interface SseServer {
   shutdown(): Promise<void>;
 }
 
+// A page that shows the stream in a browser, through EventSource.
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>@seed/mpsc server-sent events</title>
+<p>Events from <code>/events</code> (counters at <a href="/stats">/stats</a>):</p>
+<pre id="log"></pre>
+<script>
+  const log = document.getElementById("log");
+  const source = new EventSource("/events");
+  source.addEventListener("tick", (event) => {
+    log.textContent = event.data + "\\n" + log.textContent.slice(0, 4000);
+  });
+</script>
+`;
+
 /** One event, as a producer builds it. */
 interface Tick {
   producer: number;
@@ -212,9 +227,9 @@ export function startServer(options: ServerOptions = {}): SseServer {
     if (pathname === "/events" && request.method === "GET") return events();
     if (pathname === "/stats") return Response.json(stats());
     if (pathname === "/") {
-      return new Response(
-        "GET /events streams server-sent events; GET /stats shows counters\n",
-      );
+      return new Response(PAGE, {
+        headers: { "content-type": "text/html; charset=utf-8" },
+      });
     }
     return new Response("Not found\n", { status: 404 });
   }
