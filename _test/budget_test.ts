@@ -50,6 +50,20 @@ async function yieldingCalls(
   return yielded;
 }
 
+/**
+ * Whether `promise` settles within `turns` turns of the event loop. Lets a
+ * test fail, rather than hang, when calls never complete.
+ */
+async function settlesWithin(
+  promise: Promise<unknown>,
+  turns: number,
+): Promise<boolean> {
+  let settled = false;
+  promise.then(() => settled = true, () => settled = true);
+  for (let i = 0; i < turns && !settled; i++) await nextMacrotask();
+  return settled;
+}
+
 /** Blocks the thread until at least `ms` milliseconds have passed. */
 function spin(ms: number): void {
   const end = performance.now() + ms;
@@ -222,6 +236,140 @@ Deno.test("budget: a yielding receive still honours an abort that came meanwhile
   // The aborted call took no message.
   assert.equal(rx.len(), 1);
   assert.equal(await rx.recv(), BUDGET);
+});
+
+// -- Budget yields and handle lifetime --
+
+/** Runs `BUDGET` ready receives on a channel of their own. */
+async function spendBudget(): Promise<void> {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < BUDGET; i++) tx.send(i);
+  await startFreshRun();
+  assert.deepEqual(await yieldingCalls(BUDGET, () => rx.recv()), []);
+  tx.dispose();
+  rx.dispose();
+}
+
+Deno.test("Sender.send() yielding for the budget keeps a disposed sender counted until it sends", async () => {
+  const [tx, rx] = channel<number>(4);
+  await spendBudget();
+  const sending = tx.send(1);
+  tx.dispose();
+  assert.equal(rx.senderStrongCount(), 1);
+  assert.equal(rx.isClosed(), false);
+  assert.equal(await settlesWithoutYield(sending), false);
+  await sending;
+  assert.equal(rx.senderStrongCount(), 0);
+  assert.equal(await rx.recv(), 1);
+  assert.equal(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("Sender.send() yielding for the budget and aborted meanwhile sends nothing", async () => {
+  const [tx, rx] = channel<number>(4);
+  await spendBudget();
+  const controller = new AbortController();
+  const sending = tx.send(1, { signal: controller.signal });
+  tx.dispose();
+  controller.abort();
+  await assert.rejects(sending, (error) => error === controller.signal.reason);
+  assert.equal(rx.len(), 0);
+  assert.equal(rx.senderStrongCount(), 0);
+  assert.equal(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("Sender.reserve() yielding for the budget and aborted meanwhile holds no permit", async () => {
+  const [tx, rx] = channel<number>(4);
+  await spendBudget();
+  const controller = new AbortController();
+  const reserving = tx.reserveMany(2, { signal: controller.signal });
+  controller.abort();
+  await assert.rejects(
+    reserving,
+    (error) => error === controller.signal.reason,
+  );
+  assert.equal(tx.capacity(), 4);
+  assert.equal(rx.senderStrongCount(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.reserveOwned() yielding for the budget and aborted meanwhile disposes its sender", async () => {
+  const [tx, rx] = channel<number>(4);
+  await spendBudget();
+  const controller = new AbortController();
+  const reserving = tx.reserveOwned({ signal: controller.signal });
+  assert.equal(rx.senderStrongCount(), 1);
+  controller.abort();
+  await assert.rejects(
+    reserving,
+    (error) => error === controller.signal.reason,
+  );
+  assert.equal(rx.capacity(), 4);
+  assert.equal(rx.senderStrongCount(), 0);
+  assert.equal(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("Sender.send() yielding for the budget fails with SendError if closed meanwhile", async () => {
+  const [tx, rx] = channel<number>(4);
+  await spendBudget();
+  const sending = tx.send(1);
+  rx.close();
+  await assert.rejects(sending, { name: "SendError", value: 1 });
+  assert.equal(rx.len(), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recv() yielding for the budget ends with undefined if the receiver is disposed meanwhile", async () => {
+  const [tx, rx] = channel<number>(4);
+  tx.trySend(1);
+  await spendBudget();
+  const receiving = rx.recv();
+  rx.dispose();
+  assert.equal(await receiving, undefined);
+  tx.dispose();
+});
+
+Deno.test("Receiver.recv() called twice while the budget is spent completes both calls", async () => {
+  const [tx, rx] = channel<number>(4);
+  tx.trySend(1);
+  tx.trySend(2);
+  await spendBudget();
+  // The signal is only there to end the calls if they never complete.
+  const controller = new AbortController();
+  const { signal } = controller;
+  const receiving = Promise.all([rx.recv({ signal }), rx.recv({ signal })]);
+  const settled = await settlesWithin(receiving, 100);
+  controller.abort();
+  assert.ok(settled, "both receives still pending after 100 macrotasks");
+  assert.deepEqual(await receiving, [1, 2]);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recv() calls keep call order across a budget yield", async () => {
+  const [tx, rx] = channel<number>(4);
+  await spendBudget();
+  const controller = new AbortController();
+  const { signal } = controller;
+  const receiving = Promise.all([
+    rx.recv({ signal }),
+    rx.recv({ signal }),
+    rx.recvMany([], 1, { signal }),
+    rx.recv({ signal }),
+  ]);
+  tx.trySend(1);
+  tx.trySend(2);
+  tx.trySend(3);
+  tx.dispose();
+  const settled = await settlesWithin(receiving, 100);
+  controller.abort();
+  assert.ok(settled, "receives still pending after 100 macrotasks");
+  assert.deepEqual(await receiving, [1, 2, 1, undefined]);
+  rx.dispose();
 });
 
 // -- What the budget is for --
