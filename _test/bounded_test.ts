@@ -1138,6 +1138,44 @@ Deno.test("every waiting method leaves no abort listener once it settles", async
   }
 });
 
+Deno.test("one signal shared by several waiting calls aborts them all and leaves no listener", async () => {
+  const [tx, rx] = channel<number>(1);
+  fill(tx, 1);
+  const controller = new AbortController();
+  const listeners = countListeners(controller.signal);
+  const { signal } = controller;
+  const clone = tx.clone();
+  const calls = [
+    tx.send(1, { signal }),
+    tx.reserve({ signal }),
+    tx.reserveMany(1, { signal }),
+    tx.sendTimeout(2, 60_000, { signal }),
+    clone.reserveOwned({ signal }),
+    tx.closed({ signal }),
+  ];
+  assert.equal(listeners(), calls.length);
+  controller.abort();
+  for (const call of calls) await assert.rejects(call, is(signal.reason));
+  assert.equal(listeners(), 0);
+  assert.equal(rx.senderStrongCount(), 1);
+  assert.equal(await rx.recv(), 0);
+  assert.equal(tx.capacity(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.sendTimeout() with ms 0 does not barge past a waiting sender", async () => {
+  const [tx, rx] = channel<number>(1);
+  fill(tx, 1);
+  const sending = tx.send(1);
+  assert.equal(rx.tryRecv(), 0);
+  await assert.rejects(tx.sendTimeout(2, 0), { kind: "timeout", value: 2 });
+  await sending;
+  assert.equal(await rx.recv(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
 Deno.test("Sender.reserve() granted before an abort keeps its permit", async () => {
   const [tx, rx] = channel<number>(1);
   fill(tx, 1);
@@ -1468,6 +1506,67 @@ Deno.test("Receiver.recv() after close() waits for an outstanding OwnedPermit", 
   assert.equal(await next, undefined);
   assert.equal(released.isClosed(), true);
   for (const handle of [tx, rx, sender, released]) handle.dispose();
+});
+
+Deno.test("Receiver.close() fails a partially collected reserveMany() and gives its permits back", async () => {
+  const [tx, rx] = channel<number>(3);
+  fill(tx, 3);
+  const reserving = tx.reserveMany(3);
+  assert.equal(await rx.recv(), 0);
+  assert.equal(await rx.recv(), 1);
+  assert.equal(tx.capacity(), 0);
+  rx.close();
+  await assert.rejects(reserving, SendError);
+  assert.equal(tx.capacity(), 2);
+  // Nothing is outstanding, so the receiver does not wait after the drain.
+  assert.equal(await rx.recv(), 2);
+  const ended = rx.recv();
+  assert.equal(await stateOf(ended), "fulfilled");
+  assert.equal(await ended, undefined);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.close() ends a pending recv() unless a permit is outstanding", async () => {
+  const [tx, rx] = channel<number>(2);
+  const idle = rx.recv();
+  rx.close();
+  assert.equal(await idle, undefined);
+  const [tx2, rx2] = channel<number>(2);
+  const permit = tx2.tryReserve();
+  const waiting = rx2.recv();
+  rx2.close();
+  assert.equal(await stateOf(waiting), "pending");
+  permit.send(1);
+  assert.equal(await waiting, 1);
+  assert.equal(await rx2.recv(), undefined);
+  for (const handle of [tx, rx, tx2, rx2]) handle.dispose();
+});
+
+Deno.test("Receiver.close() lets an OwnedPermit obtained before it send", async () => {
+  const [tx, rx] = channel<number>(2);
+  const owned = tx.tryReserveOwned();
+  rx.close();
+  const sender = owned.send(1);
+  assert.equal(sender.isClosed(), true);
+  assert.equal(await rx.recv(), 1);
+  // A live sender is not a permit: a closed channel ends when drained.
+  assert.equal(await rx.recv(), undefined);
+  sender.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.close() with waiting senders leaves the receiver free to drain and end", async () => {
+  const [tx, rx] = channel<number>(1);
+  fill(tx, 1);
+  const sends = [tx.send(1), tx.send(2)];
+  rx.close();
+  for (const sending of sends) await assert.rejects(sending, SendError);
+  assert.equal(await rx.recv(), 0);
+  assert.equal(await rx.recv(), undefined);
+  assert.equal(tx.capacity(), 1);
+  tx.dispose();
+  rx.dispose();
 });
 
 Deno.test("Receiver.dispose() discards buffered messages and settles pending calls", async () => {
