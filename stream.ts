@@ -6,7 +6,27 @@ import type { Receiver, Sender } from "./bounded.ts";
 import type { UnboundedReceiver, UnboundedSender } from "./unbounded.ts";
 import { SendError } from "./error.ts";
 
-/** Options for {@linkcode toReadableStream}. */
+/**
+ * Options for {@linkcode toReadableStream}.
+ *
+ * @example Keeping the receiver after the stream
+ * ```ts
+ * import { unboundedChannel } from "@seed/mpsc";
+ * import { toReadableStream } from "@seed/mpsc/stream";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = unboundedChannel<number>();
+ * tx.send(1);
+ * tx.send(2);
+ * const reader = toReadableStream(rx, { keepOpen: true }).getReader();
+ * assert.deepEqual(await reader.read(), { done: false, value: 1 });
+ * await reader.cancel();
+ * // With the default highWaterMark of 0 nothing was read ahead.
+ * assert.equal(rx.tryRecv(), 2);
+ * tx.dispose();
+ * rx.dispose();
+ * ```
+ */
 export interface ToReadableStreamOptions {
   /**
    * How many messages the stream may hold in its own queue before it stops
@@ -35,7 +55,27 @@ export interface ToReadableStreamOptions {
   keepOpen?: boolean;
 }
 
-/** Options for {@linkcode toWritableStream}. */
+/**
+ * Options for {@linkcode toWritableStream}.
+ *
+ * @example Writing through a sender that stays yours
+ * ```ts
+ * import { channel } from "@seed/mpsc";
+ * import { toWritableStream } from "@seed/mpsc/stream";
+ * import assert from "node:assert/strict";
+ *
+ * const [tx, rx] = channel<string>(4);
+ * const writer = toWritableStream(tx, { highWaterMark: 4, keepOpen: true })
+ *   .getWriter();
+ * await writer.write("from the stream");
+ * await writer.close();
+ * await tx.send("from the sender");
+ * tx.dispose();
+ * const received: string[] = [];
+ * for await (const s of rx) received.push(s);
+ * assert.deepEqual(received, ["from the stream", "from the sender"]);
+ * ```
+ */
 export interface ToWritableStreamOptions {
   /**
    * How many chunks the stream queues before its `desiredSize` drops to
