@@ -1789,6 +1789,43 @@ Deno.test("Sender.trySend() and tryReserve*() do not barge past a waiting sender
   rx.dispose();
 });
 
+Deno.test("Sender.reserveMany() that has to wait holds the free slots, so try*() report full", async () => {
+  const [tx, rx] = channel<number>(4);
+  fill(tx, 2);
+  const reserving = tx.reserveMany(3);
+  assert.equal(tx.capacity(), 0);
+  assert.throws(() => tx.trySend(9), { kind: "full", value: 9 });
+  assert.throws(() => tx.tryReserve(), { kind: "full" });
+  assert.throws(() => tx.tryReserveMany(1), { kind: "full" });
+  assert.equal(await stateOf(reserving), "pending");
+  assert.equal(await rx.recv(), 0);
+  const permits = await reserving;
+  assert.equal(permits.len(), 3);
+  assert.equal(rx.len(), 1);
+  permits.dispose();
+  assert.equal(tx.capacity(), 3);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.reserveMany() aborted hands the free slots it held on to later waiters", async () => {
+  const [tx, rx] = channel<number>(4);
+  fill(tx, 2);
+  const controller = new AbortController();
+  const reservingMany = tx.reserveMany(3, { signal: controller.signal });
+  const reserving = tx.reserve();
+  assert.equal(await stateOf(reserving), "pending");
+  controller.abort();
+  await assert.rejects(reservingMany, is(controller.signal.reason));
+  const permit = await reserving;
+  assert.equal(tx.capacity(), 1);
+  permit.dispose();
+  assert.equal(tx.capacity(), 2);
+  assert.equal(rx.len(), 2);
+  tx.dispose();
+  rx.dispose();
+});
+
 Deno.test("Sender.reserveMany() at the head of the queue is served before smaller later requests", async () => {
   const [tx, rx] = channel<number>(2);
   fill(tx, 2);
