@@ -245,13 +245,11 @@ Deno.test("downgrade_drop_upgrade: WeakSender.upgrade() fails after the Sender i
 
 Deno.test("downgrade_get_permit_upgrade_no_senders: WeakSender.upgrade() succeeds while an OwnedPermit holds the only sender", async () => {
   const [tx, rx] = channel<number>(1);
+  using _rx = rx;
   const weakTx = tx.downgrade();
-  const permit = await tx.reserveOwned();
-  const upgraded = weakTx.upgrade();
+  using _permit = await tx.reserveOwned();
+  using upgraded = weakTx.upgrade();
   assert.notEqual(upgraded, undefined);
-  upgraded?.dispose();
-  permit.dispose();
-  rx.dispose();
 });
 
 Deno.test("downgrade_upgrade_get_permit_no_senders: Sender.downgrade() of the last free sender upgrades while an OwnedPermit lives", async () => {
