@@ -230,7 +230,7 @@ Deno.test("OwnedPermit.dispose() and [Symbol.dispose]() are idempotent and relea
   rx.dispose();
 });
 
-Deno.test("using disposes every bounded handle and permit at the end of its block", () => {
+Deno.test("channel() handles and permits are disposed by using at the end of a block", () => {
   const [tx, rx] = channel<number>(8);
   {
     using clone = tx.clone();
@@ -256,7 +256,7 @@ Deno.test("using disposes every bounded handle and permit at the end of its bloc
   tx.dispose();
 });
 
-Deno.test("await using disposes every bounded handle and permit at the end of its block", async () => {
+Deno.test("channel() handles and permits are disposed by await using at the end of a block", async () => {
   const [tx, rx] = channel<number>(8);
   {
     await using clone = tx.clone();
@@ -282,7 +282,7 @@ Deno.test("await using disposes every bounded handle and permit at the end of it
   tx.dispose();
 });
 
-Deno.test("using disposes a permit that was used without effect", () => {
+Deno.test("Permit disposed by using after send() has no further effect", () => {
   const [tx, rx] = channel<number>(1);
   {
     using permit = tx.tryReserve();
@@ -445,7 +445,7 @@ Deno.test("OwnedPermit throws ReferenceError from every method once disposed, se
   rx.dispose();
 });
 
-Deno.test("no bounded handle or permit is a thenable", async () => {
+Deno.test("channel() handles and permits have no then member", async () => {
   const [tx, rx] = channel<number>(4);
   const handles: object[] = [
     tx,
@@ -777,7 +777,7 @@ Deno.test("OwnedPermit.sameChannel() and sameChannelAsSender() compare channels"
 
 // -- AbortSignal --
 
-Deno.test("an already aborted signal rejects every waiting method with its reason and changes nothing", async (t) => {
+Deno.test("AbortSignal already aborted makes every waiting method reject with its reason and change nothing", async (t) => {
   const reason = new Error("aborted before the call");
   const signal = AbortSignal.abort(reason);
   const cases: [
@@ -1005,7 +1005,7 @@ Deno.test("Receiver.recv() aborted in the middle of a queue of receives leaves t
   rx.dispose();
 });
 
-Deno.test("every waiting method leaves no abort listener once it settles", async (t) => {
+Deno.test("AbortSignal keeps no listener of a waiting method once the call settles", async (t) => {
   const cases: [
     string,
     (signal: AbortSignal, listeners: () => number) => Promise<void>,
@@ -1138,7 +1138,7 @@ Deno.test("every waiting method leaves no abort listener once it settles", async
   }
 });
 
-Deno.test("one signal shared by several waiting calls aborts them all and leaves no listener", async () => {
+Deno.test("AbortSignal shared by several waiting calls aborts them all and keeps no listener", async () => {
   const [tx, rx] = channel<number>(1);
   fill(tx, 1);
   const controller = new AbortController();

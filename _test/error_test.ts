@@ -244,7 +244,7 @@ Deno.test('SendTimeoutError.kind is "timeout" or "closed" from Sender.sendTimeou
 
 // -- Class identity --
 
-Deno.test("error classes are distinct and not subclasses of one another", () => {
+Deno.test("SendError, TrySendError, TryRecvError and SendTimeoutError are distinct classes", () => {
   const errors = [
     new SendError(1),
     new TrySendError("full", 1),

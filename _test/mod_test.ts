@@ -150,7 +150,7 @@ Deno.test("mod.ts exports the type of every handle, permit, error and option bag
 
 // -- Handles --
 
-Deno.test("handles keep their state private", async () => {
+Deno.test("channel() and unboundedChannel() handles keep their state private", async () => {
   const [tx, rx] = mod.channel<number>(4);
   const [utx, urx] = mod.unboundedChannel<number>();
   const handles: object[] = [

@@ -188,7 +188,7 @@ Deno.test("UnboundedReceiver.dispose() and [Symbol.dispose]() dispose once, idem
   tx.dispose();
 });
 
-Deno.test("using disposes every unbounded handle at the end of its block", () => {
+Deno.test("unboundedChannel() handles are disposed by using at the end of a block", () => {
   const [tx, rx] = unboundedChannel<number>();
   {
     using clone = tx.clone();
@@ -210,7 +210,7 @@ Deno.test("using disposes every unbounded handle at the end of its block", () =>
   assert.throws(() => tx.isClosed(), ReferenceError);
 });
 
-Deno.test("await using disposes every unbounded handle at the end of its block", async () => {
+Deno.test("unboundedChannel() handles are disposed by await using at the end of a block", async () => {
   const [tx, rx] = unboundedChannel<number>();
   {
     await using clone = tx.clone();
@@ -302,7 +302,7 @@ Deno.test("WeakUnboundedSender throws ReferenceError from every method after dis
   rx.dispose();
 });
 
-Deno.test("no unbounded handle is a thenable", () => {
+Deno.test("unboundedChannel() handles have no then member", () => {
   const [tx, rx] = unboundedChannel<number>();
   const handles: object[] = [
     tx,
@@ -360,7 +360,7 @@ Deno.test("UnboundedSender.sameChannel() compares channels", () => {
 
 // -- AbortSignal --
 
-Deno.test("an already aborted signal rejects every unbounded waiting method with its reason and changes nothing", async (t) => {
+Deno.test("AbortSignal already aborted makes every unbounded waiting method reject with its reason and change nothing", async (t) => {
   const reason = new Error("aborted before the call");
   const signal = AbortSignal.abort(reason);
   for (const closed of [false, true]) {
@@ -431,7 +431,7 @@ Deno.test("UnboundedSender.closed() aborted while waiting rejects with the reaso
   rx.dispose();
 });
 
-Deno.test("every unbounded waiting method leaves no abort listener once it settles", async (t) => {
+Deno.test("AbortSignal keeps no listener of an unbounded waiting method once the call settles", async (t) => {
   const cases: [
     string,
     (signal: AbortSignal, listeners: () => number) => Promise<void>,
