@@ -29,7 +29,10 @@ export interface QueuedResult {
   readonly name: string;
   /** Heap bytes per buffered message, after a full collection. */
   readonly bytesPerMessage: number;
-  /** Heap bytes still held once every message was read (or `null`). */
+  /**
+   * Heap bytes the container (with its handles) still holds once every
+   * message was read (or `null`).
+   */
   readonly bytesAfterDrain: number | null;
   /** Blocks the list holds after the drain (the List rows only). */
   readonly blocksAfterDrain: number | null;
@@ -69,8 +72,8 @@ function heapNow(): number {
   return Deno.memoryUsage().heapUsed;
 }
 
-// Keeps a container alive across a reading without the optimizer noticing.
-let sink: unknown = undefined;
+// Keeps containers alive across a reading.
+const held: unknown[] = [];
 
 interface Filled {
   readonly drain?: () => void;
@@ -84,20 +87,24 @@ function measureQueued(
 ): QueuedResult {
   // Warm up the code paths on a small run, so the measurement holds no
   // compiled code or feedback objects.
-  sink = fill(1024);
-  sink = undefined;
+  fill(1024).drain?.();
+  held.length = 0;
   const before = heapAfterGc();
   const filled = fill(messages);
-  sink = filled;
+  held.push(filled);
   const full = heapAfterGc();
   let bytesAfterDrain: number | null = null;
   let blocksAfterDrain: number | null = null;
   if (filled.drain !== undefined) {
     filled.drain();
-    bytesAfterDrain = heapAfterGc() - before;
     if (filled.blocks !== undefined) blocksAfterDrain = filled.blocks();
+    // What the drained container holds: the heap with it, minus the heap
+    // once it is gone.
+    const drained = heapAfterGc();
+    held.length = 0;
+    bytesAfterDrain = drained - heapAfterGc();
   }
-  sink = undefined;
+  held.length = 0;
   return {
     name,
     bytesPerMessage: (full - before) / messages,
@@ -114,7 +121,7 @@ function queuedResults(messages: number): QueuedResult[] {
       return {
         drain() {
           for (let i = 0; i < n; i++) rx.tryRecv();
-          sink = [tx, rx];
+          held.push(tx, rx);
         },
       };
     }),
@@ -127,7 +134,7 @@ function queuedResults(messages: number): QueuedResult[] {
         return {
           drain() {
             for (let i = 0; i < n; i++) rx.tryRecv();
-            sink = [tx, rx];
+            held.push(tx, rx);
           },
         };
       },
@@ -149,6 +156,7 @@ function queuedResults(messages: number): QueuedResult[] {
     measureQueued("plain Array (push)", messages, (n) => {
       const values: number[] = [];
       for (let i = 0; i < n; i++) values.push(i);
+      held.push(values);
       return {};
     }),
     measureQueued("Web Streams ReadableStream", messages, (n) => {
@@ -159,7 +167,7 @@ function queuedResults(messages: number): QueuedResult[] {
         },
       });
       for (let i = 0; i < n; i++) controller.enqueue(i);
-      sink = readable;
+      held.push(readable);
       return {};
     }),
   ];

@@ -623,7 +623,6 @@ export const syncFloor: Contender = {
     return () => {
       let sum = 0;
       for (let i = 0; i < values.length; i++) sum += values[i]!;
-      values.length = 0;
       return sum;
     };
   },

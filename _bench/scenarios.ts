@@ -18,6 +18,7 @@ import {
   itPushable,
   minimalChannel,
   PEERS,
+  promiseFloor,
   repeater,
   type Run,
   shiftQueue,
@@ -55,6 +56,12 @@ export interface Scenario {
 
 /** The main @seed/mpsc row's name in every table. */
 export const MODULE = "@seed/mpsc";
+
+/** The suffix of the rows that run with the cooperative budget off. */
+export const BUDGET_OFF = "(budget off)";
+
+/** The sync floor's name in the drain table, where it only reads. */
+export const SYNC_READ = "floor: sync array read";
 
 // -- @seed/mpsc --
 
@@ -253,31 +260,45 @@ function entry(contender: Contender, prepare: (() => Run) | undefined) {
 /**
  * Peers whose queue is an array read with `shift()` slow down quadratically
  * once their queue is long: in scenarios that let the queue grow, they move
- * fewer messages (their rate is then flattered, not hurt).
+ * this many messages (their rate is then flattered, not hurt).
  */
-const QUADRATIC_CAP = 100_000;
+export const QUADRATIC_CAP = 20_000;
 
+/**
+ * Peers that move well under 1 M msg/s move this many messages per run, so
+ * the report stays within minutes; their rate is already steady by then.
+ */
+export const SLOW_CAP = 250_000;
+
+/** Runs `messages` messages, or `cap` if fewer, naming the row after it. */
 function capped(
   contender: Contender,
   messages: number,
-  prepare: (messages: number) => Run,
+  cap: number,
+  prepare: (messages: number) => Run | undefined,
 ): Entry[] {
-  if (messages <= QUADRATIC_CAP) {
+  if (prepare(0) === undefined) return [];
+  if (messages <= cap) {
     return [{
       contender,
       name: contender.name,
-      prepare: () => prepare(messages),
+      prepare: () => prepare(messages)!,
     }];
   }
   return [{
     contender,
-    name: `${contender.name} (${
-      QUADRATIC_CAP.toLocaleString("en-US")
-    } messages)`,
-    prepare: () => prepare(QUADRATIC_CAP),
-    messages: QUADRATIC_CAP,
-    expected: expectedSum(QUADRATIC_CAP),
+    name: `${contender.name} (${cap.toLocaleString("en-US")} messages)`,
+    prepare: () => prepare(cap)!,
+    messages: cap,
+    expected: expectedSum(cap),
   }];
+}
+
+/** How many messages a peer moves in a scenario that moves `messages`. */
+function capOf(contender: Contender): number {
+  return contender === effectQueue || contender === repeater
+    ? SLOW_CAP
+    : Infinity;
 }
 
 function shiftEntry(backlog: number, messages: number): Entry {
@@ -295,12 +316,18 @@ function variant(name: string, prepare: () => Run): Entry {
 }
 
 function spscEntries(messages: number, capacity?: number): Entry[] {
-  return [seedMpsc, ...PEERS, ...FLOORS].flatMap((c) => {
-    if (c.spsc === undefined) return [];
-    // Probe once: a contender without this variant returns undefined.
-    if (c.spsc(0, capacity) === undefined) return [];
-    return entry(c, () => c.spsc!(messages, capacity)!);
-  });
+  return [
+    ...entry(seedMpsc, () => seedMpsc.spsc!(messages, capacity)!),
+    variant(
+      BUDGET_OFF,
+      budgetOff(() => seedMpsc.spsc!(messages, capacity)!),
+    ),
+    ...[...PEERS, ...FLOORS].flatMap((c) =>
+      c.spsc === undefined
+        ? []
+        : capped(c, messages, capOf(c), (n) => c.spsc!(n, capacity))
+    ),
+  ];
 }
 
 /**
@@ -336,9 +363,13 @@ export function scenarios(messages = 1_000_000): Scenario[] {
       "16 producers await `send()` per message into a channel of capacity 64; one consumer awaits `recv()` per message.",
     messages,
     expected: sum,
-    entries: [seedMpsc, webStreams, effectQueue, repeater, asyncChannel]
-      .concat(FLOORS)
-      .flatMap((c) => entry(c, () => c.mpsc!(16, messages, 64))),
+    entries: [
+      ...entry(seedMpsc, () => seedMpsc.mpsc!(16, messages, 64)),
+      variant(BUDGET_OFF, budgetOff(() => seedMpsc.mpsc!(16, messages, 64))),
+      ...[webStreams, effectQueue, repeater, asyncChannel, ...FLOORS].flatMap(
+        (c) => capped(c, messages, capOf(c), (n) => c.mpsc!(16, n, 64)),
+      ),
+    ],
   });
   list.push({
     id: "uncontented/for_await_unbounded",
@@ -347,10 +378,17 @@ export function scenarios(messages = 1_000_000): Scenario[] {
     messages,
     expected: sum,
     entries: [
-      ...[seedMpsc, webStreams, repeater, itPushable].flatMap((c) =>
-        entry(c, () => c.iterate!(messages))
+      ...entry(seedMpsc, () => seedMpsc.iterate!(messages)),
+      variant(BUDGET_OFF, budgetOff(() => seedMpsc.iterate!(messages))),
+      ...[webStreams, repeater, itPushable].flatMap((c) =>
+        capped(c, messages, capOf(c), (n) => c.iterate!(n))
       ),
-      ...capped(asyncChannel, messages, (n) => asyncChannel.iterate!(n)),
+      ...capped(
+        asyncChannel,
+        messages,
+        QUADRATIC_CAP,
+        (n) => asyncChannel.iterate!(n),
+      ),
       ...FLOORS.flatMap((c) => entry(c, () => c.iterate!(messages))),
     ],
   });
@@ -364,12 +402,28 @@ export function scenarios(messages = 1_000_000): Scenario[] {
       ...entry(seedMpsc, () => seedMpsc.drain!(messages)),
       variant("recvMany(1024)", () => drainRecvMany(messages)),
       variant("tryRecv()", () => drainTryRecv(messages)),
-      variant("budget off", budgetOff(() => seedMpsc.drain!(messages))),
+      variant(BUDGET_OFF, budgetOff(() => seedMpsc.drain!(messages))),
+      variant(
+        `recvMany(1024), ${BUDGET_OFF}`,
+        budgetOff(() => drainRecvMany(messages)),
+      ),
       ...[webStreams, effectQueue, effectQueueBatch, itPushable].flatMap((c) =>
         entry(c, () => c.drain!(messages))
       ),
-      ...capped(asyncChannel, messages, (n) => asyncChannel.drain!(n)),
-      ...FLOORS.flatMap((c) => entry(c, () => c.drain!(messages))),
+      ...capped(
+        asyncChannel,
+        messages,
+        QUADRATIC_CAP,
+        (n) => asyncChannel.drain!(n),
+      ),
+      ...[minimalChannel, promiseFloor].flatMap((c) =>
+        entry(c, () => c.drain!(messages))
+      ),
+      {
+        contender: syncFloor,
+        name: SYNC_READ,
+        prepare: () => syncFloor.drain!(messages),
+      },
     ],
   });
   list.push({
