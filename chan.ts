@@ -158,21 +158,20 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   }
 
   /** The next message, or `undefined` once finished. */
-  recv(signal: AbortSignal | undefined): Promise<T | undefined> {
+  recv(
+    signal: AbortSignal | undefined,
+    yielded = false,
+  ): Promise<T | undefined> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#rxYielding > 0 || !charge()) {
-      return this.#recvAfterYield(signal);
-    }
+    if (!this.#mayProceed(yielded)) return this.#recvAfterYield(signal);
     if (this.list.length > 0) return Promise.resolve(this.#take());
     if (this.isFinished()) return RESOLVED_UNDEFINED;
     return this.#wait(new ReceiveValue<T>(this), signal);
   }
 
   /** The async iterator's step: a message, or the end once finished. */
-  recvResult(): Promise<IteratorResult<T, undefined>> {
-    if (this.#rxYielding > 0 || !charge()) {
-      return this.#recvResultAfterYield();
-    }
+  recvResult(yielded = false): Promise<IteratorResult<T, undefined>> {
+    if (!this.#mayProceed(yielded)) return this.#recvResultAfterYield();
     if (this.list.length > 0) {
       return Promise.resolve({ value: this.#take(), done: false });
     }
@@ -188,9 +187,10 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     buffer: T[],
     limit: number,
     signal: AbortSignal | undefined,
+    yielded = false,
   ): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#rxYielding > 0 || !charge()) {
+    if (!this.#mayProceed(yielded)) {
       return this.#recvManyAfterYield(buffer, limit, signal);
     }
     if (limit === 0) return RESOLVED_ZERO;
@@ -239,6 +239,19 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     this.#receivers.remove(waiter);
   }
 
+  /**
+   * Charges the budget. A call back from its yield always proceeds; any
+   * other call yields when the budget is spent or when earlier calls are
+   * still yielding, so receive calls keep their call order.
+   */
+  #mayProceed(yielded: boolean): boolean {
+    if (yielded) {
+      charge();
+      return true;
+    }
+    return this.#rxYielding === 0 && charge();
+  }
+
   #take(): T {
     const value = this.list.pop();
     this.releasePermits(1);
@@ -262,12 +275,12 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // the only receive paths that allocate an async frame, once per BUDGET.
   async #recvAfterYield(signal: AbortSignal | undefined) {
     await this.#yield();
-    return this.recv(signal);
+    return this.recv(signal, true);
   }
 
   async #recvResultAfterYield() {
     await this.#yield();
-    return this.recvResult();
+    return this.recvResult(true);
   }
 
   async #recvManyAfterYield(
@@ -276,7 +289,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     signal: AbortSignal | undefined,
   ) {
     await this.#yield();
-    return this.recvMany(buffer, limit, signal);
+    return this.recvMany(buffer, limit, signal, true);
   }
 
   async #yield(): Promise<void> {
