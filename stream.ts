@@ -93,6 +93,16 @@ export interface ToWritableStreamOptions {
    * @default {false}
    */
   keepOpen?: boolean;
+  /**
+   * Aborting it errors the stream with `signal.reason` at once, even while
+   * a write waits for room; that write holds no permit and sends nothing.
+   *
+   * A `pipeTo()` aborted through its own `signal` first waits for the write
+   * in flight to finish, as the Streams standard requires, and a write into
+   * a full channel finishes only when the receiver makes room. Pass the
+   * same signal here so that the abort also ends that wait.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -211,7 +221,9 @@ export function toReadableStream<T>(
  *   it, so the stream's `desiredSize` and `writer.ready` show the channel's
  *   backpressure. An unbounded sender never waits.
  * - Aborting the stream while a write waits withdraws the reservation: no
- *   permit is held and nothing half-sent reaches the receiver.
+ *   permit is held and nothing half-sent reaches the receiver. So does
+ *   aborting `options.signal`, which also ends a `pipeTo()` stuck on a
+ *   full channel (see {@linkcode ToWritableStreamOptions.signal}).
  * - `close()` and `abort()` dispose the sender (unless `keepOpen` is set),
  *   so the receiver sees the end of the stream once every other sender is
  *   gone.
@@ -224,8 +236,8 @@ export function toReadableStream<T>(
  * @typeParam T The type of the messages.
  * @param sender The sender to write through. Unless `keepOpen` is set, the
  * stream takes it over: do not use it afterwards.
- * @param options How many chunks to queue and whether to leave the sender
- * open.
+ * @param options How many chunks to queue, whether to leave the sender
+ * open, and a signal that stops the stream.
  * @returns A stream whose chunks are sent, in order, into the channel.
  * @throws {RangeError} If `options.highWaterMark` is negative or `NaN`.
  *
@@ -267,43 +279,64 @@ export function toWritableStream<T>(
   sender: Sender<T> | UnboundedSender<T>,
   options: ToWritableStreamOptions = {},
 ): WritableStream<T> {
-  const { highWaterMark = 1, keepOpen = false } = options;
-  // Aborted once the stream is done with the sender; it withdraws the
-  // `closed()` watch below so no waiter outlives the stream.
-  const done = new AbortController();
-  function release(): void {
-    if (done.signal.aborted) return;
-    done.abort();
+  const { highWaterMark = 1, keepOpen = false, signal } = options;
+  // Aborted when the writes must stop waiting: the stream was aborted or
+  // errored, `signal` fired, or the stream let go of the sender. It
+  // withdraws a reservation in flight (which then holds no permit) and the
+  // `closed()` watch, so no waiter outlives the stream.
+  const stop = new AbortController();
+  let released = false;
+  let sink: WritableStreamDefaultController;
+  function release(reason?: unknown): void {
+    if (released) return;
+    released = true;
+    signal?.removeEventListener("abort", onSignal);
+    stop.abort(reason);
     if (!keepOpen) sender.dispose();
+  }
+  function onSignal(): void {
+    const reason = signal!.reason;
+    sink.error(reason);
+    release(reason);
   }
   return new WritableStream<T>({
     start(controller) {
-      sender.closed({ signal: done.signal }).then(() => {
+      sink = controller;
+      if (signal?.aborted) {
+        onSignal();
+        return;
+      }
+      signal?.addEventListener("abort", onSignal, { once: true });
+      // `controller.signal` fires as soon as `abort()` is called, while a
+      // write may still be in flight; the sink's `abort` runs only after
+      // that write settles, so the wait is withdrawn from here.
+      controller.signal.addEventListener("abort", () => {
+        stop.abort(controller.signal.reason);
+      }, { once: true });
+      sender.closed({ signal: stop.signal }).then(() => {
         // Interleaving point: the stream may have finished between the
         // channel closing and this callback.
-        if (done.signal.aborted) return;
-        release();
-        controller.error(new SendError(undefined));
+        if (released) return;
+        const error = new SendError(undefined);
+        controller.error(error);
+        release(error);
       }, ignore);
     },
-    async write(chunk, controller) {
+    async write(chunk) {
       if (!("reserve" in sender)) {
         try {
           sender.send(chunk);
         } catch (error) {
-          release();
+          release(error);
           throw error;
         }
         return;
       }
       let permit;
       try {
-        // `controller.signal` fires as soon as `abort()` is called, while
-        // this write is still in flight; the sink's `abort` runs only
-        // after the write settles.
-        permit = await sender.reserve({ signal: controller.signal });
+        permit = await sender.reserve({ signal: stop.signal });
       } catch (error) {
-        release();
+        release(error);
         throw error instanceof SendError ? new SendError(chunk) : error;
       }
       // A granted permit is final: the send below cannot fail.
@@ -312,8 +345,8 @@ export function toWritableStream<T>(
     close() {
       release();
     },
-    abort() {
-      release();
+    abort(reason) {
+      release(reason);
     },
   }, { highWaterMark, size: countOne });
 }

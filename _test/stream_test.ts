@@ -413,3 +413,99 @@ Deno.test("toWritableStream() stops a pipe and cancels its source when the recei
   await assert.rejects(piped, SendError);
   assert.ok(cancelled instanceof SendError);
 });
+
+Deno.test("toWritableStream() signal ends a pipe whose write waits for room", async () => {
+  const [tx, rx] = channel<number>(1);
+  const controller = new AbortController();
+  let n = 0;
+  const source = new ReadableStream<number>({
+    pull(c) {
+      c.enqueue(n++);
+    },
+  });
+  const piped = source.pipeTo(
+    toWritableStream(tx, { signal: controller.signal }),
+    { signal: controller.signal },
+  );
+  // The channel fills and the next write waits; nobody reads.
+  while (rx.len() < 1) await delay(0);
+  const reason = new Error("stop");
+  controller.abort(reason);
+  await assert.rejects(piped, (e) => e === reason);
+  assert.equal(rx.senderStrongCount(), 0);
+  assert.equal(await rx.recv(), 0);
+  assert.equal(await rx.recv(), undefined);
+  assert.equal(rx.capacity(), 1);
+  rx.dispose();
+});
+
+Deno.test("toWritableStream() an already aborted signal errors the stream at once", async () => {
+  const [tx, rx] = channel<number>(1);
+  const reason = new Error("too late");
+  const writer = toWritableStream(tx, { signal: AbortSignal.abort(reason) })
+    .getWriter();
+  await assert.rejects(writer.closed, (e) => e === reason);
+  await assert.rejects(writer.write(1), (e) => e === reason);
+  assert.equal(rx.senderStrongCount(), 0);
+  assert.equal(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("toWritableStream() signal with keepOpen stops the stream but keeps the sender", async () => {
+  const [tx, rx] = channel<number>(1);
+  const controller = new AbortController();
+  const writer = toWritableStream(tx, {
+    signal: controller.signal,
+    keepOpen: true,
+  }).getWriter();
+  await writer.write(1);
+  const waiting = writer.write(2);
+  controller.abort();
+  await assert.rejects(waiting, (e) => e instanceof DOMException);
+  assert.equal(await rx.recv(), 1);
+  await tx.send(3);
+  assert.equal(await rx.recv(), 3);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("toWritableStream() aborted at random points delivers an in-order prefix and leaks no permit", async () => {
+  // A small linear congruential generator: the same cases on every run.
+  let seed = 42;
+  function random(n: number): number {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  }
+  for (let round = 0; round < 25; round++) {
+    const [tx, rx] = channel<number>(1 + random(3));
+    const controller = new AbortController();
+    const abortAfter = random(30);
+    let n = 0;
+    const source = new ReadableStream<number>({
+      pull(c) {
+        c.enqueue(n++);
+      },
+    });
+    // The same signal on both ends: the pipe's abort waits for the write in
+    // flight, and toWritableStream's signal ends that wait.
+    const piped = source.pipeTo(
+      toWritableStream(tx, { signal: controller.signal }),
+      { signal: controller.signal },
+    );
+    const received: number[] = [];
+    while (received.length < abortAfter) {
+      received.push((await rx.recv())!);
+      if (random(4) === 0) await delay(0);
+    }
+    controller.abort(new Error(`round ${round}`));
+    await assert.rejects(piped);
+    for (let v = await rx.recv(); v !== undefined; v = await rx.recv()) {
+      received.push(v);
+    }
+    // No gap, no duplicate, nothing out of order, and every slot is back.
+    assert.deepEqual(received, [...received.keys()]);
+    assert.equal(rx.senderStrongCount(), 0);
+    assert.equal(rx.capacity(), rx.maxCapacity());
+    rx.dispose();
+  }
+});
