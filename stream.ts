@@ -177,8 +177,10 @@ export function toReadableStream<T>(
   return new ReadableStream<T>({
     async pull(controller) {
       // `desiredSize` is 0 when a reader waits on an empty queue with the
-      // default high-water mark: take at least one message then.
-      const limit = Math.max(1, Math.floor(controller.desiredSize ?? 1));
+      // default high-water mark: take at least one message then. It is
+      // `Infinity` with an infinite high-water mark: take a batch at a time.
+      const wanted = Math.floor(controller.desiredSize ?? 1);
+      const limit = Math.min(Math.max(1, wanted), MAX_BATCH);
       let received: number;
       try {
         received = await receiver.recvMany(batch, limit, {
@@ -350,6 +352,10 @@ export function toWritableStream<T>(
     },
   }, { highWaterMark, size: countOne });
 }
+
+// The most messages one pull takes, so that an infinite high-water mark
+// still reads in bounded batches.
+const MAX_BATCH = 1024;
 
 function countOne(): number {
   return 1;

@@ -86,6 +86,16 @@ Deno.test("toReadableStream() reads up to highWaterMark messages ahead", async (
   tx.dispose();
 });
 
+Deno.test("toReadableStream() with an infinite highWaterMark drains in batches", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < 3000; i++) tx.send(i);
+  tx.dispose();
+  const received = await collect(
+    toReadableStream(rx, { highWaterMark: Infinity }),
+  );
+  assert.deepEqual(received, [...Array(3000).keys()]);
+});
+
 Deno.test("toReadableStream() rejects a negative highWaterMark", () => {
   const [tx, rx] = channel<number>(1);
   assert.throws(
