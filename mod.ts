@@ -86,4 +86,5 @@
 
 export * from "./bounded.ts";
 export * from "./error.ts";
+export * from "./stream.ts";
 export * from "./unbounded.ts";

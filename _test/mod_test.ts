@@ -5,6 +5,7 @@ import * as mod from "../mod.ts";
 import * as bounded from "../bounded.ts";
 import * as unbounded from "../unbounded.ts";
 import * as errors from "../error.ts";
+import * as stream from "../stream.ts";
 import config from "../deno.json" with { type: "json" };
 import type {
   OwnedPermit,
@@ -28,6 +29,7 @@ const PUBLIC_VALUES: Record<string, Record<string, unknown>> = {
   "bounded.ts": bounded,
   "unbounded.ts": unbounded,
   "error.ts": errors,
+  "stream.ts": stream,
 };
 
 // -- Re-exports --
@@ -97,6 +99,7 @@ Deno.test("deno.json maps the package exports onto the public modules", () => {
   assert.equal(exports["./bounded"], "./bounded.ts");
   assert.equal(exports["./unbounded"], "./unbounded.ts");
   assert.equal(exports["./error"], "./error.ts");
+  assert.equal(exports["./stream"], "./stream.ts");
   for (const path of Object.values(exports)) {
     for (
       const internal of [
