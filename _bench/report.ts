@@ -2,7 +2,7 @@
 // Runs every benchmark scenario in one process, interleaving the
 // contenders, measures memory in a child process, and writes BENCHMARKS.md.
 //
-//   deno task bench:report            # 5 rounds of 1,000,000 messages
+//   deno task bench:report            # 7 rounds of 1,000,000 messages
 //   deno task bench:report --runs=5 --messages=100000 --out=/tmp/B.md
 //
 // Each round runs every scenario once; within a scenario the contenders
@@ -32,7 +32,7 @@ interface Options {
 
 function parseOptions(args: string[]): Options {
   const options: Options = {
-    runs: 5,
+    runs: 7,
     messages: 1_000_000,
     out: "BENCHMARKS.md",
     memory: true,
@@ -180,7 +180,9 @@ function rate(row: Row | undefined): number {
 // -- Formatting --
 
 function millions(value: number): string {
-  return Number.isFinite(value) ? (value / 1e6).toFixed(2) : "n/a";
+  if (!Number.isFinite(value)) return "n/a";
+  const m = value / 1e6;
+  return m >= 0.1 ? m.toFixed(2) : m.toPrecision(2);
 }
 
 function ratio(value: number): string {
@@ -335,7 +337,9 @@ function evaluate(
     const held = unbounded.bytesAfterDrain ?? Infinity;
     targets.push({
       name: "after a drain the channel holds at most a few blocks",
-      measured: `${held.toFixed(0)} bytes held by the drained channel; ${
+      measured: `${
+        Math.max(0, held).toFixed(0)
+      } bytes held by the drained channel and its handles; ${
         list?.blocksAfterDrain ?? "n/a"
       } blocks in the list`,
       met: held < 4096 && (list?.blocksAfterDrain ?? Infinity) <= 4,
@@ -472,7 +476,9 @@ function memorySection(memory: MemoryReport): string {
   for (const q of memory.queued) {
     lines.push(
       `| ${q.name} | ${q.bytesPerMessage.toFixed(2)} | ${
-        q.bytesAfterDrain === null ? "n/a" : q.bytesAfterDrain.toFixed(0)
+        q.bytesAfterDrain === null
+          ? "n/a"
+          : Math.max(0, q.bytesAfterDrain).toFixed(0)
       } | ${q.blocksAfterDrain ?? "n/a"} |`,
     );
   }
@@ -484,7 +490,7 @@ function memorySection(memory: MemoryReport): string {
       memory.gcFreeRuns
         ? ""
         : " (**a collection did run: these numbers undercount**)"
-    }; then what is left after a full collection. The SPSC runs include the benchmark's own two \`async\` loops (each \`await\` allocates).`,
+    }; then what is left after a full collection. The SPSC runs include the benchmark's own two \`async\` loops (each \`await\` allocates). The drain starts with every message queued, so a negative \`retained\` there is the queue it gave back.`,
     "",
     "| Run | bytes allocated per message | bytes retained per message |",
     "|---|--:|--:|",
