@@ -63,12 +63,16 @@ function countListeners(
 }
 
 // One producer and one consumer push `total` messages through a bounded
-// channel; every 37th send and every 41st receive is aborted while it waits,
-// and every call shares one long-lived signal that is never aborted.
+// channel. Every 37th send waits (the producer first takes every free slot
+// itself) and is aborted; every 41st receive is aborted at once, which
+// withdraws it if it waits. Every other call shares one long-lived signal
+// that is never aborted.
 async function pump(total: number, capacity: number): Promise<{
   listeners: { live(): number; max(): number };
   sum: number;
   expected: number;
+  abortedSends: number;
+  abortedRecvs: number;
 }> {
   const [tx, rx] = channel<number>(capacity);
   const shared = new AbortController();
@@ -76,14 +80,19 @@ async function pump(total: number, capacity: number): Promise<{
   const options = { signal: shared.signal };
   const reason = new Error("soak abort");
   let expected = 0;
+  let abortedSends = 0;
+  let abortedRecvs = 0;
 
   const producer = (async () => {
     for (let i = 0; i < total; i++) {
-      if (i % 37 === 0 && tx.capacity() === 0) {
+      if (i % 37 === 0) {
+        const held = tx.tryReserveMany(tx.capacity());
         const controller = new AbortController();
         const aborted = tx.send(-1, { signal: controller.signal });
         controller.abort(reason);
+        held.dispose();
         await assert.rejects(aborted, (e) => e === reason);
+        abortedSends++;
       }
       if (i % 1000 === 0) await tx.sendTimeout(i, 60_000, options);
       else if (i % 3 === 0) (await tx.reserve(options)).send(i);
@@ -96,36 +105,51 @@ async function pump(total: number, capacity: number): Promise<{
   let sum = 0;
   const buffer: number[] = [];
   for (let j = 0;; j++) {
-    if (j % 41 === 0 && rx.len() === 0) {
+    let value: number | undefined;
+    if (j % 41 === 0) {
       const controller = new AbortController();
-      const aborted = rx.recv({ signal: controller.signal });
+      const pending = rx.recv({ signal: controller.signal });
       controller.abort(reason);
-      await assert.rejects(aborted, (e) => e === reason);
-    }
-    if (j % 2 === 0) {
-      const value = await rx.recv(options);
-      if (value === undefined) break;
-      assert.notEqual(value, -1);
-      sum += value;
+      try {
+        value = await pending;
+      } catch (e) {
+        assert.equal(e, reason);
+        abortedRecvs++;
+        continue;
+      }
+    } else if (j % 2 === 0) {
+      value = await rx.recv(options);
     } else {
       buffer.length = 0;
       if (await rx.recvMany(buffer, 16, options) === 0) break;
-      for (const value of buffer) sum += value;
+      for (const v of buffer) {
+        assert.notEqual(v, -1, "an aborted send's message arrived");
+        sum += v;
+      }
+      continue;
     }
+    if (value === undefined) break;
+    assert.notEqual(value, -1, "an aborted send's message arrived");
+    sum += value;
   }
   await producer;
   assert.equal(rx.len(), 0);
   assert.equal(rx.capacity(), capacity);
   rx.dispose();
-  return { listeners, sum, expected };
+  return { listeners, sum, expected, abortedSends, abortedRecvs };
 }
 
 Deno.test("channel() soak returns the heap, the listeners and the timers it used", async () => {
   const total = soakMessages();
   await pump(10_000, 64); // warm up the code paths before measuring
   const before = await settledHeap();
-  const { listeners, sum, expected } = await pump(total, 64);
+  const { listeners, sum, expected, abortedSends, abortedRecvs } = await pump(
+    total,
+    64,
+  );
   assert.equal(sum, expected);
+  assert.equal(abortedSends, Math.ceil(total / 37));
+  assert.ok(abortedRecvs > 0, "no receive was withdrawn");
   assert.equal(
     listeners.live(),
     0,

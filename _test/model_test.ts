@@ -1,0 +1,158 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// Model-based tests: random programs of concurrent actors, interleaved by
+// fast-check's scheduler, checked after every turn against a reference model.
+
+import assert from "node:assert/strict";
+import fc from "npm:fast-check@3.23.2";
+import { setBudgetEnabled } from "../budget.ts";
+import { fifoTurns, type Program, programs, runProgram } from "./_model.ts";
+
+// The model counts no budget: a ready call completes without yielding, so
+// that the state after each turn is exact. The budget has its own tests.
+async function withoutBudget(body: () => Promise<void>): Promise<void> {
+  setBudgetEnabled(false);
+  try {
+    await body();
+  } finally {
+    setBudgetEnabled(true);
+  }
+}
+
+const RUNS = 1000;
+
+// -- Random programs --
+
+Deno.test("channel() matches the model under random programs and interleavings", async () => {
+  let runs = 0;
+  await withoutBudget(() =>
+    fc.assert(
+      fc.asyncProperty(fc.scheduler(), programs(true), async (s, program) => {
+        runs++;
+        await runProgram(s, program);
+      }),
+      { numRuns: RUNS },
+    )
+  );
+  assert.equal(runs, RUNS);
+});
+
+Deno.test("unboundedChannel() matches the model under random programs and interleavings", async () => {
+  let runs = 0;
+  await withoutBudget(() =>
+    fc.assert(
+      fc.asyncProperty(fc.scheduler(), programs(false), async (s, program) => {
+        runs++;
+        await runProgram(s, program);
+      }),
+      { numRuns: RUNS / 2 },
+    )
+  );
+  assert.equal(runs, RUNS / 2);
+});
+
+// -- Fixed regression cases --
+
+// Each runs with turns taken first come, first served.
+async function replay(program: Program): Promise<void> {
+  await withoutBudget(() => runProgram(fifoTurns(), program));
+}
+
+Deno.test("Sender.reserveMany() aborted while holding part of its permits hands them to the next waiter", async () => {
+  await replay({
+    capacity: 2,
+    actors: [
+      [{ op: "send", tx: 0, signal: "none" }],
+      [{ op: "reserveMany", tx: 0, n: 2, signal: "live" }],
+      [{ op: "send", tx: 1, signal: "none" }, { op: "recv", signal: "none" }],
+      [{ op: "abort", actor: 1 }, { op: "recv", signal: "none" }],
+    ],
+  });
+});
+
+Deno.test("Receiver.recv() after close() waits for the last permit, then ends", async () => {
+  await replay({
+    capacity: 1,
+    actors: [
+      [{ op: "reserve", tx: 0, signal: "none" }, { op: "close" }],
+      [{ op: "recv", signal: "none" }, { op: "recv", signal: "none" }],
+      [{ op: "tryRecv" }, { op: "permit", permit: 0, action: "send" }],
+    ],
+  });
+});
+
+Deno.test("Sender.dispose() while its send waits keeps the channel open until the send lands", async () => {
+  await replay({
+    capacity: 1,
+    actors: [
+      [{ op: "send", tx: 0, signal: "none" }, {
+        op: "send",
+        tx: 0,
+        signal: "none",
+      }],
+      [{ op: "dispose", tx: 0 }, { op: "dispose", tx: 1 }, {
+        op: "recv",
+        signal: "none",
+      }],
+      [{ op: "recv", signal: "none" }, { op: "recv", signal: "none" }],
+    ],
+  });
+});
+
+Deno.test("OwnedPermit.release() hands its slot to a queued reserveOwned() and keeps the sender", async () => {
+  await replay({
+    capacity: 1,
+    actors: [
+      [{ op: "reserveOwned", tx: 0, signal: "none" }, {
+        op: "permit",
+        permit: 0,
+        action: "release",
+      }],
+      [{ op: "reserveOwned", tx: 1, signal: "live" }, {
+        op: "permit",
+        permit: 1,
+        action: "send",
+      }],
+      [{ op: "clone", tx: 2 }, { op: "recv", signal: "none" }, {
+        op: "disposeRx",
+      }],
+    ],
+  });
+});
+
+Deno.test("Receiver.dispose() with a permit out discards the later message and keeps its slot", async () => {
+  await replay({
+    capacity: 2,
+    actors: [
+      [
+        { op: "trySend", tx: 0 },
+        { op: "tryReserveMany", tx: 1, n: 1 },
+        { op: "disposeRx" },
+        { op: "permit", permit: 0, action: "send" },
+        { op: "permit", permit: 1, action: "send" },
+        { op: "upgrade", weak: 0 },
+      ],
+    ],
+  });
+});
+
+Deno.test("WeakSender.upgrade() fails for good once the last strong sender is gone", async () => {
+  await replay({
+    capacity: undefined,
+    actors: [
+      [
+        { op: "send", tx: 0, signal: "none" },
+        { op: "dispose", tx: 0 },
+        { op: "dispose", tx: 1 },
+        { op: "upgrade", weak: 0 },
+        { op: "recv", signal: "none" },
+        { op: "recv", signal: "none" },
+        { op: "tryRecv" },
+      ],
+      [{ op: "closed", tx: 0, signal: "live" }, {
+        op: "recvMany",
+        limit: 3,
+        signal: "none",
+      }],
+    ],
+  });
+});
