@@ -3,6 +3,7 @@
 // disposals, and books that must balance exactly at the end.
 
 import assert from "node:assert/strict";
+import { setImmediate } from "node:timers/promises";
 import { channel, type Sender } from "../mod.ts";
 
 const PRODUCERS = 1_000;
@@ -223,5 +224,80 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
   assert.equal(rx.senderStrongCount(), 0, why);
   assert.equal(rx.senderWeakCount(), 0, why);
   assert.equal(rx.isClosed(), true, why);
+  rx.dispose();
+});
+
+Deno.test("Receiver.recv() aborted while waiting never swallows a message under 100 slow producers", async () => {
+  // Here the consumer outruns the producers (each waits a macrotask before
+  // every send), so its receives usually wait, and aborting them races the
+  // next message: the race the contract says is never lost.
+  const seed = Number(Date.now() % 2 ** 31);
+  const rand = random(seed);
+  const why = `seed ${seed}`;
+  const producers = 100;
+  const each = 1_000;
+  const [tx, rx] = channel<number>(CAPACITY);
+  const received = new Uint8Array(producers * each);
+  const stop = new Error("receive abort");
+
+  async function produce(p: number, sender: Sender<number>): Promise<void> {
+    for (let id = p * each; id < (p + 1) * each; id++) {
+      await setImmediate();
+      await sender.send(id);
+    }
+    sender.dispose();
+  }
+
+  let withdrawn = 0;
+  let total = 0;
+  const consumer = (async () => {
+    const buffer: number[] = [];
+    for (;;) {
+      const controller = new AbortController();
+      const mode = rand();
+      let pending: Promise<number | undefined>;
+      if (mode < 0.4) pending = rx.recv({ signal: controller.signal });
+      else {
+        buffer.length = 0;
+        pending = rx.recvMany(buffer, 1 + Math.floor(rand() * 8), {
+          signal: controller.signal,
+        })
+          .then((n) => (n === 0 ? undefined : n));
+      }
+      const when = rand();
+      if (when < 0.3) controller.abort(stop);
+      else if (when < 0.6) queueMicrotask(() => controller.abort(stop));
+      else if (when < 0.7) setImmediate().then(() => controller.abort(stop));
+      let result: number | undefined;
+      try {
+        result = await pending;
+      } catch (e) {
+        assert.equal(e, stop, `${why}: unexpected ${e}`);
+        withdrawn++;
+        continue;
+      }
+      if (result === undefined) break;
+      const values = mode < 0.4 ? [result] : buffer;
+      for (const value of values) {
+        received[value]!++;
+        total++;
+      }
+    }
+  })();
+  await Promise.all(
+    Array.from({ length: producers }, (_, p) => produce(p, tx.clone())),
+  );
+  tx.dispose();
+  await consumer;
+  for (let id = 0; id < received.length; id++) {
+    assert.equal(
+      received[id],
+      1,
+      `${why}: message ${id} arrived ${received[id]} times`,
+    );
+  }
+  assert.equal(total, producers * each, why);
+  assert.ok(withdrawn > 0, `${why}: no receive was withdrawn`);
+  assert.equal(rx.capacity(), CAPACITY, why);
   rx.dispose();
 });
