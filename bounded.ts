@@ -2,7 +2,7 @@
 // This module is browser compatible.
 // Bounded channels: senders wait for room, and permits reserve it in advance.
 
-import { charge, refill, yieldNow } from "./budget.ts";
+import { charge, yieldNow } from "./budget.ts";
 import {
   Chan,
   checkBuffer,
@@ -234,12 +234,15 @@ function reserve<T, R>(
   n: number,
   signal: AbortSignal | undefined,
   grant: Grant<T, R>,
+  yielded = false,
 ): Promise<R> {
   if (signal?.aborted) {
     ref.release();
     return Promise.reject(signal.reason);
   }
-  if (!charge()) return reserveAfterYield(ref, n, signal, grant);
+  if (!yielded && !mayProceed(ref.chan)) {
+    return reserveAfterYield(ref, n, signal, grant);
+  }
   const semaphore = ref.chan.semaphore;
   if (n > semaphore.bound) {
     ref.release();
@@ -253,7 +256,6 @@ function reserve<T, R>(
       return Promise.reject(new SendError(undefined));
   }
   if (n === 0) return Promise.resolve(grant(ref, 0));
-  refill();
   const waiter = new ReserveWaiter(ref, n, grant);
   waiter.listen(signal);
   semaphore.enqueue(waiter);
@@ -266,8 +268,27 @@ async function reserveAfterYield<T, R>(
   signal: AbortSignal | undefined,
   grant: Grant<T, R>,
 ): Promise<R> {
-  await yieldNow();
-  return reserve(ref, n, signal, grant);
+  await yieldSender(ref.chan);
+  return reserve(ref, n, signal, grant, true);
+}
+
+/**
+ * Charges the budget for a send or reservation. While earlier calls are
+ * yielding, a new call yields too, so calls keep their order.
+ */
+function mayProceed(chan: BoundedChan<unknown>): boolean {
+  return chan.txYielding === 0 && charge();
+}
+
+/** Lets the event loop run; the call then proceeds whatever the budget. */
+async function yieldSender(chan: BoundedChan<unknown>): Promise<void> {
+  chan.txYielding++;
+  try {
+    await yieldNow();
+  } finally {
+    chan.txYielding--;
+  }
+  charge();
 }
 
 /**
@@ -301,7 +322,6 @@ function sendNow<T>(
     return Promise.reject(new SendTimeoutError("timeout", value));
   }
   if (!retained) ref.retain();
-  refill();
   const waiter = ms === undefined
     ? new SendWaiter(ref, value)
     : new SendTimeoutWaiter(ref, value, ms);
@@ -316,12 +336,11 @@ async function sendAfterYield<T>(
   signal: AbortSignal | undefined,
   ms: number | undefined,
 ): Promise<void> {
-  await yieldNow();
+  await yieldSender(ref.chan);
   if (signal?.aborted) {
     ref.release();
     throw signal.reason;
   }
-  charge();
   return sendNow(ref, value, signal, true, ms);
 }
 
@@ -418,7 +437,9 @@ export class Sender<T> implements Disposable {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (charge()) return sendNow(ref!, value, signal, false, undefined);
+    if (mayProceed(ref!.chan)) {
+      return sendNow(ref!, value, signal, false, undefined);
+    }
     // The budget is spent: hold the sender while the call yields.
     ref!.retain();
     return sendAfterYield(ref!, value, signal, undefined);
@@ -506,7 +527,7 @@ export class Sender<T> implements Disposable {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (charge()) return sendNow(ref!, value, signal, false, ms);
+    if (mayProceed(ref!.chan)) return sendNow(ref!, value, signal, false, ms);
     ref!.retain();
     return sendAfterYield(ref!, value, signal, ms);
   }

@@ -11,24 +11,34 @@
 export const BUDGET = 128;
 
 // One thread runs every channel, so one counter stands for Tokio's per-task
-// budget. Invariant: `spent` counts the ready operations since the last wait
-// or yield.
+// budget. It is refilled only when the event loop has had a turn (a
+// macrotask ran): a call that waits for a promise does not count as one,
+// since a producer and a consumer can pass messages back and forth through
+// microtasks forever without letting a timer fire.
+// Invariant: `spent` counts the operations charged since the last macrotask
+// boundary seen, and a refill is scheduled whenever `spent` > 0.
 let spent = 0;
 let enabled = true;
+let refillScheduled = false;
 
 /**
- * Charges one ready operation to the budget.
+ * Charges one operation to the budget.
  *
  * @returns `true` when the operation may complete now, `false` when it must
  * first call {@linkcode yieldNow}.
  */
 export function charge(): boolean {
-  return ++spent <= BUDGET || !enabled;
+  if (!enabled) return true;
+  if (!refillScheduled) {
+    refillScheduled = true;
+    schedule(refill);
+  }
+  return ++spent <= BUDGET;
 }
 
-/** Refills the budget: called when an operation waits or after a yield. */
-export function refill(): void {
+function refill(): void {
   spent = 0;
+  refillScheduled = false;
 }
 
 /**
@@ -83,8 +93,8 @@ function messageChannelScheduler(): Scheduler {
 }
 
 /**
- * Resolves after one macrotask and refills the budget, so timers and I/O get
- * a turn between bursts of ready operations.
+ * Resolves after one macrotask, with the budget full again, so timers and
+ * I/O get a turn between bursts of operations.
  */
 export function yieldNow(): Promise<void> {
   return new Promise<void>(runAfterYield);
@@ -92,7 +102,8 @@ export function yieldNow(): Promise<void> {
 
 function runAfterYield(resolve: () => void): void {
   schedule(() => {
-    refill();
+    // A macrotask has passed: the budget is full again.
+    spent = 0;
     resolve();
   });
 }

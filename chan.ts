@@ -4,7 +4,7 @@
 // list, the sender counts, and the receive side with its waiting calls.
 // Internal: not exported from the package.
 
-import { charge, refill, yieldNow } from "./budget.ts";
+import { charge, yieldNow } from "./budget.ts";
 import { TryRecvError } from "./error.ts";
 import { List } from "./list.ts";
 import type { Semaphore } from "./semaphore.ts";
@@ -74,9 +74,15 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // list is empty, so an arriving message always goes to the oldest.
   readonly #receivers = new WaiterQueue<Receiving<T>>();
   readonly #closedWaiters = new WaiterQueue<ClosedWaiter>();
+  #sharedClosed: ClosedWaiter | undefined = undefined;
   // Receive calls between a budget yield and their retry; while there are
   // any, new receive calls queue behind them, keeping call order.
   #rxYielding = 0;
+  /**
+   * Send and reserve calls between a budget yield and their retry; while
+   * there are any, new ones yield too, so they keep their call order.
+   */
+  txYielding = 0;
 
   constructor(semaphore: S) {
     this.semaphore = semaphore;
@@ -133,6 +139,17 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   closed(signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.rxClosed) return RESOLVED;
+    if (signal === undefined) {
+      // Calls without a signal share one promise: nothing can remove their
+      // waiters, and a caller that stops waiting (say, it lost a race) must
+      // not leave one behind.
+      let shared = this.#sharedClosed;
+      if (shared === undefined) {
+        shared = this.#sharedClosed = new ClosedWaiter(this.#closedWaiters);
+        this.#closedWaiters.push(shared);
+      }
+      return shared.promise;
+    }
     const waiter = new ClosedWaiter(this.#closedWaiters);
     waiter.listen(signal);
     this.#closedWaiters.push(waiter);
@@ -220,6 +237,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     this.semaphore.close();
     let waiter;
     while ((waiter = this.#closedWaiters.shift())) waiter.resolve();
+    this.#sharedClosed = undefined;
     if (this.isFinished()) this.#finishReceivers();
     // Invariant: no sender waits, and no new send or reservation succeeds.
   }
@@ -259,8 +277,6 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   }
 
   #wait<R>(waiter: Receive<T, R>, signal: AbortSignal | undefined): Promise<R> {
-    // A call that waits ends a run of ready operations.
-    refill();
     waiter.listen(signal);
     this.#receivers.push(waiter);
     return waiter.promise;
@@ -478,7 +494,7 @@ export function disposedError(action: string, handle: string): ReferenceError {
 }
 
 /**
- * Checks that `buffer` is an array.
+ * Checks that `buffer` is an array that can grow.
  *
  * @throws {TypeError} If it is not.
  */
@@ -486,6 +502,13 @@ export function checkBuffer(action: string, buffer: unknown): void {
   if (!Array.isArray(buffer)) {
     throw new TypeError(
       `${action}: buffer must be an array, received ${describe(buffer)}`,
+    );
+  }
+  // A frozen or sealed array would make delivery throw inside the channel,
+  // after the message had left the queue.
+  if (!Object.isExtensible(buffer)) {
+    throw new TypeError(
+      `${action}: buffer must be an extensible array, received a frozen or sealed array`,
     );
   }
 }

@@ -144,17 +144,20 @@ export class BatchSemaphore implements Semaphore {
     this.#permits += n;
     if (this.#handingOut || this.#waiters.length === 0) return;
     this.#handingOut = true;
-    let waiter;
-    while (this.#permits > 0 && (waiter = this.#waiters.peek())) {
-      const take = Math.min(this.#permits, waiter.needed - waiter.acquired);
-      this.#permits -= take;
-      waiter.acquired += take;
-      if (waiter.acquired < waiter.needed) break;
-      this.#waiters.shift();
-      // May run `addPermits` again (re-entrant): that call only adds.
-      waiter.granted();
+    try {
+      let waiter;
+      while (this.#permits > 0 && (waiter = this.#waiters.peek())) {
+        const take = Math.min(this.#permits, waiter.needed - waiter.acquired);
+        this.#permits -= take;
+        waiter.acquired += take;
+        if (waiter.acquired < waiter.needed) break;
+        this.#waiters.shift();
+        // May run `addPermits` again (re-entrant): that call only adds.
+        waiter.granted();
+      }
+    } finally {
+      this.#handingOut = false;
     }
-    this.#handingOut = false;
     // Invariant: either no permit is free or nobody waits.
   }
 
