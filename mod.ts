@@ -62,9 +62,12 @@
  * ## Fairness and the cooperative budget
  *
  * Waiting senders are served first come, first served, and concurrent
- * receive calls in call order. After 128 operations in a row that complete
- * without waiting, the next one first yields to the event loop, so a
- * consumer draining a full channel never starves timers and I/O.
+ * receive calls in call order. After 128 operations (sends, receives and
+ * reservations; not the `try*` methods) in one turn of the event loop, the
+ * next one first yields a macrotask, so neither a consumer draining a full
+ * channel nor a producer and a consumer passing messages back and forth
+ * through promises can starve timers and I/O. A wait that a promise settles
+ * does not end the turn; a macrotask does.
  *
  * ## Allocation behavior
  *
