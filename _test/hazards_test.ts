@@ -63,6 +63,19 @@ Deno.test("Receiver.recv() adopts a thenable message, as promises must", async (
   rx.dispose();
 });
 
+Deno.test("Receiver async iterator hands a thenable message over untouched", async () => {
+  const [tx, rx] = channel<unknown>(2);
+  const thenable = makeThenable(42);
+  await tx.send(thenable);
+  tx.dispose();
+  const seen: unknown[] = [];
+  // for await reads each result's value as it is: no adoption.
+  for await (const value of rx) seen.push(value);
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0], thenable);
+  assert.equal(thenable.adopted, 0);
+});
+
 Deno.test("UnboundedReceiver.tryRecv() and recvMany() hand a promise message over untouched", async () => {
   const [tx, rx] = unboundedChannel<Promise<number>>();
   const first = Promise.resolve(1);

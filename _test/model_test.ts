@@ -156,3 +156,22 @@ Deno.test("WeakSender.upgrade() fails for good once the last strong sender is go
     ],
   });
 });
+
+Deno.test("UnboundedReceiver.recvMany() reads across a block boundary while sends interleave", async () => {
+  // Found by the model against a core whose list skipped the last slot of
+  // each block: 33 messages from three actors, then one batch read.
+  await replay({
+    capacity: undefined,
+    actors: [
+      [{ op: "burst", tx: 0, k: 13 }, { op: "send", tx: 0, signal: "live" }],
+      [
+        { op: "send", tx: 0, signal: "live" },
+        { op: "send", tx: 0, signal: "none" },
+        { op: "recvMany", limit: 31, signal: "none" },
+        { op: "recvMany", limit: 31, signal: "none" },
+      ],
+      [{ op: "burst", tx: 1, k: 16 }, { op: "send", tx: 1, signal: "live" }],
+      [{ op: "tryRecv" }, { op: "send", tx: 0, signal: "aborted" }],
+    ],
+  });
+});
