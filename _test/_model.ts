@@ -48,6 +48,7 @@ export type Command =
   | { op: "recv"; signal: Signal }
   | { op: "recvMany"; limit: number; signal: Signal }
   | { op: "tryRecv" }
+  | { op: "next" }
   | { op: "close" }
   | { op: "disposeRx" }
   | { op: "clone"; tx: number }
@@ -129,7 +130,8 @@ function command(bounded: boolean): fc.Arbitrary<Command> {
       }),
     ),
     c(6, fc.record({ op: fc.constant("tryRecv" as const) })),
-    c(1, fc.record({ op: fc.constant("close" as const) })),
+    c(4, fc.record({ op: fc.constant("next" as const) })),
+    c(3, fc.record({ op: fc.constant("close" as const) })),
     c(1, fc.record({ op: fc.constant("disposeRx" as const) })),
     c(6, fc.record({ op: fc.constant("clone" as const), tx: INDEX })),
     c(2, fc.record({ op: fc.constant("dispose" as const), tx: INDEX })),
@@ -226,6 +228,11 @@ export function programs(bounded: boolean): fc.Arbitrary<Program> {
   });
 }
 
+/** A command as one line of JSON, with `Infinity` kept readable. */
+export function show(cmd: Command): string {
+  return JSON.stringify(cmd, (_, v) => v === Infinity ? "Infinity" : v);
+}
+
 // -- The reference model --
 
 // A call's outcome, written the same way by the model and by the driver.
@@ -276,7 +283,23 @@ interface SendWaiter {
 
 interface RecvWaiter {
   rec: Rec;
-  many: boolean;
+  // recv(), recvMany(), or a step of the async iterator.
+  kind: "recv" | "many" | "next";
+}
+
+// How a waiting receive call reports a message, or the end.
+function received(
+  kind: RecvWaiter["kind"],
+  value: number | undefined,
+): Outcome {
+  if (value === undefined) {
+    return kind === "many"
+      ? "0 []"
+      : kind === "next"
+      ? "done"
+      : "value undefined";
+  }
+  return kind === "many" ? `1 [${value}]` : `value ${value}`;
 }
 
 /**
@@ -340,7 +363,7 @@ class Model {
   finishReceivers(): void {
     let r;
     while ((r = this.receivers.shift())) {
-      this.settle(r.rec, r.many ? "0 []" : "value undefined");
+      this.settle(r.rec, received(r.kind, undefined));
     }
   }
 
@@ -356,7 +379,7 @@ class Model {
       return;
     }
     this.received.push(value);
-    this.settle(r.rec, r.many ? `1 [${value}]` : `value ${value}`);
+    this.settle(r.rec, received(r.kind, value));
     this.releasePermits(1);
   }
 
@@ -640,7 +663,7 @@ class Runner {
   /** Runs one command on both sides; returns the real call if it may wait. */
   exec(actor: number, cmd: Command): Promise<void> | undefined {
     const m = this.model;
-    const label = `actor ${actor}: ${JSON.stringify(cmd)}`;
+    const label = `actor ${actor}: ${show(cmd)}`;
     this.trace.push(label);
     switch (cmd.op) {
       case "send":
@@ -1065,7 +1088,7 @@ class Runner {
           m.releasePermits(1);
           rec.expected = `value ${value}`;
         } else if (m.finished()) rec.expected = "value undefined";
-        else m.receivers.push({ rec, many: false });
+        else m.receivers.push({ rec, kind: "recv" });
         return this.follow(actor, rec, rx.recv({ signal }), (value) => {
           if (value !== undefined) this.received.push(value);
           return `value ${value}`;
@@ -1083,7 +1106,7 @@ class Runner {
           m.releasePermits(count);
           rec.expected = `${count} [${values}]`;
         } else if (m.finished()) rec.expected = "0 []";
-        else m.receivers.push({ rec, many: true });
+        else m.receivers.push({ rec, kind: "many" });
         // A marker in front proves that recvMany only appends.
         const buffer = [-1];
         return this.follow(
@@ -1101,6 +1124,21 @@ class Runner {
             return `${n} [${appended}]`;
           },
         );
+      }
+      case "next": {
+        if (gone) rec.expected = "ReferenceError";
+        else if (m.queue.length > 0) {
+          const value = m.take();
+          m.releasePermits(1);
+          rec.expected = `value ${value}`;
+        } else if (m.finished()) rec.expected = "done";
+        else m.receivers.push({ rec, kind: "next" });
+        const step = (async () => await rx[Symbol.asyncIterator]().next())();
+        return this.follow(actor, rec, step, (result) => {
+          if (result.done) return "done";
+          this.received.push(result.value);
+          return `value ${result.value}`;
+        });
       }
       case "tryRecv": {
         if (gone) rec.expected = "ReferenceError";
@@ -1312,10 +1350,7 @@ export async function runProgram(
   actors.forEach(async (commands, actor) => {
     try {
       for (const cmd of commands) {
-        await turns.schedule(
-          Promise.resolve(),
-          `actor ${actor}: ${JSON.stringify(cmd)}`,
-        );
+        await turns.schedule(Promise.resolve(), `actor ${actor}: ${show(cmd)}`);
         const waiting = runner.exec(actor, cmd);
         if (waiting !== undefined) await waiting;
       }

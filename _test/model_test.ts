@@ -80,6 +80,38 @@ Deno.test("Receiver.recv() after close() waits for the last permit, then ends", 
   });
 });
 
+Deno.test("Permit.dispose() of the last permit after close() ends a waiting receive", async () => {
+  await replay({
+    capacity: 2,
+    actors: [
+      [{ op: "reserve", tx: 0, signal: "none" }, {
+        op: "permit",
+        permit: 0,
+        action: "dispose",
+      }],
+      [{ op: "close" }, { op: "tryRecv" }],
+      [{ op: "recv", signal: "none" }, { op: "recv", signal: "none" }],
+    ],
+  });
+});
+
+Deno.test("Receiver.close() gives back what a queued reserveMany() had collected", async () => {
+  await replay({
+    capacity: 3,
+    actors: [
+      [{ op: "trySend", tx: 0 }, { op: "close" }, {
+        op: "recv",
+        signal: "none",
+      }],
+      [{ op: "reserveMany", tx: 1, n: 3, signal: "none" }, {
+        op: "trySend",
+        tx: 1,
+      }],
+      [{ op: "trySend", tx: 0 }, { op: "recvMany", limit: 3, signal: "none" }],
+    ],
+  });
+});
+
 Deno.test("Sender.dispose() while its send waits keeps the channel open until the send lands", async () => {
   await replay({
     capacity: 1,
