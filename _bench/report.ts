@@ -351,6 +351,28 @@ function evaluate(
     const minimal = memory.allocation.find((a) =>
       a.name.startsWith("floor: array queue")
     );
+    const streaming = memory.allocation.find((a) =>
+      a.name === "@seed/mpsc SPSC unbounded"
+    );
+    const promise = memory.allocation.find((a) =>
+      a.name.startsWith("floor: one promise")
+    );
+    if (streaming !== undefined && promise !== undefined) {
+      // Each message there costs two awaits: the producer's and the
+      // consumer's, so two promise floors are all it may allocate.
+      targets.push({
+        name:
+          "no allocation per message beyond the promises (SPSC unbounded, two awaits per message: at most twice the one-promise floor, +5% for noise)",
+        measured: `${streaming.bytesPerMessage.toFixed(1)} vs ${
+          (2 * promise.bytesPerMessage).toFixed(1)
+        } bytes allocated per message${
+          memory.gcFreeRuns ? "" : " (a GC ran: undercounted)"
+        }`,
+        met: memory.gcFreeRuns &&
+          streaming.bytesPerMessage <= 2 * promise.bytesPerMessage * 1.05,
+        why: WHY.allocation,
+      });
+    }
     if (spsc !== undefined && minimal !== undefined) {
       targets.push({
         name:
