@@ -20,6 +20,22 @@ async function withoutBudget(body: () => Promise<void>): Promise<void> {
 
 const RUNS = 1000;
 
+// To replay a failure, pass the seed and path fast-check printed:
+// MODEL_SEED=123 MODEL_PATH="4:1:0" deno test --allow-env _test/model_test.ts
+function replayParameters(): { seed?: number; path?: string } {
+  const read = (name: string) =>
+    Deno.permissions.querySync({ name: "env", variable: name }).state ===
+        "granted"
+      ? Deno.env.get(name)
+      : undefined;
+  const seed = read("MODEL_SEED");
+  const path = read("MODEL_PATH");
+  return {
+    ...(seed === undefined ? {} : { seed: Number(seed) }),
+    ...(path === undefined ? {} : { path }),
+  };
+}
+
 // -- Random programs --
 
 Deno.test("channel() matches the model under random programs and interleavings", async () => {
@@ -30,7 +46,7 @@ Deno.test("channel() matches the model under random programs and interleavings",
         runs++;
         await runProgram(s, program);
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS, ...replayParameters() },
     )
   );
   assert.equal(runs, RUNS);
@@ -44,7 +60,7 @@ Deno.test("unboundedChannel() matches the model under random programs and interl
         runs++;
         await runProgram(s, program);
       }),
-      { numRuns: RUNS / 2 },
+      { numRuns: RUNS / 2, ...replayParameters() },
     )
   );
   assert.equal(runs, RUNS / 2);
