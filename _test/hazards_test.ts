@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers/promises";
+import { BUDGET } from "../budget.ts";
 import {
   channel,
   SendError,
@@ -519,5 +520,84 @@ Deno.test("Receiver.recv() called twice concurrently serves both callers in call
   tx.dispose();
   assert.equal(await third, undefined);
   await setImmediate();
+  rx.dispose();
+});
+
+// -- Aborts during a cooperative-budget yield --
+
+// Spends the budget with ready receives, so that the next ready call in the
+// same macrotask yields first. Returns once those receives are done: await
+// it only after the call under test has started.
+function spendBudget(): Promise<unknown> {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < BUDGET + 1; i++) tx.send(i);
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < BUDGET + 1; i++) pending.push(rx.recv());
+  tx.dispose();
+  return Promise.all(pending).finally(() => rx.dispose());
+}
+
+Deno.test("Receiver.recv() aborted while it yields to the event loop takes no message", async () => {
+  const [tx, rx] = channel<number>(4);
+  await tx.send(1);
+  const spent = spendBudget();
+  const controller = new AbortController();
+  const reason = new Error("during the yield");
+  const first = rx.recv({ signal: controller.signal });
+  const second = rx.recv();
+  controller.abort(reason);
+  await spent;
+  await assert.rejects(first, (e) => e === reason);
+  assert.equal(await second, 1);
+  assert.equal(rx.len(), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.send() aborted while it yields to the event loop sends nothing", async () => {
+  const [tx, rx] = channel<number>(4);
+  const spent = spendBudget();
+  const controller = new AbortController();
+  const reason = new Error("during the yield");
+  const first = tx.send(1, { signal: controller.signal });
+  const second = tx.send(2);
+  controller.abort(reason);
+  await spent;
+  // A call that is yielding has not been granted: the abort wins.
+  await assert.rejects(first, (e) => e === reason);
+  await second;
+  const buffer: number[] = [];
+  await rx.recvMany(buffer, 4);
+  assert.deepEqual(buffer, [2]);
+  assert.equal(rx.capacity(), 4);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.reserve*() and Receiver.recvMany() aborted while they yield hold nothing", async () => {
+  const [tx, rx] = channel<number>(4);
+  await tx.send(7);
+  const owner = tx.clone();
+  const spent = spendBudget();
+  const controller = new AbortController();
+  const reason = new Error("during the yield");
+  const signal = controller.signal;
+  const buffer: number[] = [];
+  const calls = [
+    tx.reserve({ signal }),
+    tx.reserveMany(2, { signal }),
+    owner.reserveOwned({ signal }),
+    rx.recvMany(buffer, 4, { signal }),
+  ];
+  controller.abort(reason);
+  await spent;
+  for (const call of calls) await assert.rejects(call, (e) => e === reason);
+  assert.deepEqual(buffer, []);
+  // The consumed sender is disposed; nothing else is held.
+  assert.equal(tx.strongCount(), 1);
+  assert.equal(tx.capacity(), 3);
+  assert.equal(await rx.recv(), 7);
+  assert.equal(rx.capacity(), 4);
+  tx.dispose();
   rx.dispose();
 });
