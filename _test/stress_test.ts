@@ -188,10 +188,12 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
   const consumer = consume();
   const producers: Promise<void>[] = [];
   for (let p = 0; p < PRODUCERS; p++) producers.push(produce(p, tx.clone()));
-  await Promise.all(producers);
-  while (abortable.length > 0) abortOne();
-  tx.dispose();
-  const total = await consumer;
+  const producing = Promise.all(producers).then(() => {
+    while (abortable.length > 0) abortOne();
+    tx.dispose();
+  });
+  // Awaited together, so that a failing consumer fails the test at once.
+  const [, total] = await Promise.all([producing, consumer]);
 
   // The books: every sent message arrived once; nothing else arrived.
   let sent = 0;
@@ -284,11 +286,10 @@ Deno.test("Receiver.recv() aborted while waiting never swallows a message under 
       }
     }
   })();
-  await Promise.all(
+  const producing = Promise.all(
     Array.from({ length: producers }, (_, p) => produce(p, tx.clone())),
-  );
-  tx.dispose();
-  await consumer;
+  ).then(() => tx.dispose());
+  await Promise.all([producing, consumer]);
   for (let id = 0; id < received.length; id++) {
     assert.equal(
       received[id],
