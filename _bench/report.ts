@@ -528,18 +528,50 @@ function memorySection(memory: MemoryReport): string {
   return lines.join("\n");
 }
 
-function headline(results: Map<Scenario, Row[]>): string[] {
+function headline(
+  results: Map<Scenario, Row[]>,
+  memory: MemoryReport | undefined,
+): string[] {
   const lines: string[] = [];
   for (const [scenario, rows] of results) {
-    if (!/spsc|mpsc|burst/.test(scenario.id)) continue;
-    const mine = rate(find(rows, MODULE));
+    if (!/spsc|mpsc|for_await|burst/.test(scenario.id)) continue;
+    // In the drain, compare the batch receive with the peers' best (a
+    // batch receive too), and name the other ways to drain.
+    const burst = scenario.id.includes("burst");
+    const name = burst ? `${MODULE} recvMany(1024)` : MODULE;
+    const mine = rate(find(rows, name));
+    const off = rate(find(rows, `${MODULE} ${BUDGET_OFF}`));
     const peer = best(rows, "peer");
     lines.push(
-      `- ${scenario.id}: ${millions(mine)} M msg/s, ${
-        ratio(mine / rate(peer))
-      } the fastest peer (${peer?.name ?? "none"}), ${
+      `- ${scenario.id}${burst ? " with `recvMany(1024)`" : ""}: ${
+        millions(mine)
+      } M msg/s, ${ratio(mine / rate(peer))} the fastest peer (${
+        peer?.name ?? "none"
+      }), ${
         ratio(mine / rate(find(rows, FLOOR_MINIMAL)))
-      } the array-queue floor.`,
+      } the array-queue floor${
+        burst
+          ? `; \`tryRecv()\` ${
+            millions(rate(find(rows, `${MODULE} tryRecv()`)))
+          }, \`recv()\` ${millions(rate(find(rows, MODULE)))} M msg/s`
+          : Number.isFinite(off)
+          ? ` (budget off: ${millions(off)} M msg/s, ${
+            ratio(off / rate(peer))
+          } the fastest peer)`
+          : ""
+      }.`,
+    );
+  }
+  if (memory !== undefined) {
+    const [unbounded, , , array, streams] = memory.queued;
+    lines.push(
+      `- Memory: ${
+        unbounded?.bytesPerMessage.toFixed(2)
+      } bytes per queued number with ${
+        memory.messages.toLocaleString("en-US")
+      } buffered (plain Array ${
+        array?.bytesPerMessage.toFixed(2)
+      }, Web Streams ${streams?.bytesPerMessage.toFixed(2)}).`,
     );
   }
   return lines;
@@ -575,7 +607,7 @@ async function main(): Promise<void> {
     "",
     "## Headline",
     "",
-    ...headline(results),
+    ...headline(results, memory),
     "",
     "## Targets",
     "",
