@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { setImmediate } from "node:timers/promises";
 import fc from "npm:fast-check@3.23.2";
+import { BUDGET } from "../budget.ts";
 import {
   channel,
   OwnedPermit,
@@ -57,7 +58,10 @@ export type Command =
   | { op: "upgrade"; weak: number }
   | { op: "disposeWeak"; weak: number }
   | { op: "closed"; tx: number; signal: Signal }
-  | { op: "abort"; actor: number };
+  | { op: "abort"; actor: number }
+  // The actor's next command finds the cooperative budget spent, so a ready
+  // call yields to the event loop before it completes.
+  | { op: "spend" };
 
 /** A channel, and the commands of each of its concurrent actors. */
 export interface Program {
@@ -147,6 +151,7 @@ function command(bounded: boolean): fc.Arbitrary<Command> {
       }),
     ),
     c(9, fc.record({ op: fc.constant("abort" as const), actor: INDEX })),
+    c(4, fc.record({ op: fc.constant("spend" as const) })),
   ];
   if (!bounded) return fc.oneof(...common);
   return fc.oneof(
@@ -1292,6 +1297,24 @@ class Runner {
     this.exec(-1, { op: "disposeRx" });
   }
 
+  /**
+   * Spends the cooperative budget with ready receives on a side channel, so
+   * that the next ready call in this turn yields first. The yield ends
+   * before the turn's check (one macrotask, queued first), so the model
+   * does not see it; what it exercises is every call's path after a yield.
+   */
+  spendBudget(): void {
+    this.trace.push("(budget spent)");
+    const [tx, rx] = unboundedChannel<number>();
+    for (let i = 0; i <= BUDGET; i++) tx.send(i);
+    tx.dispose();
+    const receives = [];
+    for (let i = 0; i <= BUDGET; i++) receives.push(rx.recv());
+    this.sideWork.push(Promise.all(receives).finally(() => rx.dispose()));
+  }
+
+  readonly sideWork: Promise<unknown>[] = [];
+
   /** Disposes everything on both sides, receiver last. */
   teardown(): void {
     this.permits.forEach((_, i) =>
@@ -1349,8 +1372,18 @@ export async function runProgram(
   runner.current.length = actors.length;
   actors.forEach(async (commands, actor) => {
     try {
+      let spend = false;
       for (const cmd of commands) {
-        await turns.schedule(Promise.resolve(), `actor ${actor}: ${show(cmd)}`);
+        if (cmd.op === "spend") {
+          spend = true;
+          continue;
+        }
+        await turns.schedule(
+          Promise.resolve(),
+          `actor ${actor}: ${spend ? "(budget spent) " : ""}${show(cmd)}`,
+        );
+        if (spend) runner.spendBudget();
+        spend = false;
         const waiting = runner.exec(actor, cmd);
         if (waiting !== undefined) await waiting;
       }
@@ -1378,6 +1411,7 @@ export async function runProgram(
     runner.unblock();
   }
   runner.teardown();
+  await Promise.all(runner.sideWork);
   await setImmediate();
   runner.check("after teardown");
   runner.checkBooks();

@@ -7,15 +7,13 @@ import fc from "npm:fast-check@3.23.2";
 import { setBudgetEnabled } from "../budget.ts";
 import { fifoTurns, type Program, programs, runProgram } from "./_model.ts";
 
-// The model counts no budget: a ready call completes without yielding, so
-// that the state after each turn is exact. The budget has its own tests.
-async function withoutBudget(body: () => Promise<void>): Promise<void> {
-  setBudgetEnabled(false);
-  try {
-    await body();
-  } finally {
-    setBudgetEnabled(true);
-  }
+// The cooperative budget stays on. Each turn is checked after a macrotask,
+// which refills the budget, and a call that yields does so for one
+// macrotask queued before that check: so a yield is invisible to the model,
+// and the "spend" command makes calls take their after-yield paths.
+async function withBudget(body: () => Promise<void>): Promise<void> {
+  setBudgetEnabled(true);
+  await body();
 }
 
 const RUNS = 1000;
@@ -40,7 +38,7 @@ function replayParameters(): { seed?: number; path?: string } {
 
 Deno.test("channel() matches the model under random programs and interleavings", async () => {
   let runs = 0;
-  await withoutBudget(() =>
+  await withBudget(() =>
     fc.assert(
       fc.asyncProperty(fc.scheduler(), programs(true), async (s, program) => {
         runs++;
@@ -54,7 +52,7 @@ Deno.test("channel() matches the model under random programs and interleavings",
 
 Deno.test("unboundedChannel() matches the model under random programs and interleavings", async () => {
   let runs = 0;
-  await withoutBudget(() =>
+  await withBudget(() =>
     fc.assert(
       fc.asyncProperty(fc.scheduler(), programs(false), async (s, program) => {
         runs++;
@@ -70,7 +68,7 @@ Deno.test("unboundedChannel() matches the model under random programs and interl
 
 // Each runs with turns taken first come, first served.
 async function replay(program: Program): Promise<void> {
-  await withoutBudget(() => runProgram(fifoTurns(), program));
+  await withBudget(() => runProgram(fifoTurns(), program));
 }
 
 Deno.test("Sender.reserveMany() aborted while holding part of its permits hands them to the next waiter", async () => {
