@@ -283,11 +283,8 @@ function mayProceed(chan: BoundedChan<unknown>): boolean {
 /** Lets the event loop run; the call then proceeds whatever the budget. */
 async function yieldSender(chan: BoundedChan<unknown>): Promise<void> {
   chan.txYielding++;
-  try {
-    await yieldNow();
-  } finally {
-    chan.txYielding--;
-  }
+  await yieldNow();
+  chan.txYielding--;
   charge();
 }
 

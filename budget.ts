@@ -29,16 +29,27 @@ let refillScheduled = false;
  */
 export function charge(): boolean {
   if (!enabled) return true;
-  if (!refillScheduled) {
-    refillScheduled = true;
-    schedule(refill);
-  }
+  if (!refillScheduled) scheduleRefill();
   return ++spent <= BUDGET;
 }
 
+// Calls that spent the budget wait for the refill that is already scheduled,
+// so a turn costs one macrotask however many calls yield in it.
+let yielders: (() => void)[] = [];
+
+function scheduleRefill(): void {
+  refillScheduled = true;
+  schedule(refill);
+}
+
 function refill(): void {
+  // A macrotask has run: the event loop had its turn.
   spent = 0;
   refillScheduled = false;
+  const waiting = yielders;
+  if (waiting.length === 0) return;
+  yielders = [];
+  for (let i = 0; i < waiting.length; i++) waiting[i]!();
 }
 
 /**
@@ -97,13 +108,10 @@ function messageChannelScheduler(): Scheduler {
  * I/O get a turn between bursts of operations.
  */
 export function yieldNow(): Promise<void> {
-  return new Promise<void>(runAfterYield);
+  if (!refillScheduled) scheduleRefill();
+  return new Promise<void>(waitForRefill);
 }
 
-function runAfterYield(resolve: () => void): void {
-  schedule(() => {
-    // A macrotask has passed: the budget is full again.
-    spent = 0;
-    resolve();
-  });
+function waitForRefill(resolve: () => void): void {
+  yielders.push(resolve);
 }

@@ -290,12 +290,16 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // The budget is spent: let the event loop run, then try again. These are
   // the only receive paths that allocate an async frame, once per BUDGET.
   async #recvAfterYield(signal: AbortSignal | undefined) {
-    await this.#yield();
+    this.#rxYielding++;
+    await yieldNow();
+    this.#rxYielding--;
     return this.recv(signal, true);
   }
 
   async #recvResultAfterYield() {
-    await this.#yield();
+    this.#rxYielding++;
+    await yieldNow();
+    this.#rxYielding--;
     return this.recvResult(true);
   }
 
@@ -304,17 +308,10 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     limit: number,
     signal: AbortSignal | undefined,
   ) {
-    await this.#yield();
-    return this.recvMany(buffer, limit, signal, true);
-  }
-
-  async #yield(): Promise<void> {
     this.#rxYielding++;
-    try {
-      await yieldNow();
-    } finally {
-      this.#rxYielding--;
-    }
+    await yieldNow();
+    this.#rxYielding--;
+    return this.recvMany(buffer, limit, signal, true);
   }
 }
 
