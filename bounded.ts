@@ -2,7 +2,7 @@
 // This module is browser compatible.
 // Bounded channels: senders wait for room, and permits reserve it in advance.
 
-import { charge, yieldNow } from "./budget.ts";
+import { charge, park, type Parked, unpark } from "./budget.ts";
 import {
   Chan,
   checkBuffer,
@@ -113,14 +113,74 @@ export function channel<T>(buffer: number): [Sender<T>, Receiver<T>] {
 
 // -- Waiting senders --
 
-/** A `send` waiting for room; delivers its message when granted. */
-class SendWaiter<T> extends Acquire<void> {
+/**
+ * A send or reservation that waits: for room in the semaphore's queue, or
+ * first for its turn in the budget's queue (parked). Owns one use of `ref`.
+ */
+abstract class SenderCall<T, R> extends Acquire<R> implements Parked {
   readonly ref: BoundedRef<T>;
-  value: T;
+
+  constructor(ref: BoundedRef<T>, needed: number) {
+    super(ref.chan.semaphore, needed);
+    this.ref = ref;
+  }
+
+  /** The budget's turn came: carry on as a fresh call would. */
+  resume(): void {
+    const chan = this.ref.chan;
+    chan.txParked--;
+    charge();
+    switch (chan.semaphore.tryAcquire(this.needed)) {
+      case ACQUIRED:
+        this.acquired = this.needed;
+        this.granted();
+        return;
+      case CLOSED:
+        this.closed();
+        return;
+    }
+    if (!this.noRoom()) chan.semaphore.enqueue(this);
+  }
+
+  /**
+   * There is no room now. Returns `true` if the call settled instead of
+   * waiting (a reservation of nothing, a send with no time to wait).
+   */
+  noRoom(): boolean {
+    if (this.needed > 0) return false;
+    this.granted();
+    return true;
+  }
+
+  override withdraw(): void {
+    if (this.parked) {
+      unpark(this);
+      this.ref.chan.txParked--;
+    } else {
+      super.withdraw();
+    }
+  }
+
+  closed(): void {
+    this.ref.release();
+    this.reject(this.closedError());
+  }
+
+  cancelled(reason: unknown): void {
+    this.ref.release();
+    this.reject(reason);
+  }
+
+  /** What the call rejects with when the channel is closed. */
+  abstract closedError(): Error;
+}
+
+/** A `send` waiting for room; delivers its message when granted. */
+class SendWaiter<T> extends SenderCall<T, void> {
+  readonly value: T;
 
   constructor(ref: BoundedRef<T>, value: T) {
-    super(ref.chan.semaphore, 1);
-    this.ref = ref;
+    super(ref, 1);
     this.value = value;
   }
 
@@ -132,34 +192,37 @@ class SendWaiter<T> extends Acquire<void> {
     this.resolve();
   }
 
-  closed(): void {
-    this.ref.release();
-    this.reject(new SendError(this.value));
-  }
-
-  cancelled(reason: unknown): void {
-    this.ref.release();
-    this.reject(reason);
+  closedError(): Error {
+    return new SendError(this.value);
   }
 }
 
 /** A `sendTimeout` waiting for room, with a timer that gives up. */
 class SendTimeoutWaiter<T> extends SendWaiter<T> {
+  readonly #ms: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ref: BoundedRef<T>, value: T, ms: number) {
     super(ref, value);
+    this.#ms = ms;
+    // 0 needs no timer: the call gives up as soon as it finds no room.
     // Above 2^31 − 1 ms timers overflow; such a limit is as good as none.
-    this.#timer = ms <= 0x7fffffff
+    this.#timer = ms > 0 && ms <= 0x7fffffff
       ? setTimeout(() => this.#timeout(), ms)
       : undefined;
   }
 
   #timeout(): void {
     this.#timer = undefined;
-    this.semaphore.cancel(this);
+    this.withdraw();
     this.ref.release();
     this.reject(new SendTimeoutError("timeout", this.value));
+  }
+
+  override noRoom(): boolean {
+    if (this.#ms > 0) return false;
+    this.#timeout();
+    return true;
   }
 
   override resolve(): void {
@@ -172,9 +235,8 @@ class SendTimeoutWaiter<T> extends SendWaiter<T> {
     super.reject(reason);
   }
 
-  override closed(): void {
-    this.ref.release();
-    this.reject(new SendTimeoutError("closed", this.value));
+  override closedError(): Error {
+    return new SendTimeoutError("closed", this.value);
   }
 
   #clear(): void {
@@ -186,30 +248,22 @@ class SendTimeoutWaiter<T> extends SendWaiter<T> {
 /** Turns granted room into what a reservation resolves with. */
 type Grant<T, R> = (ref: BoundedRef<T>, n: number) => R;
 
-/** A `reserve*` waiting for `n` slots. Owns one use of `ref`. */
-class ReserveWaiter<T, R> extends Acquire<R> {
-  readonly #ref: BoundedRef<T>;
+/** A `reserve*` waiting for `n` slots. */
+class ReserveWaiter<T, R> extends SenderCall<T, R> {
   readonly #grant: Grant<T, R>;
 
   constructor(ref: BoundedRef<T>, n: number, grant: Grant<T, R>) {
-    super(ref.chan.semaphore, n);
-    this.#ref = ref;
+    super(ref, n);
     this.#grant = grant;
   }
 
   granted(): void {
     // The call's use of the sender passes to what it resolves with.
-    this.resolve(this.#grant(this.#ref, this.needed));
+    this.resolve(this.#grant(this.ref, this.needed));
   }
 
-  closed(): void {
-    this.#ref.release();
-    this.reject(new SendError(undefined));
-  }
-
-  cancelled(reason: unknown): void {
-    this.#ref.release();
-    this.reject(reason);
+  closedError(): Error {
+    return new SendError(undefined);
   }
 }
 
@@ -226,6 +280,35 @@ function grantOwned<T>(ref: BoundedRef<T>): OwnedPermit<T> {
 }
 
 /**
+ * Charges the budget for a send or reservation. While earlier calls are
+ * parked, a new call parks too, so calls keep their order.
+ */
+function mayProceed(chan: BoundedChan<unknown>): boolean {
+  return chan.txParked === 0 && charge();
+}
+
+/** Parks a call until the event loop has had a turn. */
+function parkCall<R>(
+  call: SenderCall<unknown, R>,
+  signal: AbortSignal | undefined,
+): Promise<R> {
+  call.ref.chan.txParked++;
+  call.listen(signal);
+  park(call);
+  return call.promise;
+}
+
+/** Queues a call that found no room. */
+function wait<R>(
+  call: SenderCall<unknown, R>,
+  signal: AbortSignal | undefined,
+): Promise<R> {
+  call.listen(signal);
+  call.semaphore.enqueue(call);
+  return call.promise;
+}
+
+/**
  * Reserves `n` slots for a call that owns one use of `ref`; the use passes
  * to the result, or is released if the call fails.
  */
@@ -234,19 +317,18 @@ function reserve<T, R>(
   n: number,
   signal: AbortSignal | undefined,
   grant: Grant<T, R>,
-  yielded = false,
 ): Promise<R> {
   if (signal?.aborted) {
     ref.release();
     return Promise.reject(signal.reason);
   }
-  if (!yielded && !mayProceed(ref.chan)) {
-    return reserveAfterYield(ref, n, signal, grant);
-  }
   const semaphore = ref.chan.semaphore;
   if (n > semaphore.bound) {
     ref.release();
     return Promise.reject(new SendError(undefined));
+  }
+  if (!mayProceed(ref.chan)) {
+    return parkCall(new ReserveWaiter(ref, n, grant), signal);
   }
   switch (semaphore.tryAcquire(n)) {
     case ACQUIRED:
@@ -256,89 +338,49 @@ function reserve<T, R>(
       return Promise.reject(new SendError(undefined));
   }
   if (n === 0) return Promise.resolve(grant(ref, 0));
-  const waiter = new ReserveWaiter(ref, n, grant);
-  waiter.listen(signal);
-  semaphore.enqueue(waiter);
-  return waiter.promise;
-}
-
-async function reserveAfterYield<T, R>(
-  ref: BoundedRef<T>,
-  n: number,
-  signal: AbortSignal | undefined,
-  grant: Grant<T, R>,
-): Promise<R> {
-  await yieldSender(ref.chan);
-  return reserve(ref, n, signal, grant, true);
+  return wait(new ReserveWaiter(ref, n, grant), signal);
 }
 
 /**
- * Charges the budget for a send or reservation. While earlier calls are
- * yielding, a new call yields too, so calls keep their order.
+ * Sends `value`: now if there is room, else through a waiter. `ms` is
+ * `sendTimeout`'s limit, `undefined` for a plain `send`.
  */
-function mayProceed(chan: BoundedChan<unknown>): boolean {
-  return chan.txYielding === 0 && charge();
-}
-
-/** Lets the event loop run; the call then proceeds whatever the budget. */
-async function yieldSender(chan: BoundedChan<unknown>): Promise<void> {
-  chan.txYielding++;
-  await yieldNow();
-  chan.txYielding--;
-  charge();
-}
-
-/**
- * Sends now if there is room, else queues a waiter. `retained` tells whether
- * the call already holds a use of `ref` (it must hold one while it waits);
- * `ms` is `sendTimeout`'s limit, `undefined` for a plain `send`.
- */
-function sendNow<T>(
+function send<T>(
   ref: BoundedRef<T>,
   value: T,
   signal: AbortSignal | undefined,
-  retained: boolean,
   ms: number | undefined,
 ): Promise<void> {
-  const semaphore = ref.chan.semaphore;
-  switch (semaphore.tryAcquire(1)) {
+  const chan = ref.chan;
+  if (!mayProceed(chan)) {
+    ref.retain();
+    return parkCall(newSendWaiter(ref, value, ms), signal);
+  }
+  switch (chan.semaphore.tryAcquire(1)) {
     case ACQUIRED:
-      ref.chan.send(value);
-      if (retained) ref.release();
+      // The ready path: no allocation beyond the shared resolved promise.
+      chan.send(value);
       return RESOLVED;
     case CLOSED:
-      if (retained) ref.release();
       return Promise.reject(
         ms === undefined
           ? new SendError(value)
           : new SendTimeoutError("closed", value),
       );
   }
-  if (ms === 0) {
-    if (retained) ref.release();
-    return Promise.reject(new SendTimeoutError("timeout", value));
-  }
-  if (!retained) ref.retain();
-  const waiter = ms === undefined
-    ? new SendWaiter(ref, value)
-    : new SendTimeoutWaiter(ref, value, ms);
-  waiter.listen(signal);
-  semaphore.enqueue(waiter);
-  return waiter.promise;
+  if (ms === 0) return Promise.reject(new SendTimeoutError("timeout", value));
+  ref.retain();
+  return wait(newSendWaiter(ref, value, ms), signal);
 }
 
-async function sendAfterYield<T>(
+function newSendWaiter<T>(
   ref: BoundedRef<T>,
   value: T,
-  signal: AbortSignal | undefined,
   ms: number | undefined,
-): Promise<void> {
-  await yieldSender(ref.chan);
-  if (signal?.aborted) {
-    ref.release();
-    throw signal.reason;
-  }
-  return sendNow(ref, value, signal, true, ms);
+): SendWaiter<T> {
+  return ms === undefined
+    ? new SendWaiter(ref, value)
+    : new SendTimeoutWaiter(ref, value, ms);
 }
 
 // -- Handles --
@@ -434,12 +476,7 @@ export class Sender<T> implements Disposable {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (mayProceed(ref!.chan)) {
-      return sendNow(ref!, value, signal, false, undefined);
-    }
-    // The budget is spent: hold the sender while the call yields.
-    ref!.retain();
-    return sendAfterYield(ref!, value, signal, undefined);
+    return send(ref!, value, signal, undefined);
   }
 
   /**
@@ -524,9 +561,7 @@ export class Sender<T> implements Disposable {
       return Promise.reject(error);
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (mayProceed(ref!.chan)) return sendNow(ref!, value, signal, false, ms);
-    ref!.retain();
-    return sendAfterYield(ref!, value, signal, ms);
+    return send(ref!, value, signal, ms);
   }
 
   /**

@@ -1,7 +1,9 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // This module is browser compatible.
-// The cooperative budget: how many ready operations run before one yields.
+// The cooperative budget: how many operations run before one yields.
 // Internal: not exported from the package.
+
+import { type Waiter, WaiterQueue } from "./waiter.ts";
 
 /**
  * How many operations in a row may complete without waiting before the next
@@ -33,9 +35,33 @@ export function charge(): boolean {
   return ++spent <= BUDGET;
 }
 
-// Calls that spent the budget wait for the refill that is already scheduled,
-// so a turn costs one macrotask however many calls yield in it.
-let yielders: (() => void)[] = [];
+/**
+ * A call that found the budget spent: it waits in the budget's queue for the
+ * event loop's turn, then `resume()` carries it on as if it had just been
+ * made (complete it, or queue it on its channel).
+ */
+export interface Parked extends Waiter {
+  resume(): void;
+}
+
+// Parked calls, in the order they were made. Resuming them straight from the
+// refill (not from promise continuations of their own) keeps each caller's
+// continuation as many microtasks away as on the ready path, so producers
+// and consumers that ran in step before a yield run in step after it.
+const parked = new WaiterQueue<Parked>();
+
+/** Parks `call` until the next macrotask. */
+export function park(call: Parked): void {
+  call.parked = true;
+  parked.push(call);
+  if (!refillScheduled) scheduleRefill();
+}
+
+/** Takes a parked call out of the queue (it was aborted). */
+export function unpark(call: Parked): void {
+  parked.remove(call);
+  call.parked = false;
+}
 
 function scheduleRefill(): void {
   refillScheduled = true;
@@ -46,10 +72,12 @@ function refill(): void {
   // A macrotask has run: the event loop had its turn.
   spent = 0;
   refillScheduled = false;
-  const waiting = yielders;
-  if (waiting.length === 0) return;
-  yielders = [];
-  for (let i = 0; i < waiting.length; i++) waiting[i]!();
+  // Calls parked while these resume wait for the next turn.
+  for (let n = parked.length; n > 0; n--) {
+    const call = parked.shift()!;
+    call.parked = false;
+    call.resume();
+  }
 }
 
 /**
@@ -101,17 +129,4 @@ function messageChannelScheduler(): Scheduler {
     tasks.push(task);
     channel.port2.postMessage(null);
   };
-}
-
-/**
- * Resolves after one macrotask, with the budget full again, so timers and
- * I/O get a turn between bursts of operations.
- */
-export function yieldNow(): Promise<void> {
-  if (!refillScheduled) scheduleRefill();
-  return new Promise<void>(waitForRefill);
-}
-
-function waitForRefill(resolve: () => void): void {
-  yielders.push(resolve);
 }

@@ -4,11 +4,11 @@
 // list, the sender counts, and the receive side with its waiting calls.
 // Internal: not exported from the package.
 
-import { charge, yieldNow } from "./budget.ts";
+import { charge, park, type Parked, unpark } from "./budget.ts";
 import { TryRecvError } from "./error.ts";
 import { List } from "./list.ts";
 import type { Semaphore } from "./semaphore.ts";
-import { PromiseWaiter, type Waiter, WaiterQueue } from "./waiter.ts";
+import { PromiseWaiter, WaiterQueue } from "./waiter.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
@@ -75,14 +75,14 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   readonly #receivers = new WaiterQueue<Receiving<T>>();
   readonly #closedWaiters = new WaiterQueue<ClosedWaiter>();
   #sharedClosed: ClosedWaiter | undefined = undefined;
-  // Receive calls between a budget yield and their retry; while there are
-  // any, new receive calls queue behind them, keeping call order.
-  #rxYielding = 0;
+  // Receive calls parked by the budget; while there are any, new receive
+  // calls park behind them, keeping call order.
+  #rxParked = 0;
   /**
-   * Send and reserve calls between a budget yield and their retry; while
-   * there are any, new ones yield too, so they keep their call order.
+   * Send and reserve calls parked by the budget; while there are any, new
+   * ones park too, so they keep their call order.
    */
-  txYielding = 0;
+  txParked = 0;
 
   constructor(semaphore: S) {
     this.semaphore = semaphore;
@@ -175,20 +175,19 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   }
 
   /** The next message, or `undefined` once finished. */
-  recv(
-    signal: AbortSignal | undefined,
-    yielded = false,
-  ): Promise<T | undefined> {
+  recv(signal: AbortSignal | undefined): Promise<T | undefined> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!this.#mayProceed(yielded)) return this.#recvAfterYield(signal);
+    if (!this.#mayProceed()) return this.#park(new ReceiveValue(this), signal);
     if (this.list.length > 0) return Promise.resolve(this.#take());
     if (this.isFinished()) return RESOLVED_UNDEFINED;
     return this.#wait(new ReceiveValue<T>(this), signal);
   }
 
   /** The async iterator's step: a message, or the end once finished. */
-  recvResult(yielded = false): Promise<IteratorResult<T, undefined>> {
-    if (!this.#mayProceed(yielded)) return this.#recvResultAfterYield();
+  recvResult(): Promise<IteratorResult<T, undefined>> {
+    if (!this.#mayProceed()) {
+      return this.#park(new ReceiveResult(this), undefined);
+    }
     if (this.list.length > 0) {
       return Promise.resolve({ value: this.#take(), done: false });
     }
@@ -204,21 +203,37 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     buffer: T[],
     limit: number,
     signal: AbortSignal | undefined,
-    yielded = false,
   ): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!this.#mayProceed(yielded)) {
-      return this.#recvManyAfterYield(buffer, limit, signal);
+    if (!this.#mayProceed()) {
+      return this.#park(new ReceiveMany(this, buffer, limit), signal);
     }
     if (limit === 0) return RESOLVED_ZERO;
-    const count = Math.min(this.list.length, limit);
-    if (count > 0) {
-      for (let i = 0; i < count; i++) buffer.push(this.list.pop());
-      this.releasePermits(count);
-      return Promise.resolve(count);
+    if (this.list.length > 0) {
+      return Promise.resolve(this.takeMany(buffer, limit));
     }
     if (this.isFinished()) return RESOLVED_ZERO;
-    return this.#wait(new ReceiveMany<T>(this, buffer), signal);
+    return this.#wait(new ReceiveMany<T>(this, buffer, limit), signal);
+  }
+
+  /** Moves up to `limit` queued messages to `buffer`; returns how many. */
+  takeMany(buffer: T[], limit: number): number {
+    const count = Math.min(this.list.length, limit);
+    for (let i = 0; i < count; i++) buffer.push(this.list.pop());
+    this.releasePermits(count);
+    return count;
+  }
+
+  /** Takes the oldest queued message, freeing its slot. */
+  take(): T {
+    return this.#take();
+  }
+
+  /** Carries on a receive call parked by the budget. */
+  resumeReceive(waiter: Receiving<T>): void {
+    this.#rxParked--;
+    charge();
+    if (!waiter.tryComplete()) this.#receivers.push(waiter);
   }
 
   /** The next message now, or a {@linkcode TryRecvError}. */
@@ -252,22 +267,29 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     // Invariant: the channel references no message and no receive call.
   }
 
-  /** Forgets a receive call that was aborted. */
+  /** Forgets a receive call that was aborted, parked or queued. */
   cancelReceive(waiter: Receiving<T>): void {
-    this.#receivers.remove(waiter);
+    if (waiter.parked) {
+      unpark(waiter);
+      this.#rxParked--;
+    } else {
+      this.#receivers.remove(waiter);
+    }
   }
 
   /**
-   * Charges the budget. A call back from its yield always proceeds; any
-   * other call yields when the budget is spent or when earlier calls are
-   * still yielding, so receive calls keep their call order.
+   * Charges the budget. A call parks when the budget is spent, or when
+   * earlier receive calls are parked, so receive calls keep their order.
    */
-  #mayProceed(yielded: boolean): boolean {
-    if (yielded) {
-      charge();
-      return true;
-    }
-    return this.#rxYielding === 0 && charge();
+  #mayProceed(): boolean {
+    return this.#rxParked === 0 && charge();
+  }
+
+  #park<R>(waiter: Receive<T, R>, signal: AbortSignal | undefined): Promise<R> {
+    this.#rxParked++;
+    waiter.listen(signal);
+    park(waiter);
+    return waiter.promise;
   }
 
   #take(): T {
@@ -286,39 +308,14 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     let waiter;
     while ((waiter = this.#receivers.shift())) waiter.finish();
   }
-
-  // The budget is spent: let the event loop run, then try again. These are
-  // the only receive paths that allocate an async frame, once per BUDGET.
-  async #recvAfterYield(signal: AbortSignal | undefined) {
-    this.#rxYielding++;
-    await yieldNow();
-    this.#rxYielding--;
-    return this.recv(signal, true);
-  }
-
-  async #recvResultAfterYield() {
-    this.#rxYielding++;
-    await yieldNow();
-    this.#rxYielding--;
-    return this.recvResult(true);
-  }
-
-  async #recvManyAfterYield(
-    buffer: T[],
-    limit: number,
-    signal: AbortSignal | undefined,
-  ) {
-    this.#rxYielding++;
-    await yieldNow();
-    this.#rxYielding--;
-    return this.recvMany(buffer, limit, signal, true);
-  }
 }
 
 /** What the channel sees of a waiting receive call. */
-interface Receiving<T> extends Waiter {
+interface Receiving<T> extends Parked {
   deliver(value: T): void;
   finish(): void;
+  /** Completes the call now if it can; `false` if it must wait. */
+  tryComplete(): boolean;
 }
 
 /** A waiting receive call; settled by a message or by the channel's end. */
@@ -335,6 +332,24 @@ abstract class Receive<T, R> extends PromiseWaiter<R> implements Receiving<T> {
 
   /** Tells the call the channel is finished. */
   abstract finish(): void;
+
+  tryComplete(): boolean {
+    const chan = this.chan;
+    if (chan.list.length > 0) {
+      this.deliver(chan.take());
+      return true;
+    }
+    if (chan.isFinished()) {
+      this.finish();
+      return true;
+    }
+    return false;
+  }
+
+  /** The budget's turn came: carry on. */
+  resume(): void {
+    this.chan.resumeReceive(this);
+  }
 
   abort(reason: unknown): void {
     // Nothing was delivered yet, so nothing is lost.
@@ -365,10 +380,12 @@ class ReceiveResult<T> extends Receive<T, IteratorResult<T, undefined>> {
 
 class ReceiveMany<T> extends Receive<T, number> {
   readonly #buffer: T[];
+  readonly #limit: number;
 
-  constructor(chan: Chan<T>, buffer: T[]) {
+  constructor(chan: Chan<T>, buffer: T[], limit: number) {
     super(chan);
     this.#buffer = buffer;
+    this.#limit = limit;
   }
 
   deliver(value: T): void {
@@ -378,6 +395,18 @@ class ReceiveMany<T> extends Receive<T, number> {
 
   finish(): void {
     this.resolve(0);
+  }
+
+  override tryComplete(): boolean {
+    if (this.#limit === 0) {
+      this.resolve(0);
+      return true;
+    }
+    if (this.chan.list.length > 0) {
+      this.resolve(this.chan.takeMany(this.#buffer, this.#limit));
+      return true;
+    }
+    return super.tryComplete();
   }
 }
 

@@ -66,9 +66,14 @@ export abstract class Acquire<R> extends PromiseWaiter<R> implements Acquirer {
   /** Gave up (abort or time limit); its permits were handed on. */
   abstract cancelled(reason: unknown): void;
 
+  /** Leaves the queue it waits in, handing on what it collected. */
+  withdraw(): void {
+    this.semaphore.cancel(this);
+  }
+
   /** Leaves the queue, hands on what it collected, and settles. */
   override abort(reason: unknown): void {
-    this.semaphore.cancel(this);
+    this.withdraw();
     this.cancelled(reason);
   }
 }

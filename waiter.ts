@@ -14,6 +14,8 @@ export abstract class Waiter {
   next: Waiter | undefined = undefined;
   /** Whether this waiter is linked into a queue. */
   queued = false;
+  /** Whether the queue is the budget's, not its channel's. */
+  parked = false;
   /** The signal this waiter listens to, until it settles. */
   signal: AbortSignal | undefined = undefined;
 

@@ -545,9 +545,11 @@ Deno.test("Receiver.recv() aborted while it yields to the event loop takes no me
   const reason = new Error("during the yield");
   const first = rx.recv({ signal: controller.signal });
   const second = rx.recv();
+  // The abort settles the parked call at once; watch it before awaiting.
+  const rejected = assert.rejects(first, (e) => e === reason);
   controller.abort(reason);
   await spent;
-  await assert.rejects(first, (e) => e === reason);
+  await rejected;
   assert.equal(await second, 1);
   assert.equal(rx.len(), 0);
   tx.dispose();
@@ -561,10 +563,11 @@ Deno.test("Sender.send() aborted while it yields to the event loop sends nothing
   const reason = new Error("during the yield");
   const first = tx.send(1, { signal: controller.signal });
   const second = tx.send(2);
+  // A call that is yielding has not been granted: the abort wins.
+  const rejected = assert.rejects(first, (e) => e === reason);
   controller.abort(reason);
   await spent;
-  // A call that is yielding has not been granted: the abort wins.
-  await assert.rejects(first, (e) => e === reason);
+  await rejected;
   await second;
   const buffer: number[] = [];
   await rx.recvMany(buffer, 4);
@@ -589,9 +592,12 @@ Deno.test("Sender.reserve*() and Receiver.recvMany() aborted while they yield ho
     owner.reserveOwned({ signal }),
     rx.recvMany(buffer, 4, { signal }),
   ];
+  const rejected = calls.map((call) =>
+    assert.rejects(call, (e) => e === reason)
+  );
   controller.abort(reason);
   await spent;
-  for (const call of calls) await assert.rejects(call, (e) => e === reason);
+  await Promise.all(rejected);
   assert.deepEqual(buffer, []);
   // The consumed sender is disposed; nothing else is held.
   assert.equal(tx.strongCount(), 1);
