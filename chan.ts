@@ -219,7 +219,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   /** Moves up to `limit` queued messages to `buffer`; returns how many. */
   takeMany(buffer: T[], limit: number): number {
     const count = Math.min(this.list.length, limit);
-    for (let i = 0; i < count; i++) buffer.push(this.list.pop());
+    this.list.popInto(buffer, count);
     this.releasePermits(count);
     return count;
   }

@@ -83,6 +83,31 @@ export class List<T> {
     return value;
   }
 
+  /**
+   * Moves the `count` oldest messages to the end of `out`, a block at a
+   * time. The caller checks `count <= length`.
+   */
+  popInto(out: T[], count: number): void {
+    let head = this.#head;
+    let slot = this.#headSlot;
+    this.#length -= count;
+    while (count > 0) {
+      const end = Math.min(BLOCK_CAP, slot + count);
+      count -= end - slot;
+      for (; slot < end; slot++) out.push(takeSlot(head, slot) as T);
+      if (slot === BLOCK_CAP) {
+        const next = nextBlock(head)!;
+        this.#recycle(head);
+        head = next;
+        slot = 0;
+      }
+    }
+    this.#head = head;
+    this.#headSlot = slot;
+    // Invariant: every slot read holds `undefined`; passed blocks are spares
+    // or garbage.
+  }
+
   /** Returns the oldest message without removing it (`undefined` if empty). */
   peek(): T | undefined {
     return this.#length === 0

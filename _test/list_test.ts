@@ -144,3 +144,41 @@ Deno.test("List gives its blocks back to the collector after a drain", async () 
   assert.equal(refs.filter((r) => r.deref() !== undefined).length, 0);
   assert.equal(list.blockCount(), 1 + MAX_SPARE_BLOCKS);
 });
+
+// -- Batches --
+
+Deno.test("List.popInto() moves messages in order across block boundaries", async (t) => {
+  // [popped before, batch size]
+  const cases: [number, number][] = [
+    [0, 1],
+    [0, 32],
+    [5, 27],
+    [5, 28],
+    [31, 2],
+    [3, 100],
+    [0, 1000],
+  ];
+  for (const [before, count] of cases) {
+    await t.step(`${count} after ${before} popped`, () => {
+      const list = new List<number>();
+      fill(list, 0, before + count + 7);
+      for (let i = 0; i < before; i++) list.pop();
+      const out = [-1];
+      list.popInto(out, count);
+      assert.deepEqual(out, [-1, ...range(before, count)]);
+      assert.equal(list.length, 7);
+      assert.deepEqual(drain(list), range(before + count, 7));
+      assert.ok(list.blockCount() <= 2 + MAX_SPARE_BLOCKS);
+    });
+  }
+});
+
+Deno.test("List.popInto() leaves nothing reachable from the slots it read", async () => {
+  const list = new List<object>();
+  const ref = pushTracked(list);
+  for (let i = 0; i < 40; i++) list.push({});
+  list.popInto([], 30);
+  await collect();
+  assert.equal(ref.deref(), undefined);
+  assert.equal(list.length, 11);
+});
