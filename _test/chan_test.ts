@@ -28,28 +28,24 @@ async function pingPong(
   return received;
 }
 
-Deno.test("channel() ping-pong through a full channel still lets a timer fire", async () => {
-  const [tx, rx] = channel<number>(1);
-  let fired = false;
-  const timer = setTimeout(() => fired = true, 0);
-  const received = await pingPong(tx, rx, () => fired);
-  clearTimeout(timer);
-  assert.ok(fired, "the timer never fired");
-  assert.ok(received < 1_000_000);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("unboundedChannel() ping-pong still lets a timer fire", async () => {
-  const [tx, rx] = unboundedChannel<number>();
-  let fired = false;
-  const timer = setTimeout(() => fired = true, 0);
-  const received = await pingPong(tx, rx, () => fired);
-  clearTimeout(timer);
-  assert.ok(fired, "the timer never fired");
-  assert.ok(received < 1_000_000);
-  tx.dispose();
-  rx.dispose();
+Deno.test("channel() and unboundedChannel() ping-pong still lets a timer fire", async (t) => {
+  const makers = {
+    "channel(1)": () => channel<number>(1),
+    "unboundedChannel()": () => unboundedChannel<number>(),
+  };
+  for (const [name, make] of Object.entries(makers)) {
+    await t.step(name, async () => {
+      const [tx, rx] = make();
+      let fired = false;
+      const timer = setTimeout(() => fired = true, 0);
+      const received = await pingPong(tx, rx, () => fired);
+      clearTimeout(timer);
+      assert.ok(fired, "the timer never fired");
+      assert.ok(received < 1_000_000);
+      tx.dispose();
+      rx.dispose();
+    });
+  }
 });
 
 async function spendBudget(tx: Sender<number>, rx: Receiver<number>) {

@@ -2,58 +2,9 @@
 
 import assert from "node:assert/strict";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { countListeners, is, stateOf } from "./_util.ts";
 import { SendError, TryRecvError, unboundedChannel } from "../mod.ts";
 import type { UnboundedSender } from "../mod.ts";
-
-type State = "pending" | "fulfilled" | "rejected";
-
-/**
- * How `promise` stands once the event loop has had a turn: every microtask
- * and every macrotask queued so far (including a budget yield) has run.
- */
-async function stateOf(promise: Promise<unknown>): Promise<State> {
-  let state: State = "pending";
-  promise.then(() => state = "fulfilled", () => state = "rejected");
-  await nextMacrotask();
-  await nextMacrotask();
-  return state;
-}
-
-/** A predicate for `assert.rejects` that wants exactly `reason`. */
-function is(reason: unknown): (error: unknown) => boolean {
-  return (error) => error === reason;
-}
-
-/** `signal`, instrumented to count the listeners registered on it. */
-function countListeners(signal: AbortSignal): () => number {
-  const active = new Set<unknown>();
-  const target: EventTarget = signal;
-  const add = target.addEventListener.bind(target);
-  const remove = target.removeEventListener.bind(target);
-  Object.defineProperties(signal, {
-    addEventListener: {
-      value(
-        type: string,
-        listener: EventListenerOrEventListenerObject | null,
-        options?: boolean | AddEventListenerOptions,
-      ) {
-        if (type === "abort" && listener !== null) active.add(listener);
-        add(type, listener, options);
-      },
-    },
-    removeEventListener: {
-      value(
-        type: string,
-        listener: EventListenerOrEventListenerObject | null,
-        options?: boolean | EventListenerOptions,
-      ) {
-        if (type === "abort") active.delete(listener);
-        remove(type, listener, options);
-      },
-    },
-  });
-  return () => active.size;
-}
 
 /**
  * Sends `count` fresh objects through `tx`; returns weak references to
