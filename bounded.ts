@@ -15,12 +15,13 @@ import {
 } from "./chan.ts";
 import { SendError, SendTimeoutError, TrySendError } from "./error.ts";
 import {
-  Acquire,
   ACQUIRED,
+  type Acquirer,
   BatchSemaphore,
   CLOSED,
   NO_PERMITS,
 } from "./semaphore.ts";
+import { PromiseWaiter } from "./waiter.ts";
 
 /**
  * The largest `buffer` a bounded channel accepts: 2^53 − 1. Nothing
@@ -115,15 +116,25 @@ export function channel<T>(buffer: number): [Sender<T>, Receiver<T>] {
 
 /**
  * A send or reservation that waits: for room in the semaphore's queue, or
- * first for its turn in the budget's queue (parked). Owns one use of `ref`.
+ * first for its turn in the budget's queue (parked). Owns one use of `ref`,
+ * through which it reaches the semaphore.
+ *
+ * It has no constructor and no field initializers on purpose: the engine
+ * then skips it when a subclass calls `super()`, so building a waiting send
+ * (the hot path of a full channel) runs two constructors, not three. Each
+ * subclass sets the three fields below in its own constructor.
  */
-abstract class SenderCall<T, R> extends Acquire<R> implements Parked {
-  readonly ref: BoundedRef<T>;
+abstract class SenderCall<T, R> extends PromiseWaiter<R>
+  implements Acquirer, Parked {
+  /** The sender's hold on the channel; this call owns one use of it. */
+  declare ref: BoundedRef<T>;
+  /** How many permits the call needs in all. */
+  declare needed: number;
+  /** How many it holds so far. */
+  declare acquired: number;
 
-  constructor(ref: BoundedRef<T>, needed: number) {
-    super(ref.chan.semaphore, needed);
-    this.ref = ref;
-  }
+  /** Holds all its permits and has left the queue. */
+  abstract granted(): void;
 
   /** The budget's turn came: carry on as a fresh call would. */
   resume(): void {
@@ -152,20 +163,30 @@ abstract class SenderCall<T, R> extends Acquire<R> implements Parked {
     return true;
   }
 
-  override withdraw(): void {
+  /** Leaves the queue it waits in, handing on what it collected. */
+  withdraw(): void {
+    const chan = this.ref.chan;
     if (this.parked) {
       unpark(this);
-      this.ref.chan.txParked--;
+      chan.txParked--;
     } else {
-      super.withdraw();
+      chan.semaphore.cancel(this);
     }
   }
 
+  /** Leaves the queue, hands on what it collected, and settles. */
+  abort(reason: unknown): void {
+    this.withdraw();
+    this.cancelled(reason);
+  }
+
+  /** The semaphore closed; its permits were taken back. */
   closed(): void {
     this.ref.release();
     this.reject(this.closedError());
   }
 
+  /** Gave up (abort or time limit); its permits were handed on. */
   cancelled(reason: unknown): void {
     this.ref.release();
     this.reject(reason);
@@ -177,10 +198,13 @@ abstract class SenderCall<T, R> extends Acquire<R> implements Parked {
 
 /** A `send` waiting for room; delivers its message when granted. */
 class SendWaiter<T> extends SenderCall<T, void> {
-  readonly value: T;
+  declare readonly value: T;
 
   constructor(ref: BoundedRef<T>, value: T) {
-    super(ref, 1);
+    super();
+    this.ref = ref;
+    this.needed = 1;
+    this.acquired = 0;
     this.value = value;
   }
 
@@ -253,7 +277,10 @@ class ReserveWaiter<T, R> extends SenderCall<T, R> {
   readonly #grant: Grant<T, R>;
 
   constructor(ref: BoundedRef<T>, n: number, grant: Grant<T, R>) {
-    super(ref, n);
+    super();
+    this.ref = ref;
+    this.needed = n;
+    this.acquired = 0;
     this.#grant = grant;
   }
 
@@ -304,7 +331,7 @@ function wait<R>(
   signal: AbortSignal | undefined,
 ): Promise<R> {
   call.listen(signal);
-  call.semaphore.enqueue(call);
+  call.ref.chan.semaphore.enqueue(call);
   return call.promise;
 }
 

@@ -3,7 +3,7 @@
 // The semaphores that count a channel's room: a fair batch one and a counter.
 // Internal: not exported from the package.
 
-import { PromiseWaiter, type Waiter, WaiterQueue } from "./waiter.ts";
+import { type Waiter, WaiterQueue } from "./waiter.ts";
 
 /**
  * What the channel core needs from the thing that counts its room. A bounded
@@ -29,53 +29,20 @@ export const CLOSED = 2;
 /** The outcome of {@linkcode BatchSemaphore.tryAcquire}. */
 export type TryAcquire = typeof ACQUIRED | typeof NO_PERMITS | typeof CLOSED;
 
-/** What the semaphore sees of a waiting call, whatever it resolves with. */
-export interface Acquirer extends Waiter {
-  readonly needed: number;
-  acquired: number;
-  granted(): void;
-  closed(): void;
-}
-
 /**
- * A call waiting for `needed` permits. It collects permits as they are freed
- * and is granted once it holds them all.
- *
- * @typeParam R What its promise resolves with.
+ * What the semaphore sees of a call waiting for `needed` permits, whatever
+ * it resolves with. It collects permits as they are freed and is granted
+ * once it holds them all.
  */
-export abstract class Acquire<R> extends PromiseWaiter<R> implements Acquirer {
+export interface Acquirer extends Waiter {
   /** How many permits the call needs in all. */
   readonly needed: number;
   /** How many it holds so far. */
-  acquired = 0;
-  /** The semaphore it waits on. */
-  readonly semaphore: BatchSemaphore;
-
-  constructor(semaphore: BatchSemaphore, needed: number) {
-    super();
-    this.semaphore = semaphore;
-    this.needed = needed;
-  }
-
+  acquired: number;
   /** Holds all its permits and has left the queue. */
-  abstract granted(): void;
-
+  granted(): void;
   /** The semaphore closed; its permits were taken back. */
-  abstract closed(): void;
-
-  /** Gave up (abort or time limit); its permits were handed on. */
-  abstract cancelled(reason: unknown): void;
-
-  /** Leaves the queue it waits in, handing on what it collected. */
-  withdraw(): void {
-    this.semaphore.cancel(this);
-  }
-
-  /** Leaves the queue, hands on what it collected, and settles. */
-  override abort(reason: unknown): void {
-    this.withdraw();
-    this.cancelled(reason);
-  }
+  closed(): void;
 }
 
 /**
