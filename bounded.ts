@@ -1800,8 +1800,8 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * that loses a race still takes the next message, and it is lost.
    *
    * A message that is a promise or another thenable is adopted, as every
-   * promise resolution does: `recv()` resolves with its result. `tryRecv()`
-   * and `recvMany()` hand it over untouched.
+   * promise resolution does: `recv()` resolves with its result. `for await`,
+   * `tryRecv()` and `recvMany()` hand it over untouched.
    *
    * @param options `signal` cancels the wait.
    * @returns The next message, or `undefined` once the channel is closed and

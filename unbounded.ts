@@ -539,8 +539,8 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * message, and it is lost.
    *
    * A message that is a promise or another thenable is adopted, as every
-   * promise resolution does: `recv()` resolves with its result. `tryRecv()`
-   * and `recvMany()` hand it over untouched.
+   * promise resolution does: `recv()` resolves with its result. `for await`,
+   * `tryRecv()` and `recvMany()` hand it over untouched.
    *
    * @param options `signal` cancels the wait.
    * @returns The next message, or `undefined` once the channel is closed and
