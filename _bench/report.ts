@@ -397,11 +397,11 @@ function evaluate(
  */
 const WHY = {
   budgetRegime:
-    "the cooperative budget: without it (the budget-off ratio) the target is met. The first yield (a macrotask after 128 ready operations) lets the producer run ahead: a bounded channel fills, and from then on every send waits, with a waiter and a promise per message; an unbounded one builds a backlog that the consumer drains at one yield per 128 receives. The peers and floors have no budget and stay in lockstep. See Notes.",
+    "the cooperative budget: without it (the budget-off ratio) the target is met. Producer and consumer stay in step across a yield (a call that spends the budget is parked and resumed from the refill itself), so what remains is the yield: one macrotask per 128 operations, a few microseconds in Deno, against about 80 ns per message. The peers and floors never yield. See Notes.",
   waitingPath:
     "the waiting path: even without the budget (the budget-off ratio) the target is missed, because here sends or receives wait for each message, and a waiting call costs a waiter object with its promise, more than the floor's bare promise and closure. See Notes.",
   drain:
-    "an array read is one load per message; `tryRecv()` goes through the handle (disposed check), the channel (count and permit release) and the list (read and clear the slot, advance the block), and `recvMany()` pops one message at a time. See Notes.",
+    "an array read is one load per message; `tryRecv()` goes through the handle (disposed check), the channel (count and permit release) and the list (read and clear the slot, advance the block), and `recvMany()` copies block by block into a growing array and settles a promise per batch. See Notes.",
   budget:
     "each yield is one turn of the event loop (a `setImmediate` and the loop's I/O poll: a CPU profile of a `recv()` drain spends about a sixth of its time idle in those turns), about 2 µs on this machine, against 128 receives of about 50 to 60 ns: at 128 operations per turn the cost cannot fall below about 20%. About 1024 operations per turn would bring it near 5%. See Notes.",
   steady: "the cost per message should not depend on the queue's length.",
@@ -422,23 +422,22 @@ consumer must never starve timers and I/O). Every ready \`send\`,
 macrotask has run; after 128 operations in one turn of the event loop the
 next one first yields a macrotask (\`setImmediate\`).
 
-A producer and a consumer on one thread settle into one of two regimes.
-In *lockstep* the producer's send always finds room and the consumer's
-receive always finds a message: nothing waits, the two pass the turn back
-and forth through microtasks, and one of them yields every 128 operations
-(every 64 messages). While the consumer is away for that macrotask, the
-producer runs ahead: it fills a bounded channel, or sends everything it has
-into an unbounded one. From then on a bounded pair stays in the *full*
-regime: each receive frees one slot, the waiting sender takes it, and every
-send waits, at the price of a waiter object and a promise per message; an
-unbounded consumer drains its backlog at one yield per 128 receives. The
-"(budget off)" rows run the same code without the budget, and every peer
-and floor in these tables has none.
+A producer and a consumer on one thread can run in *lockstep*: the
+producer's send always finds room and the consumer's receive always finds
+a message, nothing waits, and the two pass the turn back and forth through
+microtasks. A call that finds the budget spent is parked as a waiter and
+resumed synchronously by the refill, so both sides come back from the yield
+at the pace they left it and lockstep survives (an earlier design resumed
+them through async frames, which put one side a few microtasks behind and
+moved every long run into a *full* regime where every send waited: half the
+throughput). What the budget still costs is the yield itself: one
+macrotask per 128 operations, or per 64 messages in a send-and-receive
+loop. The "(budget off)" rows run the same code without the budget, and
+every peer and floor in these tables has none.
 
-So the SPSC and MPSC targets hinge on two costs in the core: how often the
-budget yields and what a yield costs (it decides the drain target), and
-what a waiting send costs (it decides the SPSC targets, because the budget
-moves every long run into the full regime).
+In the MPSC scenario sixteen producers keep the channel full, so every send
+waits; there the cost of a waiting call (a waiter object and its promise)
+decides the ratio to the floor, whose waiting send is a bare promise.
 
 ### Drains
 
