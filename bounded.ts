@@ -418,7 +418,8 @@ function newSendWaiter<T>(
  *
  * - Messages arrive in the order they were sent.
  * - When the channel is full, `send` waits; waiting senders are served first
- *   come, first served, and `try*` calls report `"full"` while anyone waits.
+ *   come, first served, and `try*` calls report `"full"` while anyone waits
+ *   (for room, or for the event loop's turn after spending the budget).
  * - After the receiver closes, every send fails with an error that hands the
  *   value back.
  *
@@ -526,16 +527,9 @@ export class Sender<T> implements Disposable {
    * ```
    */
   trySend(value: T): void {
-    const chan = this.#use("trySend").chan;
-    switch (chan.semaphore.tryAcquire(1)) {
-      case ACQUIRED:
-        chan.send(value);
-        return;
-      case NO_PERMITS:
-        throw new TrySendError("full", value);
-      default:
-        throw new TrySendError("closed", value);
-    }
+    const ref = this.#use("trySend");
+    this.#tryAcquire(ref, 1, value);
+    ref.chan.send(value);
   }
 
   /**
@@ -638,8 +632,8 @@ export class Sender<T> implements Disposable {
    * Cancellation: an aborted call holds no permit; what it had collected
    * goes to the next waiter.
    *
-   * @param n How many slots: an integer from 0 to 2^53 − 1. 0 succeeds at
-   * once unless the channel is closed.
+   * @param n How many slots: an integer from 0 to 2^53 − 1. 0 succeeds
+   * without waiting for room unless the channel is closed.
    * @param options `signal` cancels the wait.
    * @returns A promise of the permits.
    * @throws {SendError} (rejects) If the receiver is closed, or `n` exceeds
@@ -743,7 +737,8 @@ export class Sender<T> implements Disposable {
    *
    * @param n How many slots: an integer from 0 to 2^53 − 1.
    * @returns The permits.
-   * @throws {TrySendError} `"full"` if they are not all free, someone waits,
+   * @throws {TrySendError} `"full"` if they are not all free, someone waits
+   * (unless `n` is 0),
    * or `n` exceeds `maxCapacity()` (even when closed); `"closed"` if the
    * receiver is gone.
    * @throws {RangeError} If `n` is negative, fractional or too large.
@@ -801,14 +796,14 @@ export class Sender<T> implements Disposable {
   }
 
   #tryAcquire(ref: BoundedRef<T>, n: number, handBack: unknown): void {
-    const semaphore = ref.chan.semaphore;
+    const chan = ref.chan;
+    const semaphore = chan.semaphore;
     if (n > semaphore.bound) throw new TrySendError("full", handBack);
-    if (n === 0 && !semaphore.isClosed()) return;
-    switch (semaphore.tryAcquire(n)) {
-      case NO_PERMITS:
-        throw new TrySendError("full", handBack);
-      case CLOSED:
-        throw new TrySendError("closed", handBack);
+    if (semaphore.isClosed()) throw new TrySendError("closed", handBack);
+    if (n === 0) return;
+    // A call parked by the budget is in line too: no barging past it.
+    if (chan.txParked > 0 || semaphore.tryAcquire(n) !== ACQUIRED) {
+      throw new TrySendError("full", handBack);
     }
   }
 
@@ -1837,7 +1832,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    *
    * @param buffer The array to append to.
    * @param limit The most messages to take: an integer from 0 to 2^53 − 1.
-   * 0 resolves 0 at once.
+   * 0 resolves 0 without taking anything.
    * @param options `signal` cancels the wait.
    * @returns How many messages were appended; 0 only once the channel is
    * closed and drained (or `limit` is 0).

@@ -26,8 +26,9 @@ let refillScheduled = false;
 /**
  * Charges one operation to the budget.
  *
- * @returns `true` when the operation may complete now, `false` when it must
- * first call {@linkcode yieldNow}.
+ * @returns `true` when the operation may complete now, `false` when the
+ * budget is spent: the caller must {@linkcode park} the call until the next
+ * refill.
  */
 export function charge(): boolean {
   if (!enabled) return true;
@@ -37,8 +38,8 @@ export function charge(): boolean {
 
 /**
  * A call that found the budget spent: it waits in the budget's queue for the
- * event loop's turn, then `resume()` carries it on as if it had just been
- * made (complete it, or queue it on its channel).
+ * event loop's turn, then `resume()` carries it on: charged to the new turn
+ * but never parked again, it completes or queues on its channel.
  */
 export interface Parked extends Waiter {
   resume(): void;

@@ -254,7 +254,9 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     while ((waiter = this.#closedWaiters.shift())) waiter.resolve();
     this.#sharedClosed = undefined;
     if (this.isFinished()) this.#finishReceivers();
-    // Invariant: no sender waits, and no new send or reservation succeeds.
+    // Invariant: no sender waits in the semaphore (a call parked by the
+    // budget fails when the refill resumes it), and no new send or
+    // reservation succeeds.
   }
 
   /** Disposes the receiving side: closes it and drops what is queued. */

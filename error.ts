@@ -16,8 +16,9 @@ function hideValue(error: Error, value: unknown): void {
 }
 
 /**
- * The channel is closed: the receiver was closed or disposed. Carries the
- * value that could not be sent, so nothing is lost.
+ * The channel is closed (the receiver was closed or disposed), or
+ * `reserveMany(n)` asked for more than `maxCapacity()`. Carries the value
+ * that could not be sent, so nothing is lost.
  *
  * Thrown by {@linkcode UnboundedSender.send}; the rejection of
  * `Sender.send()` and of the `reserve*()` methods (whose `value` is

@@ -62,8 +62,9 @@
  * ## Fairness and the cooperative budget
  *
  * Waiting senders are served first come, first served, and concurrent
- * receive calls in call order. After 128 operations (sends, receives and
- * reservations; not the `try*` methods) in one turn of the event loop, the
+ * receive calls in call order. After 128 operations (bounded sends,
+ * reservations and receives; not the `try*` methods nor the synchronous
+ * unbounded `send`) in one turn of the event loop, the
  * next one first yields a macrotask, so neither a consumer draining a full
  * channel nor a producer and a consumer passing messages back and forth
  * through promises can starve timers and I/O. A wait that a promise settles

@@ -136,3 +136,18 @@ Deno.test("Receiver.recvMany() rejects a frozen buffer before taking anything", 
   tx.dispose();
   rx.dispose();
 });
+
+Deno.test("Sender.trySend() reports full while a send is parked by the budget", async () => {
+  const [tx, rx] = channel<number>(1000);
+  await spendBudget(tx, rx);
+  const parked = tx.send(1);
+  assert.throws(() => tx.trySend(2), { name: "TrySendError", kind: "full" });
+  assert.throws(() => tx.tryReserve(), { kind: "full" });
+  await parked;
+  tx.trySend(3);
+  const got: number[] = [];
+  await rx.recvMany(got, 10);
+  assert.deepEqual(got, [1, 3]);
+  tx.dispose();
+  rx.dispose();
+});
