@@ -19,7 +19,6 @@ import {
   type Acquirer,
   BatchSemaphore,
   CLOSED,
-  NO_PERMITS,
 } from "./semaphore.ts";
 import { PromiseWaiter } from "./waiter.ts";
 
