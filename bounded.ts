@@ -4,6 +4,7 @@
 
 import { charge, park, type Parked, unpark } from "./budget.ts";
 import {
+  aliasDispose,
   Chan,
   checkBuffer,
   checkInteger,
@@ -1052,9 +1053,7 @@ export class Sender<T> implements Disposable {
    * assert.equal(rx.senderStrongCount(), 0);
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 }
 
 /**
@@ -1225,9 +1224,7 @@ export class WeakSender<T> implements Disposable {
    * rx.dispose();
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 }
 
 /**
@@ -1335,9 +1332,7 @@ export class Permit<T> implements Disposable {
    * rx.dispose();
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 }
 
 /**
@@ -1520,9 +1515,7 @@ export class PermitIterator<T>
    * rx.dispose();
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 
   #release(): void {
     const ref = this.#ref!;
@@ -1730,9 +1723,7 @@ export class OwnedPermit<T> implements Disposable {
    * assert.equal(rx.senderStrongCount(), 0);
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 }
 
 /**
@@ -2113,7 +2104,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * assert.equal(tx.isClosed(), true);
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 }
+
+aliasDispose(Sender, WeakSender, Permit, PermitIterator, OwnedPermit, Receiver);

@@ -554,3 +554,19 @@ export function notAHandle(
     `${action}: ${name} must be a ${expected}, received ${describe(value)}`,
   );
 }
+
+/**
+ * Makes each class's `[Symbol.dispose]` the very function its `dispose` is,
+ * as the contract asks; the class bodies declare it for the types and docs.
+ */
+export function aliasDispose(
+  ...classes: { prototype: { dispose(): void } }[]
+): void {
+  for (const { prototype } of classes) {
+    Object.defineProperty(prototype, Symbol.dispose, {
+      value: prototype.dispose,
+      writable: true,
+      configurable: true,
+    });
+  }
+}

@@ -4,6 +4,7 @@
 
 import type { WaitOptions } from "./bounded.ts";
 import {
+  aliasDispose,
   Chan,
   checkBuffer,
   checkInteger,
@@ -314,9 +315,7 @@ export class UnboundedSender<T> implements Disposable {
    * assert.ok(rx.isClosed());
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 }
 
 /**
@@ -479,9 +478,7 @@ export class WeakUnboundedSender<T> implements Disposable {
    * assert.equal(tx.weakCount(), 0);
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 }
 
 /**
@@ -809,7 +806,7 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * assert.ok(tx.isClosed());
    * ```
    */
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
+  declare [Symbol.dispose]: () => void;
 }
+
+aliasDispose(UnboundedSender, WeakUnboundedSender, UnboundedReceiver);

@@ -151,3 +151,22 @@ Deno.test("Sender.trySend() reports full while a send is parked by the budget", 
   tx.dispose();
   rx.dispose();
 });
+
+// -- Disposal --
+
+Deno.test("[Symbol.dispose] is the very dispose() function on every handle and permit", async () => {
+  const [tx, rx] = channel<number>(4);
+  const [utx, urx] = unboundedChannel<number>();
+  const weak = tx.downgrade();
+  const uweak = utx.downgrade();
+  const permit = await tx.reserve();
+  const permits = await tx.reserveMany(1);
+  const owned = await tx.clone().reserveOwned();
+  const handles = [tx, rx, utx, urx, weak, uweak, permit, permits, owned];
+  for (const handle of handles) {
+    assert.equal(handle[Symbol.dispose], handle.dispose);
+    handle[Symbol.dispose]();
+  }
+  assert.throws(() => tx.capacity(), ReferenceError);
+  assert.throws(() => urx.len(), ReferenceError);
+});
