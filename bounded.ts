@@ -221,6 +221,9 @@ class SendWaiter<T> extends SenderCall<T, void> {
   }
 }
 
+/** The longest delay `setTimeout` takes without overflowing. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 /** A `sendTimeout` waiting for room, with a timer that gives up. */
 class SendTimeoutWaiter<T> extends SendWaiter<T> {
   readonly #ms: number;
@@ -229,11 +232,19 @@ class SendTimeoutWaiter<T> extends SendWaiter<T> {
   constructor(ref: BoundedRef<T>, value: T, ms: number) {
     super(ref, value);
     this.#ms = ms;
-    // 0 needs no timer: the call gives up as soon as it finds no room.
-    // Above 2^31 − 1 ms timers overflow; such a limit is as good as none.
-    this.#timer = ms > 0 && ms <= 0x7fffffff
-      ? setTimeout(() => this.#timeout(), ms)
-      : undefined;
+    // 0 needs no timer: the call gives up as soon as it finds no room;
+    // Infinity needs none either.
+    if (ms > 0 && ms !== Infinity) this.#arm(ms);
+  }
+
+  #arm(ms: number): void {
+    // A timer longer than 2^31 − 1 ms would overflow and fire at once, so a
+    // longer limit is waited out in steps.
+    const step = Math.min(ms, MAX_TIMER_MS);
+    this.#timer = setTimeout(
+      () => step < ms ? this.#arm(ms - step) : this.#timeout(),
+      step,
+    );
   }
 
   #timeout(): void {

@@ -2,6 +2,7 @@
 // Regression tests for the channel core found in review: budget starvation,
 // call order across budget yields, closed() waiters, unusable buffers.
 import assert from "node:assert/strict";
+import FakeTimers from "npm:@sinonjs/fake-timers@14.0.0";
 import {
   channel,
   type Receiver,
@@ -169,4 +170,29 @@ Deno.test("[Symbol.dispose] is the very dispose() function on every handle and p
   }
   assert.throws(() => tx.capacity(), ReferenceError);
   assert.throws(() => urx.len(), ReferenceError);
+});
+
+// -- Long time limits --
+
+Deno.test("Sender.sendTimeout() waits out a limit longer than a timer can hold", async () => {
+  const clock = FakeTimers.withGlobal(globalThis).install({
+    toFake: ["setTimeout", "clearTimeout"],
+  });
+  try {
+    const [tx, rx] = channel<number>(1);
+    tx.trySend(0);
+    const limit = 2 ** 31 + 1_000; // over 24.8 days
+    const outcomes: unknown[] = [];
+    tx.sendTimeout(7, limit).catch((error) => outcomes.push(error));
+    await clock.tickAsync(limit - 1);
+    assert.equal(outcomes.length, 0, "timed out before the limit");
+    await clock.tickAsync(1);
+    assert.equal(outcomes.length, 1);
+    assert.equal((outcomes[0] as { kind: string }).kind, "timeout");
+    assert.equal(clock.countTimers(), 0);
+    tx.dispose();
+    rx.dispose();
+  } finally {
+    clock.uninstall();
+  }
 });
