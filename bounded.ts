@@ -305,6 +305,12 @@ class ReserveWaiter<T, R> extends SenderCall<T, R> {
   }
 }
 
+/** Gives `n` unused slots back and ends the use of `ref` that held them. */
+function giveBack(ref: BoundedRef<unknown>, n: number): void {
+  ref.chan.releasePermits(n);
+  ref.release();
+}
+
 function grantPermit<T>(ref: BoundedRef<T>): Permit<T> {
   return new Permit(ref);
 }
@@ -1323,8 +1329,7 @@ export class Permit<T> implements Disposable {
     const ref = this.#ref;
     if (ref === undefined) return;
     this.#ref = undefined;
-    ref.chan.releasePermits(1);
-    ref.release();
+    giveBack(ref, 1);
   }
 
   /**
@@ -1484,9 +1489,9 @@ export class PermitIterator<T>
     this.#disposed = true;
     const ref = this.#ref;
     if (ref === undefined) return;
-    ref.chan.releasePermits(this.#remaining);
+    this.#ref = undefined;
+    giveBack(ref, this.#remaining);
     this.#remaining = 0;
-    this.#release();
   }
 
   /**
@@ -1715,8 +1720,7 @@ export class OwnedPermit<T> implements Disposable {
     const ref = this.#ref;
     if (ref === undefined) return;
     this.#ref = undefined;
-    ref.chan.releasePermits(1);
-    ref.release();
+    giveBack(ref, 1);
   }
 
   /**

@@ -178,7 +178,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   recv(signal: AbortSignal | undefined): Promise<T | undefined> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (!this.#mayProceed()) return this.#park(new ReceiveValue(this), signal);
-    if (this.list.length > 0) return Promise.resolve(this.#take());
+    if (this.list.length > 0) return Promise.resolve(this.take());
     if (this.isFinished()) return RESOLVED_UNDEFINED;
     return this.#wait(new ReceiveValue<T>(this), signal);
   }
@@ -189,7 +189,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       return this.#park(new ReceiveResult(this), undefined);
     }
     if (this.list.length > 0) {
-      return Promise.resolve({ value: this.#take(), done: false });
+      return Promise.resolve({ value: this.take(), done: false });
     }
     if (this.isFinished()) return RESOLVED_DONE;
     return this.#wait(new ReceiveResult<T>(this), undefined);
@@ -226,7 +226,9 @@ export class Chan<T, S extends Semaphore = Semaphore> {
 
   /** Takes the oldest queued message, freeing its slot. */
   take(): T {
-    return this.#take();
+    const value = this.list.pop();
+    this.releasePermits(1);
+    return value;
   }
 
   /** Carries on a receive call parked by the budget. */
@@ -238,7 +240,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
 
   /** The next message now, or a {@linkcode TryRecvError}. */
   tryRecv(): T {
-    if (this.list.length > 0) return this.#take();
+    if (this.list.length > 0) return this.take();
     throw new TryRecvError(this.isFinished() ? "disconnected" : "empty");
   }
 
@@ -292,12 +294,6 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     waiter.listen(signal);
     park(waiter);
     return waiter.promise;
-  }
-
-  #take(): T {
-    const value = this.list.pop();
-    this.releasePermits(1);
-    return value;
   }
 
   #wait<R>(waiter: Receive<T, R>, signal: AbortSignal | undefined): Promise<R> {

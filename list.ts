@@ -108,13 +108,6 @@ export class List<T> {
     // or garbage.
   }
 
-  /** Returns the oldest message without removing it (`undefined` if empty). */
-  peek(): T | undefined {
-    return this.#length === 0
-      ? undefined
-      : this.#head[this.#headSlot] as T | undefined;
-  }
-
   /**
    * Drops every queued message and every block but one, without reading
    * them, so nothing queued stays reachable from the list.

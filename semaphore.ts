@@ -74,11 +74,6 @@ export class BatchSemaphore implements Semaphore {
     return this.#permits;
   }
 
-  /** Whether a call is waiting for permits. */
-  hasWaiters(): boolean {
-    return this.#waiters.length > 0;
-  }
-
   isIdle(): boolean {
     return this.#permits === this.bound;
   }

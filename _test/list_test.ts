@@ -46,15 +46,6 @@ Deno.test("List keeps FIFO order when pushes and pops interleave across blocks",
   assert.deepEqual(drain(list), range(expected, next - expected));
 });
 
-Deno.test("List.peek() shows the oldest message without taking it", () => {
-  const list = new List<number>();
-  assert.equal(list.peek(), undefined);
-  fill(list, 0, BLOCK_CAP + 1);
-  for (let i = 0; i < BLOCK_CAP; i++) list.pop();
-  assert.equal(list.peek(), BLOCK_CAP);
-  assert.equal(list.length, 1);
-});
-
 Deno.test("List stores undefined and null messages as they are", () => {
   const list = new List<unknown>();
   list.push(undefined);
