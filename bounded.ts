@@ -31,10 +31,10 @@ import { PromiseWaiter } from "./waiter.ts";
  * @example Usage
  * ```ts
  * import { channel, MAX_BUFFER } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(MAX_BUFFER);
- * assert.equal(tx.maxCapacity(), Number.MAX_SAFE_INTEGER);
+ * assertStrictEquals(tx.maxCapacity(), Number.MAX_SAFE_INTEGER);
  * rx.dispose();
  * ```
  */
@@ -46,13 +46,13 @@ export const MAX_BUFFER: number = Number.MAX_SAFE_INTEGER;
  * @example Cancelling a receive
  * ```ts
  * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertRejects } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(1);
  * const controller = new AbortController();
  * const pending = rx.recv({ signal: controller.signal });
  * controller.abort(new Error("gave up"));
- * await assert.rejects(pending, { message: "gave up" });
+ * await assertRejects(() => pending, Error, "gave up");
  * tx.dispose();
  * ```
  */
@@ -93,7 +93,7 @@ let isSender: (value: unknown) => value is Sender<unknown>;
  * @example Producer and consumer
  * ```ts
  * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(2);
  * const producer = (async () => {
@@ -103,7 +103,7 @@ let isSender: (value: unknown) => value is Sender<unknown>;
  * const received: number[] = [];
  * for await (const n of rx) received.push(n);
  * await producer;
- * assert.deepEqual(received, [0, 1, 2, 3, 4]);
+ * assertEquals(received, [0, 1, 2, 3, 4]);
  * ```
  */
 export function channel<T>(buffer: number): [Sender<T>, Receiver<T>] {
@@ -445,7 +445,7 @@ function newSendWaiter<T>(
  * @example Two producers
  * ```ts
  * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<string>(8);
  * {
@@ -454,9 +454,9 @@ function newSendWaiter<T>(
  *   await a.send("from a");
  *   await b.send("from b");
  * }
- * assert.equal(await rx.recv(), "from a");
- * assert.equal(await rx.recv(), "from b");
- * assert.equal(await rx.recv(), undefined);
+ * assertStrictEquals(await rx.recv(), "from a");
+ * assertStrictEquals(await rx.recv(), "from b");
+ * assertStrictEquals(await rx.recv(), undefined);
  * ```
  */
 export class Sender<T> implements Disposable {
@@ -503,11 +503,11 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * await tx.send(1);
-   * assert.equal(rx.len(), 1);
+   * assertStrictEquals(rx.len(), 1);
    * rx.dispose();
    * ```
    */
@@ -534,13 +534,15 @@ export class Sender<T> implements Disposable {
    *
    * @example Usage
    * ```ts
-   * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { channel, TrySendError } from "@seed/mpsc";
+   * import { assertStrictEquals, assertThrows } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * tx.trySend(1);
-   * assert.throws(() => tx.trySend(2), { name: "TrySendError", kind: "full" });
-   * assert.equal(rx.tryRecv(), 1);
+   * const error = assertThrows(() => tx.trySend(2), TrySendError);
+   * assertStrictEquals(error.name, "TrySendError");
+   * assertStrictEquals(error.kind, "full");
+   * assertStrictEquals(rx.tryRecv(), 1);
    * ```
    */
   trySend(value: T): void {
@@ -567,12 +569,16 @@ export class Sender<T> implements Disposable {
    *
    * @example Usage
    * ```ts
-   * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { channel, SendTimeoutError } from "@seed/mpsc";
+   * import { assertRejects, assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<string>(1);
    * await tx.sendTimeout("fits", 0);
-   * await assert.rejects(tx.sendTimeout("waits", 10), { kind: "timeout" });
+   * const error = await assertRejects(
+   *   () => tx.sendTimeout("waits", 10),
+   *   SendTimeoutError,
+   * );
+   * assertStrictEquals(error.kind, "timeout");
    * rx.dispose();
    * ```
    */
@@ -618,14 +624,14 @@ export class Sender<T> implements Disposable {
    * @example Two-phase send
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<string>(1);
    * {
    *   using permit = await tx.reserve();
    *   permit.send("made after room was found");
    * }
-   * assert.equal(await rx.recv(), "made after room was found");
+   * assertStrictEquals(await rx.recv(), "made after room was found");
    * ```
    */
   reserve(options?: WaitOptions): Promise<Permit<T>> {
@@ -661,14 +667,14 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertEquals, assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(4);
    * let i = 0;
    * for (const permit of await tx.reserveMany(3)) permit.send(i++);
    * const got: number[] = [];
-   * assert.equal(await rx.recvMany(got, 10), 3);
-   * assert.deepEqual(got, [0, 1, 2]);
+   * assertStrictEquals(await rx.recvMany(got, 10), 3);
+   * assertEquals(got, [0, 1, 2]);
    * ```
    */
   reserveMany(n: number, options?: WaitOptions): Promise<PermitIterator<T>> {
@@ -701,13 +707,13 @@ export class Sender<T> implements Disposable {
    * @example Handing room to another task
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const permit = await tx.reserveOwned();
    * using sender = permit.send(7);
-   * assert.equal(await rx.recv(), 7);
-   * assert.equal(sender.strongCount(), 1);
+   * assertStrictEquals(await rx.recv(), 7);
+   * assertStrictEquals(sender.strongCount(), 1);
    * ```
    */
   reserveOwned(options?: WaitOptions): Promise<OwnedPermit<T>> {
@@ -732,14 +738,15 @@ export class Sender<T> implements Disposable {
    *
    * @example Usage
    * ```ts
-   * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { channel, TrySendError } from "@seed/mpsc";
+   * import { assertStrictEquals, assertThrows } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const permit = tx.tryReserve();
-   * assert.throws(() => tx.tryReserve(), { kind: "full" });
+   * const error = assertThrows(() => tx.tryReserve(), TrySendError);
+   * assertStrictEquals(error.kind, "full");
    * permit.send(1);
-   * assert.equal(rx.tryRecv(), 1);
+   * assertStrictEquals(rx.tryRecv(), 1);
    * ```
    */
   tryReserve(): Permit<T> {
@@ -763,12 +770,12 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(2);
    * using permits = tx.tryReserveMany(2);
-   * assert.equal(permits.len(), 2);
-   * assert.equal(tx.capacity(), 0);
+   * assertStrictEquals(permits.len(), 2);
+   * assertStrictEquals(tx.capacity(), 0);
    * rx.dispose();
    * ```
    */
@@ -791,7 +798,7 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel, TrySendError } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert, assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const permit = tx.tryReserveOwned();
@@ -799,8 +806,8 @@ export class Sender<T> implements Disposable {
    * try {
    *   tx2.tryReserveOwned();
    * } catch (e) {
-   *   assert.ok(e instanceof TrySendError);
-   *   assert.equal(e.value, tx2);
+   *   assert(e instanceof TrySendError);
+   *   assertStrictEquals(e.value, tx2);
    * }
    * rx.dispose();
    * ```
@@ -836,13 +843,13 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const closed = tx.closed();
    * rx.close();
    * await closed;
-   * assert.ok(tx.isClosed());
+   * assert(tx.isClosed());
    * ```
    */
   closed(options?: WaitOptions): Promise<void> {
@@ -862,12 +869,12 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
-   * assert.equal(tx.isClosed(), false);
+   * assertStrictEquals(tx.isClosed(), false);
    * rx.dispose();
-   * assert.equal(tx.isClosed(), true);
+   * assertStrictEquals(tx.isClosed(), true);
    * ```
    */
   isClosed(): boolean {
@@ -883,13 +890,13 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert, assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using clone = tx.clone();
-   * assert.ok(tx.sameChannel(clone));
+   * assert(tx.sameChannel(clone));
    * const [other] = channel<number>(1);
-   * assert.equal(tx.sameChannel(other), false);
+   * assertStrictEquals(tx.sameChannel(other), false);
    * rx.dispose();
    * ```
    */
@@ -915,12 +922,12 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(5);
    * await tx.send(1);
    * using _permit = await tx.reserve();
-   * assert.equal(tx.capacity(), 3);
+   * assertStrictEquals(tx.capacity(), 3);
    * rx.dispose();
    * ```
    */
@@ -936,10 +943,10 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(5);
-   * assert.equal(tx.maxCapacity(), 5);
+   * assertStrictEquals(tx.maxCapacity(), 5);
    * rx.dispose();
    * ```
    */
@@ -955,11 +962,11 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using clone = tx.clone();
-   * assert.equal(tx.strongCount(), 2);
+   * assertStrictEquals(tx.strongCount(), 2);
    * rx.dispose();
    * ```
    */
@@ -977,13 +984,13 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using weak = tx.downgrade();
-   * assert.equal(tx.weakCount(), 1);
+   * assertStrictEquals(tx.weakCount(), 1);
    * tx.dispose();
-   * assert.equal(weak.upgrade(), undefined);
+   * assertStrictEquals(weak.upgrade(), undefined);
    * rx.dispose();
    * ```
    */
@@ -1002,10 +1009,10 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
-   * assert.equal(tx.strongCount(), 1);
+   * assertStrictEquals(tx.strongCount(), 1);
    * rx.dispose();
    * ```
    */
@@ -1021,10 +1028,10 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
-   * assert.equal(tx.weakCount(), 0);
+   * assertStrictEquals(tx.weakCount(), 0);
    * rx.dispose();
    * ```
    */
@@ -1040,12 +1047,12 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * tx.dispose();
    * tx.dispose();
-   * assert.equal(await rx.recv(), undefined);
+   * assertStrictEquals(await rx.recv(), undefined);
    * ```
    */
   dispose(): void {
@@ -1061,13 +1068,13 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * {
    *   using _tx = tx;
    * }
-   * assert.equal(rx.senderStrongCount(), 0);
+   * assertStrictEquals(rx.senderStrongCount(), 0);
    * ```
    */
   declare [Symbol.dispose]: () => void;
@@ -1082,7 +1089,7 @@ export class Sender<T> implements Disposable {
  * @example A logger that must not keep the channel alive
  * ```ts
  * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<string>(4);
  * using weak = tx.downgrade();
@@ -1091,9 +1098,9 @@ export class Sender<T> implements Disposable {
  *   await strong?.send("still open");
  * }
  * tx.dispose();
- * assert.equal(weak.upgrade(), undefined);
- * assert.equal(await rx.recv(), "still open");
- * assert.equal(await rx.recv(), undefined);
+ * assertStrictEquals(weak.upgrade(), undefined);
+ * assertStrictEquals(await rx.recv(), "still open");
+ * assertStrictEquals(await rx.recv(), undefined);
  * ```
  */
 export class WeakSender<T> implements Disposable {
@@ -1126,12 +1133,12 @@ export class WeakSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using weak = tx.downgrade();
    * using strong = weak.upgrade();
-   * assert.ok(strong !== undefined);
+   * assert(strong !== undefined);
    * rx.dispose();
    * ```
    */
@@ -1148,11 +1155,11 @@ export class WeakSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using weak = tx.downgrade();
-   * assert.equal(weak.strongCount(), 1);
+   * assertStrictEquals(weak.strongCount(), 1);
    * rx.dispose();
    * ```
    */
@@ -1168,11 +1175,11 @@ export class WeakSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using weak = tx.downgrade();
-   * assert.equal(weak.weakCount(), 1);
+   * assertStrictEquals(weak.weakCount(), 1);
    * rx.dispose();
    * ```
    */
@@ -1188,12 +1195,12 @@ export class WeakSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using weak = tx.downgrade();
    * using other = weak.clone();
-   * assert.equal(other.weakCount(), 2);
+   * assertStrictEquals(other.weakCount(), 2);
    * rx.dispose();
    * ```
    */
@@ -1209,12 +1216,12 @@ export class WeakSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const weak = tx.downgrade();
    * weak.dispose();
-   * assert.equal(tx.weakCount(), 0);
+   * assertStrictEquals(tx.weakCount(), 0);
    * rx.dispose();
    * ```
    */
@@ -1231,13 +1238,13 @@ export class WeakSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * {
    *   using _weak = tx.downgrade();
    * }
-   * assert.equal(tx.weakCount(), 0);
+   * assertStrictEquals(tx.weakCount(), 0);
    * rx.dispose();
    * ```
    */
@@ -1255,7 +1262,7 @@ export class WeakSender<T> implements Disposable {
  * @example Give the slot back if producing the message fails
  * ```ts
  * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(1);
  * try {
@@ -1264,7 +1271,7 @@ export class WeakSender<T> implements Disposable {
  * } catch {
  *   // the permit was disposed on the way out
  * }
- * assert.equal(tx.capacity(), 1);
+ * assertStrictEquals(tx.capacity(), 1);
  * rx.dispose();
  * ```
  */
@@ -1290,13 +1297,13 @@ export class Permit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals, assertThrows } from "@std/assert";
    *
    * const [tx, rx] = channel<string>(1);
    * const permit = await tx.reserve();
    * permit.send("hi");
-   * assert.throws(() => permit.send("again"), ReferenceError);
-   * assert.equal(await rx.recv(), "hi");
+   * assertThrows(() => permit.send("again"), ReferenceError);
+   * assertStrictEquals(await rx.recv(), "hi");
    * ```
    */
   send(value: T): void {
@@ -1315,13 +1322,13 @@ export class Permit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const permit = await tx.reserve();
-   * assert.equal(tx.capacity(), 0);
+   * assertStrictEquals(tx.capacity(), 0);
    * permit.dispose();
-   * assert.equal(tx.capacity(), 1);
+   * assertStrictEquals(tx.capacity(), 1);
    * rx.dispose();
    * ```
    */
@@ -1338,13 +1345,13 @@ export class Permit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * {
    *   using _permit = await tx.reserve();
    * }
-   * assert.equal(tx.capacity(), 1);
+   * assertStrictEquals(tx.capacity(), 1);
    * rx.dispose();
    * ```
    */
@@ -1361,7 +1368,7 @@ export class Permit<T> implements Disposable {
  * @example Usage
  * ```ts
  * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(4);
  * const permits = await tx.reserveMany(4);
@@ -1369,8 +1376,8 @@ export class Permit<T> implements Disposable {
  *   permit.send(1);
  *   break; // the 3 others go back
  * }
- * assert.equal(tx.capacity(), 3);
- * assert.equal(rx.len(), 1);
+ * assertStrictEquals(tx.capacity(), 3);
+ * assertStrictEquals(rx.len(), 1);
  * ```
  */
 export class PermitIterator<T>
@@ -1400,15 +1407,15 @@ export class PermitIterator<T>
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(2);
    * const permits = await tx.reserveMany(1);
    * const step = permits.next();
-   * assert.equal(step.done, false);
+   * assertStrictEquals(step.done, false);
    * step.value?.send(5);
-   * assert.equal(permits.next().done, true);
-   * assert.equal(rx.tryRecv(), 5);
+   * assertStrictEquals(permits.next().done, true);
+   * assertStrictEquals(rx.tryRecv(), 5);
    * ```
    */
   next(): IteratorResult<Permit<T>, undefined> {
@@ -1431,12 +1438,12 @@ export class PermitIterator<T>
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(2);
    * const permits = await tx.reserveMany(2);
    * permits.return();
-   * assert.equal(tx.capacity(), 2);
+   * assertStrictEquals(tx.capacity(), 2);
    * rx.dispose();
    * ```
    */
@@ -1454,12 +1461,12 @@ export class PermitIterator<T>
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(3);
    * using permits = await tx.reserveMany(3);
    * permits.next().value?.send(1);
-   * assert.equal(permits.len(), 2);
+   * assertStrictEquals(permits.len(), 2);
    * rx.dispose();
    * ```
    */
@@ -1476,12 +1483,12 @@ export class PermitIterator<T>
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(3);
    * const permits = await tx.reserveMany(3);
    * permits.dispose();
-   * assert.equal(tx.capacity(), 3);
+   * assertStrictEquals(tx.capacity(), 3);
    * rx.dispose();
    * ```
    */
@@ -1502,11 +1509,11 @@ export class PermitIterator<T>
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(2);
    * const permits = await tx.reserveMany(2);
-   * assert.equal(permits[Symbol.iterator](), permits);
+   * assertStrictEquals(permits[Symbol.iterator](), permits);
    * permits.dispose();
    * rx.dispose();
    * ```
@@ -1521,13 +1528,13 @@ export class PermitIterator<T>
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(2);
    * {
    *   using _permits = await tx.reserveMany(2);
    * }
-   * assert.equal(tx.capacity(), 2);
+   * assertStrictEquals(tx.capacity(), 2);
    * rx.dispose();
    * ```
    */
@@ -1551,12 +1558,12 @@ export class PermitIterator<T>
  * @example Usage
  * ```ts
  * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(1);
  * const permit = await tx.reserveOwned();
  * using sender = permit.release();
- * assert.equal(sender.capacity(), 1);
+ * assertStrictEquals(sender.capacity(), 1);
  * rx.dispose();
  * ```
  */
@@ -1592,12 +1599,12 @@ export class OwnedPermit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using sender = (await tx.reserveOwned()).send(3);
-   * assert.equal(await rx.recv(), 3);
-   * assert.equal(sender.isClosed(), false);
+   * assertStrictEquals(await rx.recv(), 3);
+   * assertStrictEquals(sender.isClosed(), false);
    * ```
    */
   send(value: T): Sender<T> {
@@ -1615,12 +1622,12 @@ export class OwnedPermit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const permit = tx.tryReserveOwned();
    * using sender = permit.release();
-   * assert.equal(sender.capacity(), 1);
+   * assertStrictEquals(sender.capacity(), 1);
    * rx.dispose();
    * ```
    */
@@ -1639,12 +1646,12 @@ export class OwnedPermit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(2);
    * using a = tx.clone().tryReserveOwned();
    * using b = tx.tryReserveOwned();
-   * assert.ok(a.sameChannel(b));
+   * assert(a.sameChannel(b));
    * rx.dispose();
    * ```
    */
@@ -1673,12 +1680,12 @@ export class OwnedPermit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(2);
    * using other = tx.clone();
    * using permit = tx.tryReserveOwned();
-   * assert.ok(permit.sameChannelAsSender(other));
+   * assert(permit.sameChannelAsSender(other));
    * rx.dispose();
    * ```
    */
@@ -1707,13 +1714,13 @@ export class OwnedPermit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const permit = await tx.reserveOwned();
    * permit.dispose();
-   * assert.equal(rx.senderStrongCount(), 0);
-   * assert.equal(await rx.recv(), undefined);
+   * assertStrictEquals(rx.senderStrongCount(), 0);
+   * assertStrictEquals(await rx.recv(), undefined);
    * ```
    */
   dispose(): void {
@@ -1729,13 +1736,13 @@ export class OwnedPermit<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * {
    *   using _permit = await tx.reserveOwned();
    * }
-   * assert.equal(rx.senderStrongCount(), 0);
+   * assertStrictEquals(rx.senderStrongCount(), 0);
    * ```
    */
   declare [Symbol.dispose]: () => void;
@@ -1758,17 +1765,17 @@ export class OwnedPermit<T> implements Disposable {
  *
  * @example Draining after close
  * ```ts
- * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { channel, SendError } from "@seed/mpsc";
+ * import { assertEquals, assertRejects } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(4);
  * await tx.send(1);
  * await tx.send(2);
  * rx.close();
- * await assert.rejects(tx.send(3), { name: "SendError" });
+ * await assertRejects(() => tx.send(3), SendError);
  * const got: number[] = [];
  * for await (const n of rx) got.push(n);
- * assert.deepEqual(got, [1, 2]);
+ * assertEquals(got, [1, 2]);
  * ```
  */
 export class Receiver<T> implements AsyncIterable<T>, Disposable {
@@ -1810,13 +1817,13 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<string>(1);
    * setTimeout(() => tx.trySend("late"), 1);
-   * assert.equal(await rx.recv(), "late");
+   * assertStrictEquals(await rx.recv(), "late");
    * tx.dispose();
-   * assert.equal(await rx.recv(), undefined);
+   * assertStrictEquals(await rx.recv(), undefined);
    * ```
    */
   recv(options?: WaitOptions): Promise<T | undefined> {
@@ -1848,13 +1855,13 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Batching
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertEquals, assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(8);
    * for (let i = 0; i < 5; i++) tx.trySend(i);
    * const batch: number[] = [];
-   * assert.equal(await rx.recvMany(batch, 3), 3);
-   * assert.deepEqual(batch, [0, 1, 2]);
+   * assertStrictEquals(await rx.recvMany(batch, 3), 3);
+   * assertEquals(batch, [0, 1, 2]);
    * rx.dispose();
    * ```
    */
@@ -1879,15 +1886,17 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    *
    * @example Usage
    * ```ts
-   * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { channel, TryRecvError } from "@seed/mpsc";
+   * import { assertStrictEquals, assertThrows } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
-   * assert.throws(() => rx.tryRecv(), { kind: "empty" });
+   * const empty = assertThrows(() => rx.tryRecv(), TryRecvError);
+   * assertStrictEquals(empty.kind, "empty");
    * tx.trySend(1);
-   * assert.equal(rx.tryRecv(), 1);
+   * assertStrictEquals(rx.tryRecv(), 1);
    * tx.dispose();
-   * assert.throws(() => rx.tryRecv(), { kind: "disconnected" });
+   * const closed = assertThrows(() => rx.tryRecv(), TryRecvError);
+   * assertStrictEquals(closed.kind, "disconnected");
    * ```
    */
   tryRecv(): T {
@@ -1902,14 +1911,14 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(2);
    * const permit = await tx.reserve();
    * rx.close();
    * permit.send(1);
-   * assert.equal(await rx.recv(), 1);
-   * assert.equal(await rx.recv(), undefined);
+   * assertStrictEquals(await rx.recv(), 1);
+   * assertStrictEquals(await rx.recv(), undefined);
    * tx.dispose();
    * ```
    */
@@ -1926,12 +1935,12 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
-   * assert.equal(rx.isClosed(), false);
+   * assertStrictEquals(rx.isClosed(), false);
    * tx.dispose();
-   * assert.equal(rx.isClosed(), true);
+   * assertStrictEquals(rx.isClosed(), true);
    * ```
    */
   isClosed(): boolean {
@@ -1946,10 +1955,10 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
-   * assert.ok(rx.isEmpty());
+   * assert(rx.isEmpty());
    * tx.dispose();
    * ```
    */
@@ -1965,12 +1974,12 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(3);
    * tx.trySend(1);
    * tx.trySend(2);
-   * assert.equal(rx.len(), 2);
+   * assertStrictEquals(rx.len(), 2);
    * rx.dispose();
    * ```
    */
@@ -1986,11 +1995,11 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(3);
    * tx.trySend(1);
-   * assert.equal(rx.capacity(), 2);
+   * assertStrictEquals(rx.capacity(), 2);
    * rx.dispose();
    * ```
    */
@@ -2006,10 +2015,10 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(3);
-   * assert.equal(rx.maxCapacity(), 3);
+   * assertStrictEquals(rx.maxCapacity(), 3);
    * tx.dispose();
    * ```
    */
@@ -2025,12 +2034,12 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
-   * assert.equal(rx.senderStrongCount(), 1);
+   * assertStrictEquals(rx.senderStrongCount(), 1);
    * tx.dispose();
-   * assert.equal(rx.senderStrongCount(), 0);
+   * assertStrictEquals(rx.senderStrongCount(), 0);
    * ```
    */
   senderStrongCount(): number {
@@ -2045,11 +2054,11 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * using _weak = tx.downgrade();
-   * assert.equal(rx.senderWeakCount(), 1);
+   * assertStrictEquals(rx.senderWeakCount(), 1);
    * tx.dispose();
    * ```
    */
@@ -2067,7 +2076,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number | undefined>(4);
    * tx.trySend(undefined);
@@ -2075,7 +2084,7 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * tx.dispose();
    * const got: (number | undefined)[] = [];
    * for await (const m of rx) got.push(m);
-   * assert.deepEqual(got, [undefined, 2]);
+   * assertEquals(got, [undefined, 2]);
    * ```
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
@@ -2089,12 +2098,12 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    *
    * @example Usage
    * ```ts
-   * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { channel, SendError } from "@seed/mpsc";
+   * import { assertRejects } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * rx.dispose();
-   * await assert.rejects(tx.send(1), { name: "SendError" });
+   * await assertRejects(() => tx.send(1), SendError);
    * ```
    */
   dispose(): void {
@@ -2110,13 +2119,13 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { channel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * {
    *   using _rx = rx;
    * }
-   * assert.equal(tx.isClosed(), true);
+   * assertStrictEquals(tx.isClosed(), true);
    * ```
    */
   declare [Symbol.dispose]: () => void;
