@@ -35,15 +35,15 @@ type UnboundedRef<T> = TxRef<T, Counter>;
  * @example Bridging a callback API
  * ```ts
  * import { unboundedChannel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = unboundedChannel<string>();
  * const target = new EventTarget();
  * target.addEventListener("ping", (e) => tx.send(e.type));
  * target.dispatchEvent(new Event("ping"));
  * tx.dispose();
- * assert.equal(await rx.recv(), "ping");
- * assert.equal(await rx.recv(), undefined);
+ * assertStrictEquals(await rx.recv(), "ping");
+ * assertStrictEquals(await rx.recv(), undefined);
  * ```
  */
 export function unboundedChannel<T>(): [
@@ -63,14 +63,14 @@ export function unboundedChannel<T>(): [
  * @example Usage
  * ```ts
  * import { unboundedChannel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  *
  * const [tx, rx] = unboundedChannel<number>();
  * for (let i = 0; i < 3; i++) tx.send(i);
  * tx.dispose();
  * const got: number[] = [];
  * for await (const n of rx) got.push(n);
- * assert.deepEqual(got, [0, 1, 2]);
+ * assertEquals(got, [0, 1, 2]);
  * ```
  */
 export class UnboundedSender<T> implements Disposable {
@@ -104,13 +104,13 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { SendError, unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals, assertThrows } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * tx.send(1);
    * rx.close();
-   * assert.throws(() => tx.send(2), SendError);
-   * assert.equal(await rx.recv(), 1);
+   * assertThrows(() => tx.send(2), SendError);
+   * assertStrictEquals(await rx.recv(), 1);
    * ```
    */
   send(value: T): void {
@@ -130,13 +130,13 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * const closed = tx.closed();
    * rx.dispose();
    * await closed;
-   * assert.ok(tx.isClosed());
+   * assert(tx.isClosed());
    * ```
    */
   closed(options?: WaitOptions): Promise<void> {
@@ -158,11 +158,11 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * rx.close();
-   * assert.ok(tx.isClosed());
+   * assert(tx.isClosed());
    * ```
    */
   isClosed(): boolean {
@@ -178,11 +178,11 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * using clone = tx.clone();
-   * assert.ok(tx.sameChannel(clone));
+   * assert(tx.sameChannel(clone));
    * ```
    */
   sameChannel(other: UnboundedSender<T>): boolean {
@@ -206,11 +206,11 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * using clone = tx.clone();
-   * assert.equal(clone.strongCount(), 2);
+   * assertStrictEquals(clone.strongCount(), 2);
    * ```
    */
   clone(): UnboundedSender<T> {
@@ -228,12 +228,12 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * using weak = tx.downgrade();
    * tx.dispose();
-   * assert.equal(weak.upgrade(), undefined);
+   * assertStrictEquals(weak.upgrade(), undefined);
    * ```
    */
   downgrade(): WeakUnboundedSender<T> {
@@ -250,10 +250,10 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
-   * assert.equal(tx.strongCount(), 1);
+   * assertStrictEquals(tx.strongCount(), 1);
    * ```
    */
   strongCount(): number {
@@ -268,10 +268,10 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
-   * assert.equal(tx.weakCount(), 0);
+   * assertStrictEquals(tx.weakCount(), 0);
    * ```
    */
   weakCount(): number {
@@ -286,11 +286,11 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * tx.dispose();
-   * assert.equal(await rx.recv(), undefined);
+   * assertStrictEquals(await rx.recv(), undefined);
    * ```
    */
   dispose(): void {
@@ -306,13 +306,13 @@ export class UnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * {
    *   using _tx = tx;
    * }
-   * assert.ok(rx.isClosed());
+   * assert(rx.isClosed());
    * ```
    */
   declare [Symbol.dispose]: () => void;
@@ -328,13 +328,13 @@ export class UnboundedSender<T> implements Disposable {
  * @example Usage
  * ```ts
  * import { unboundedChannel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = unboundedChannel<string>();
  * using weak = tx.downgrade();
  * weak.upgrade()?.send("via weak");
  * tx.dispose();
- * assert.equal(await rx.recv(), "via weak");
+ * assertStrictEquals(await rx.recv(), "via weak");
  * ```
  */
 export class WeakUnboundedSender<T> implements Disposable {
@@ -370,12 +370,12 @@ export class WeakUnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * using weak = tx.downgrade();
    * using strong = weak.upgrade();
-   * assert.ok(strong !== undefined);
+   * assert(strong !== undefined);
    * ```
    */
   upgrade(): UnboundedSender<T> | undefined {
@@ -391,11 +391,11 @@ export class WeakUnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * using weak = tx.downgrade();
-   * assert.equal(weak.strongCount(), 1);
+   * assertStrictEquals(weak.strongCount(), 1);
    * ```
    */
   strongCount(): number {
@@ -410,11 +410,11 @@ export class WeakUnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * using weak = tx.downgrade();
-   * assert.equal(weak.weakCount(), 1);
+   * assertStrictEquals(weak.weakCount(), 1);
    * ```
    */
   weakCount(): number {
@@ -429,12 +429,12 @@ export class WeakUnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * using weak = tx.downgrade();
    * using other = weak.clone();
-   * assert.equal(other.weakCount(), 2);
+   * assertStrictEquals(other.weakCount(), 2);
    * ```
    */
   clone(): WeakUnboundedSender<T> {
@@ -449,11 +449,11 @@ export class WeakUnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * tx.downgrade().dispose();
-   * assert.equal(tx.weakCount(), 0);
+   * assertStrictEquals(tx.weakCount(), 0);
    * ```
    */
   dispose(): void {
@@ -469,13 +469,13 @@ export class WeakUnboundedSender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx] = unboundedChannel<number>();
    * {
    *   using _weak = tx.downgrade();
    * }
-   * assert.equal(tx.weakCount(), 0);
+   * assertStrictEquals(tx.weakCount(), 0);
    * ```
    */
   declare [Symbol.dispose]: () => void;
@@ -495,13 +495,13 @@ export class WeakUnboundedSender<T> implements Disposable {
  * @example Usage
  * ```ts
  * import { unboundedChannel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = unboundedChannel<number>();
  * tx.send(1);
  * tx.dispose();
- * assert.equal(await rx.recv(), 1);
- * assert.equal(await rx.recv(), undefined);
+ * assertStrictEquals(await rx.recv(), 1);
+ * assertStrictEquals(await rx.recv(), undefined);
  * ```
  */
 export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
@@ -546,13 +546,14 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example A receive with a time limit
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertRejects, assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * const signal = AbortSignal.timeout(5);
-   * await assert.rejects(rx.recv({ signal }), { name: "TimeoutError" });
+   * const error = await assertRejects(() => rx.recv({ signal }), DOMException);
+   * assertStrictEquals(error.name, "TimeoutError");
    * tx.send(1);
-   * assert.equal(await rx.recv(), 1);
+   * assertStrictEquals(await rx.recv(), 1);
    * ```
    */
   recv(options?: WaitOptions): Promise<T | undefined> {
@@ -585,16 +586,16 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertEquals, assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * tx.send(1);
    * tx.send(2);
    * tx.dispose();
    * const batch: number[] = [];
-   * assert.equal(await rx.recvMany(batch, 10), 2);
-   * assert.equal(await rx.recvMany(batch, 10), 0);
-   * assert.deepEqual(batch, [1, 2]);
+   * assertStrictEquals(await rx.recvMany(batch, 10), 2);
+   * assertStrictEquals(await rx.recvMany(batch, 10), 0);
+   * assertEquals(batch, [1, 2]);
    * ```
    */
   recvMany(buffer: T[], limit: number, options?: WaitOptions): Promise<number> {
@@ -618,13 +619,14 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    *
    * @example Usage
    * ```ts
-   * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { TryRecvError, unboundedChannel } from "@seed/mpsc";
+   * import { assertStrictEquals, assertThrows } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * tx.send(1);
-   * assert.equal(rx.tryRecv(), 1);
-   * assert.throws(() => rx.tryRecv(), { kind: "empty" });
+   * assertStrictEquals(rx.tryRecv(), 1);
+   * const error = assertThrows(() => rx.tryRecv(), TryRecvError);
+   * assertStrictEquals(error.kind, "empty");
    * ```
    */
   tryRecv(): T {
@@ -638,13 +640,13 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * tx.send(1);
    * rx.close();
-   * assert.equal(await rx.recv(), 1);
-   * assert.equal(await rx.recv(), undefined);
+   * assertStrictEquals(await rx.recv(), 1);
+   * assertStrictEquals(await rx.recv(), undefined);
    * ```
    */
   close(): void {
@@ -660,11 +662,11 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * tx.dispose();
-   * assert.ok(rx.isClosed());
+   * assert(rx.isClosed());
    * ```
    */
   isClosed(): boolean {
@@ -679,10 +681,10 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [, rx] = unboundedChannel<number>();
-   * assert.ok(rx.isEmpty());
+   * assert(rx.isEmpty());
    * ```
    */
   isEmpty(): boolean {
@@ -697,11 +699,11 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * tx.send(1);
-   * assert.equal(rx.len(), 1);
+   * assertStrictEquals(rx.len(), 1);
    * ```
    */
   len(): number {
@@ -716,10 +718,10 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [, rx] = unboundedChannel<number>();
-   * assert.equal(rx.senderStrongCount(), 1);
+   * assertStrictEquals(rx.senderStrongCount(), 1);
    * ```
    */
   senderStrongCount(): number {
@@ -734,11 +736,11 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertStrictEquals } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * using _weak = tx.downgrade();
-   * assert.equal(rx.senderWeakCount(), 1);
+   * assertStrictEquals(rx.senderWeakCount(), 1);
    * ```
    */
   senderWeakCount(): number {
@@ -755,7 +757,7 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assertEquals } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<string>();
    * tx.send("a");
@@ -763,7 +765,7 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * tx.dispose();
    * const got: string[] = [];
    * for await (const m of rx) got.push(m);
-   * assert.deepEqual(got, ["a", "b"]);
+   * assertEquals(got, ["a", "b"]);
    * ```
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
@@ -776,12 +778,12 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    *
    * @example Usage
    * ```ts
-   * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { SendError, unboundedChannel } from "@seed/mpsc";
+   * import { assertThrows } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * rx.dispose();
-   * assert.throws(() => tx.send(1), { name: "SendError" });
+   * assertThrows(() => tx.send(1), SendError);
    * ```
    */
   dispose(): void {
@@ -797,13 +799,13 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * @example Usage
    * ```ts
    * import { unboundedChannel } from "@seed/mpsc";
-   * import assert from "node:assert/strict";
+   * import { assert } from "@std/assert";
    *
    * const [tx, rx] = unboundedChannel<number>();
    * {
    *   using _rx = rx;
    * }
-   * assert.ok(tx.isClosed());
+   * assert(tx.isClosed());
    * ```
    */
   declare [Symbol.dispose]: () => void;
