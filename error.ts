@@ -29,15 +29,12 @@ function hideValue(error: Error, value: unknown): void {
  * @example Getting the value back
  * ```ts
  * import { channel, SendError } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertRejects, assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<string>(1);
  * rx.dispose();
- * await assert.rejects(tx.send("hello"), (e) => {
- *   assert.ok(e instanceof SendError);
- *   assert.equal(e.value, "hello");
- *   return true;
- * });
+ * const error = await assertRejects(() => tx.send("hello"), SendError);
+ * assertStrictEquals(error.value, "hello");
  * ```
  */
 export class SendError<T> extends Error {
@@ -69,16 +66,13 @@ export class SendError<T> extends Error {
  * @example Telling full from closed
  * ```ts
  * import { channel, TrySendError } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals, assertThrows } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(1);
  * tx.trySend(1);
- * assert.throws(() => tx.trySend(2), (e) => {
- *   assert.ok(e instanceof TrySendError);
- *   assert.equal(e.kind, "full");
- *   assert.equal(e.value, 2);
- *   return true;
- * });
+ * const error = assertThrows(() => tx.trySend(2), TrySendError);
+ * assertStrictEquals(error.kind, "full");
+ * assertStrictEquals(error.value, 2);
  * rx.dispose();
  * ```
  */
@@ -113,16 +107,14 @@ export class TrySendError<T> extends Error {
  * @example Polling a receiver
  * ```ts
  * import { TryRecvError, unboundedChannel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals, assertThrows } from "@std/assert";
  *
  * const [tx, rx] = unboundedChannel<number>();
- * assert.throws(() => rx.tryRecv(), (e) => {
- *   assert.ok(e instanceof TryRecvError);
- *   assert.equal(e.kind, "empty");
- *   return true;
- * });
+ * const empty = assertThrows(() => rx.tryRecv(), TryRecvError);
+ * assertStrictEquals(empty.kind, "empty");
  * tx.dispose();
- * assert.throws(() => rx.tryRecv(), { kind: "disconnected" });
+ * const closed = assertThrows(() => rx.tryRecv(), TryRecvError);
+ * assertStrictEquals(closed.kind, "disconnected");
  * ```
  */
 export class TryRecvError extends Error {
@@ -154,16 +146,16 @@ export class TryRecvError extends Error {
  * @example A timed-out send hands its value back
  * ```ts
  * import { channel, SendTimeoutError } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertRejects, assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<string>(1);
  * await tx.send("first");
- * await assert.rejects(tx.sendTimeout("second", 5), (e) => {
- *   assert.ok(e instanceof SendTimeoutError);
- *   assert.equal(e.kind, "timeout");
- *   assert.equal(e.value, "second");
- *   return true;
- * });
+ * const error = await assertRejects(
+ *   () => tx.sendTimeout("second", 5),
+ *   SendTimeoutError,
+ * );
+ * assertStrictEquals(error.kind, "timeout");
+ * assertStrictEquals(error.value, "second");
  * rx.dispose();
  * ```
  */

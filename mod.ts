@@ -14,7 +14,7 @@
  *
  * ```ts
  * import { channel } from "@seed/mpsc";
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<string>(16);
  * for (const name of ["a", "b"]) {
@@ -25,7 +25,7 @@
  *
  * const got: string[] = [];
  * for await (const message of rx) got.push(message);
- * assert.deepEqual(got, ["hello from a", "hello from b"]);
+ * assertEquals(got, ["hello from a", "hello from b"]);
  * ```
  *
  * ## Disconnection

@@ -13,16 +13,16 @@ import { SendError } from "./error.ts";
  * ```ts
  * import { unboundedChannel } from "@seed/mpsc";
  * import { toReadableStream } from "@seed/mpsc/stream";
- * import assert from "node:assert/strict";
+ * import { assertEquals, assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = unboundedChannel<number>();
  * tx.send(1);
  * tx.send(2);
  * const reader = toReadableStream(rx, { keepOpen: true }).getReader();
- * assert.deepEqual(await reader.read(), { done: false, value: 1 });
+ * assertEquals(await reader.read(), { done: false, value: 1 });
  * await reader.cancel();
  * // With the default highWaterMark of 0 nothing was read ahead.
- * assert.equal(rx.tryRecv(), 2);
+ * assertStrictEquals(rx.tryRecv(), 2);
  * tx.dispose();
  * rx.dispose();
  * ```
@@ -62,7 +62,7 @@ export interface ToReadableStreamOptions {
  * ```ts
  * import { channel } from "@seed/mpsc";
  * import { toWritableStream } from "@seed/mpsc/stream";
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<string>(4);
  * const writer = toWritableStream(tx, { highWaterMark: 4, keepOpen: true })
@@ -73,7 +73,7 @@ export interface ToReadableStreamOptions {
  * tx.dispose();
  * const received: string[] = [];
  * for await (const s of rx) received.push(s);
- * assert.deepEqual(received, ["from the stream", "from the sender"]);
+ * assertEquals(received, ["from the stream", "from the sender"]);
  * ```
  */
 export interface ToWritableStreamOptions {
@@ -132,7 +132,7 @@ export interface ToWritableStreamOptions {
  * ```ts
  * import { channel } from "@seed/mpsc";
  * import { toReadableStream } from "@seed/mpsc/stream";
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(2);
  * const producer = (async () => {
@@ -142,21 +142,21 @@ export interface ToWritableStreamOptions {
  * const received: number[] = [];
  * for await (const n of toReadableStream(rx)) received.push(n);
  * await producer;
- * assert.deepEqual(received, [0, 1, 2, 3, 4]);
+ * assertEquals(received, [0, 1, 2, 3, 4]);
  * ```
  *
  * @example Cancelling the stream closes the channel
  * ```ts
  * import { channel } from "@seed/mpsc";
  * import { toReadableStream } from "@seed/mpsc/stream";
- * import assert from "node:assert/strict";
+ * import { assert, assertEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<string>(4);
  * await tx.send("hello");
  * const reader = toReadableStream(rx).getReader();
- * assert.deepEqual(await reader.read(), { done: false, value: "hello" });
+ * assertEquals(await reader.read(), { done: false, value: "hello" });
  * await reader.cancel();
- * assert.ok(tx.isClosed());
+ * assert(tx.isClosed());
  * tx.dispose();
  * ```
  */
@@ -247,7 +247,7 @@ export function toReadableStream<T>(
  * ```ts
  * import { channel } from "@seed/mpsc";
  * import { toWritableStream } from "@seed/mpsc/stream";
- * import assert from "node:assert/strict";
+ * import { assertEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<string>(1);
  * const piped = ReadableStream.from(["a", "b", "c"])
@@ -255,26 +255,26 @@ export function toReadableStream<T>(
  * const received: string[] = [];
  * for await (const s of rx) received.push(s);
  * await piped;
- * assert.deepEqual(received, ["a", "b", "c"]);
+ * assertEquals(received, ["a", "b", "c"]);
  * ```
  *
  * @example Backpressure through `desiredSize`
  * ```ts
  * import { channel } from "@seed/mpsc";
  * import { toWritableStream } from "@seed/mpsc/stream";
- * import assert from "node:assert/strict";
+ * import { assertStrictEquals } from "@std/assert";
  *
  * const [tx, rx] = channel<number>(1);
  * const writer = toWritableStream(tx).getWriter();
  * await writer.write(1); // the channel is now full
  * const second = writer.write(2); // waits for room
- * assert.equal(writer.desiredSize, 0);
- * assert.equal(await rx.recv(), 1);
+ * assertStrictEquals(writer.desiredSize, 0);
+ * assertStrictEquals(await rx.recv(), 1);
  * await second;
- * assert.equal(writer.desiredSize, 1);
+ * assertStrictEquals(writer.desiredSize, 1);
  * await writer.close();
- * assert.equal(await rx.recv(), 2);
- * assert.equal(await rx.recv(), undefined);
+ * assertStrictEquals(await rx.recv(), 2);
+ * assertStrictEquals(await rx.recv(), undefined);
  * ```
  */
 export function toWritableStream<T>(
