@@ -798,17 +798,14 @@ export class Sender<T> implements Disposable {
    * @example Usage
    * ```ts
    * import { channel, TrySendError } from "@seed/mpsc";
-   * import { assert, assertStrictEquals } from "@std/assert";
+   * import { assertStrictEquals, assertThrows } from "@std/assert";
    *
    * const [tx, rx] = channel<number>(1);
    * const permit = tx.tryReserveOwned();
    * const tx2 = permit.send(1);
-   * try {
-   *   tx2.tryReserveOwned();
-   * } catch (e) {
-   *   assert(e instanceof TrySendError);
-   *   assertStrictEquals(e.value, tx2);
-   * }
+   * const error = assertThrows(() => tx2.tryReserveOwned(), TrySendError);
+   * assertStrictEquals(error.kind, "full");
+   * assertStrictEquals(error.value, tx2);
    * rx.dispose();
    * ```
    */
