@@ -2,7 +2,12 @@
 // A reference model of a channel, and a driver that runs random programs of
 // concurrent actors against the real channel and the model side by side.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { setImmediate } from "node:timers/promises";
 import fc from "npm:fast-check@3.23.2";
 import { BUDGET } from "../budget.ts";
@@ -340,7 +345,11 @@ class Model {
   // -- Internal steps, each the counterpart of one in the core --
 
   settle(rec: Rec, outcome: Outcome): void {
-    assert.equal(rec.expected, undefined, `model settled ${rec.label} twice`);
+    assertStrictEquals(
+      rec.expected,
+      undefined,
+      `model settled ${rec.label} twice`,
+    );
     rec.expected = outcome;
   }
 
@@ -518,7 +527,7 @@ class Model {
       return;
     }
     const c = this.closedWaiters.indexOf(rec);
-    assert.ok(c >= 0, `model lost the waiting call ${rec.label}`);
+    assert(c >= 0, `model lost the waiting call ${rec.label}`);
     this.closedWaiters.splice(c, 1);
     this.settle(rec, reason);
   }
@@ -615,7 +624,7 @@ class Runner {
     } catch (e) {
       rec.actual = describeError(e);
     }
-    assert.equal(rec.actual, rec.expected, `#${rec.id} ${rec.label}`);
+    assertStrictEquals(rec.actual, rec.expected, `#${rec.id} ${rec.label}`);
   }
 
   signal(kind: Signal, rec: Rec, actor: number): AbortSignal | undefined {
@@ -945,7 +954,7 @@ class Runner {
         } catch (e) {
           rec.actual = describeError(e, tx);
         }
-        assert.equal(rec.actual, rec.expected, `#${rec.id} ${rec.label}`);
+        assertStrictEquals(rec.actual, rec.expected, `#${rec.id} ${rec.label}`);
         return;
       }
     }
@@ -994,7 +1003,7 @@ class Runner {
     this.permits[slot] = permit;
     if (permit instanceof PermitIterator) return `iter(${permit.len()})`;
     if (permit instanceof OwnedPermit) return "owned";
-    assert.ok(permit instanceof Permit);
+    assert(permit instanceof Permit);
     return "permit";
   }
 
@@ -1119,7 +1128,7 @@ class Runner {
           rec,
           rx.recvMany(buffer, cmd.limit, { signal }),
           (n) => {
-            assert.equal(
+            assertStrictEquals(
               buffer[0],
               -1,
               "recvMany() changed what the buffer held",
@@ -1189,13 +1198,22 @@ class Runner {
     const where = (what: string) =>
       `${when}: ${what}\n${this.trace.join("\n")}`;
     for (const rec of this.recs) {
-      assert.equal(rec.actual, rec.expected, where(`#${rec.id} ${rec.label}`));
+      assertStrictEquals(
+        rec.actual,
+        rec.expected,
+        where(`#${rec.id} ${rec.label}`),
+      );
     }
     const rx = this.rx as Receiver<number>;
     if (this.rxDisposed) {
-      assert.throws(() => rx.len(), ReferenceError, where("disposed receiver"));
+      assertThrows(
+        () => rx.len(),
+        ReferenceError,
+        undefined,
+        where("disposed receiver"),
+      );
     } else {
-      assert.deepEqual(
+      assertEquals(
         {
           len: rx.len(),
           isEmpty: rx.isEmpty(),
@@ -1220,15 +1238,16 @@ class Runner {
     this.senders.forEach((tx, i) => {
       const ms = m.senders[i]!;
       if (ms.disposed) {
-        assert.throws(
+        assertThrows(
           () => tx.strongCount(),
           ReferenceError,
+          undefined,
           where(`sender ${i}`),
         );
         return;
       }
       const bounded = tx as Sender<number>;
-      assert.deepEqual(
+      assertEquals(
         {
           isClosed: tx.isClosed(),
           strong: tx.strongCount(),
@@ -1246,19 +1265,27 @@ class Runner {
     });
     this.weaks.forEach((weak, i) => {
       if (m.weaks[i]!.disposed) return;
-      assert.equal(weak.strongCount(), m.txCount, where(`weak sender ${i}`));
-      assert.equal(weak.weakCount(), m.weakCount, where(`weak sender ${i}`));
+      assertStrictEquals(
+        weak.strongCount(),
+        m.txCount,
+        where(`weak sender ${i}`),
+      );
+      assertStrictEquals(
+        weak.weakCount(),
+        m.weakCount,
+        where(`weak sender ${i}`),
+      );
     });
-    assert.equal(this.permits.length, m.permits.length);
+    assertStrictEquals(this.permits.length, m.permits.length);
     this.permits.forEach((permit, i) => {
       const mp = m.permits[i];
-      assert.equal(
+      assertStrictEquals(
         permit === undefined,
         mp === undefined,
         where(`permit slot ${i}`),
       );
       if (mp?.kind === "iter" && !mp.disposed) {
-        assert.equal(
+        assertStrictEquals(
           (permit as PermitIterator<number>).len(),
           mp.remaining,
           where(`iterator ${i}`),
@@ -1323,7 +1350,7 @@ class Runner {
     this.senders.forEach((_, i) => this.exec(-1, { op: "dispose", tx: i }));
     this.weaks.forEach((_, i) => this.exec(-1, { op: "disposeWeak", weak: i }));
     if (!this.rxDisposed) {
-      assert.equal(this.model.txCount, 0, "senders left after teardown");
+      assertStrictEquals(this.model.txCount, 0, "senders left after teardown");
       this.exec(-1, { op: "disposeRx" });
     }
   }
@@ -1333,21 +1360,21 @@ class Runner {
     const m = this.model;
     const seen = new Set<number>();
     for (const value of this.received) {
-      assert.ok(!seen.has(value), `message ${value} received twice`);
+      assert(!seen.has(value), `message ${value} received twice`);
       seen.add(value);
     }
-    assert.deepEqual(
+    assertEquals(
       [...this.received].sort((a, b) => a - b),
       [...m.received].sort((a, b) => a - b),
     );
     const accounted = [...m.received, ...m.discarded].sort((a, b) => a - b);
-    assert.deepEqual(
+    assertEquals(
       accounted,
       [...m.delivered].sort((a, b) => a - b),
       "a sent message went missing",
     );
     for (const [signal, live] of this.listeners) {
-      assert.equal(
+      assertStrictEquals(
         live.size,
         0,
         `abort listener left on a signal (aborted: ${signal.aborted})`,
@@ -1393,7 +1420,7 @@ export async function runProgram(
     done++;
   });
   for (let step = 0;; step++) {
-    assert.ok(step < 10_000, "the program does not end");
+    assert(step < 10_000, "the program does not end");
     await setImmediate();
     if (failure !== undefined) throw failure;
     runner.check(`after turn ${step}`);
@@ -1403,7 +1430,7 @@ export async function runProgram(
     }
     if (done === actors.length) break;
     // Every actor left waits on the channel: unblock one, and go on.
-    assert.equal(
+    assertStrictEquals(
       runner.rxDisposed,
       false,
       `actors stuck:\n${runner.trace.join("\n")}`,

@@ -1,5 +1,5 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
-import assert from "node:assert/strict";
+import { assertStrictEquals } from "@std/assert";
 import {
   BLOCK_CAP,
   linkBlock,
@@ -14,10 +14,10 @@ import {
 
 Deno.test("newBlock() holds BLOCK_CAP empty slots and no link", () => {
   const block = newBlock();
-  assert.equal(BLOCK_CAP, 32);
-  assert.equal(SLOT_MASK, 31);
-  for (let i = 0; i < BLOCK_CAP; i++) assert.equal(block[i], undefined);
-  assert.equal(nextBlock(block), undefined);
+  assertStrictEquals(BLOCK_CAP, 32);
+  assertStrictEquals(SLOT_MASK, 31);
+  for (let i = 0; i < BLOCK_CAP; i++) assertStrictEquals(block[i], undefined);
+  assertStrictEquals(nextBlock(block), undefined);
 });
 
 // -- Slots --
@@ -27,10 +27,10 @@ Deno.test("takeSlot() returns the written value and clears the slot", () => {
   const message = { id: 1 };
   writeSlot(block, 0, message);
   writeSlot(block, SLOT_MASK, "last");
-  assert.equal(takeSlot(block, 0), message);
-  assert.equal(block[0], undefined);
-  assert.equal(takeSlot(block, SLOT_MASK), "last");
-  assert.equal(block[SLOT_MASK], undefined);
+  assertStrictEquals(takeSlot(block, 0), message);
+  assertStrictEquals(block[0], undefined);
+  assertStrictEquals(takeSlot(block, SLOT_MASK), "last");
+  assertStrictEquals(block[SLOT_MASK], undefined);
 });
 
 Deno.test("writeSlot() never touches the link to the next block", () => {
@@ -38,7 +38,7 @@ Deno.test("writeSlot() never touches the link to the next block", () => {
   const b = newBlock();
   linkBlock(a, b);
   for (let i = 0; i < BLOCK_CAP; i++) writeSlot(a, i, i);
-  assert.equal(nextBlock(a), b);
+  assertStrictEquals(nextBlock(a), b);
   linkBlock(a, undefined);
-  assert.equal(nextBlock(a), undefined);
+  assertStrictEquals(nextBlock(a), undefined);
 });

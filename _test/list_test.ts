@@ -1,5 +1,5 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
-import assert from "node:assert/strict";
+import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import { BLOCK_CAP } from "../block.ts";
 import { List, MAX_SPARE_BLOCKS } from "../list.ts";
 
@@ -24,9 +24,9 @@ Deno.test("List.push() and pop() keep FIFO order around block boundaries", async
     await t.step(`${count} messages`, () => {
       const list = new List<number>();
       fill(list, 0, count);
-      assert.equal(list.length, count);
-      assert.deepEqual(drain(list), range(0, count));
-      assert.equal(list.length, 0);
+      assertStrictEquals(list.length, count);
+      assertEquals(drain(list), range(0, count));
+      assertStrictEquals(list.length, 0);
     });
   }
 });
@@ -41,18 +41,18 @@ Deno.test("List keeps FIFO order when pushes and pops interleave across blocks",
     const pushes = (round * 7) % 45;
     for (let i = 0; i < pushes; i++) list.push(next++);
     const pops = Math.min(list.length, (round * 5) % 41);
-    for (let i = 0; i < pops; i++) assert.equal(list.pop(), expected++);
+    for (let i = 0; i < pops; i++) assertStrictEquals(list.pop(), expected++);
   }
-  assert.deepEqual(drain(list), range(expected, next - expected));
+  assertEquals(drain(list), range(expected, next - expected));
 });
 
 Deno.test("List stores undefined and null messages as they are", () => {
   const list = new List<unknown>();
   list.push(undefined);
   list.push(null);
-  assert.equal(list.length, 2);
-  assert.equal(list.pop(), undefined);
-  assert.equal(list.pop(), null);
+  assertStrictEquals(list.length, 2);
+  assertStrictEquals(list.pop(), undefined);
+  assertStrictEquals(list.pop(), null);
 });
 
 // -- Block reuse --
@@ -65,15 +65,15 @@ Deno.test("List reuses drained blocks instead of allocating", () => {
     fill(list, 0, 2 * BLOCK_CAP);
     drain(list);
   }
-  assert.ok(list.blockCount() <= 1 + MAX_SPARE_BLOCKS);
+  assert(list.blockCount() <= 1 + MAX_SPARE_BLOCKS);
 });
 
 Deno.test("List keeps at most MAX_SPARE_BLOCKS spares after a drain", () => {
   const list = new List<number>();
   fill(list, 0, 100 * BLOCK_CAP);
-  assert.equal(list.blockCount(), 101);
+  assertStrictEquals(list.blockCount(), 101);
   drain(list);
-  assert.equal(list.blockCount(), 1 + MAX_SPARE_BLOCKS);
+  assertStrictEquals(list.blockCount(), 1 + MAX_SPARE_BLOCKS);
 });
 
 Deno.test("List reads no stale value from a reused block", () => {
@@ -82,8 +82,8 @@ Deno.test("List reads no stale value from a reused block", () => {
   drain(list as List<number>);
   list.push(undefined);
   list.push(7);
-  assert.equal(list.pop(), undefined);
-  assert.equal(list.pop(), 7);
+  assertStrictEquals(list.pop(), undefined);
+  assertStrictEquals(list.pop(), 7);
 });
 
 // -- Memory --
@@ -96,7 +96,7 @@ function pushTracked(list: List<object>): WeakRef<object> {
 
 async function collect(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  assert.ok(gc, "run with --v8-flags=--expose-gc");
+  assert(gc, "run with --v8-flags=--expose-gc");
   // A WeakRef target stays alive until the current job ends.
   await new Promise((resolve) => setTimeout(resolve, 0));
   gc();
@@ -109,18 +109,18 @@ Deno.test("List.pop() leaves nothing reachable from the slot it read", async () 
   list.push({});
   list.pop();
   await collect();
-  assert.equal(ref.deref(), undefined);
-  assert.equal(list.length, 1);
+  assertStrictEquals(ref.deref(), undefined);
+  assertStrictEquals(list.length, 1);
 });
 
 Deno.test("List.clear() drops every message and returns the count", () => {
   const list = new List<number>();
   fill(list, 0, 5 * BLOCK_CAP + 3);
-  assert.equal(list.clear(), 5 * BLOCK_CAP + 3);
-  assert.equal(list.length, 0);
-  assert.equal(list.blockCount(), 1);
+  assertStrictEquals(list.clear(), 5 * BLOCK_CAP + 3);
+  assertStrictEquals(list.length, 0);
+  assertStrictEquals(list.blockCount(), 1);
   list.push(42);
-  assert.equal(list.pop(), 42);
+  assertStrictEquals(list.pop(), 42);
 });
 
 Deno.test("List gives its blocks back to the collector after a drain", async () => {
@@ -132,8 +132,8 @@ Deno.test("List gives its blocks back to the collector after a drain", async () 
   }
   while (list.length > 0) list.pop();
   await collect();
-  assert.equal(refs.filter((r) => r.deref() !== undefined).length, 0);
-  assert.equal(list.blockCount(), 1 + MAX_SPARE_BLOCKS);
+  assertStrictEquals(refs.filter((r) => r.deref() !== undefined).length, 0);
+  assertStrictEquals(list.blockCount(), 1 + MAX_SPARE_BLOCKS);
 });
 
 // -- Batches --
@@ -156,10 +156,10 @@ Deno.test("List.popInto() moves messages in order across block boundaries", asyn
       for (let i = 0; i < before; i++) list.pop();
       const out = [-1];
       list.popInto(out, count);
-      assert.deepEqual(out, [-1, ...range(before, count)]);
-      assert.equal(list.length, 7);
-      assert.deepEqual(drain(list), range(before + count, 7));
-      assert.ok(list.blockCount() <= 2 + MAX_SPARE_BLOCKS);
+      assertEquals(out, [-1, ...range(before, count)]);
+      assertStrictEquals(list.length, 7);
+      assertEquals(drain(list), range(before + count, 7));
+      assert(list.blockCount() <= 2 + MAX_SPARE_BLOCKS);
     });
   }
 });
@@ -170,6 +170,6 @@ Deno.test("List.popInto() leaves nothing reachable from the slots it read", asyn
   for (let i = 0; i < 40; i++) list.push({});
   list.popInto([], 30);
   await collect();
-  assert.equal(ref.deref(), undefined);
-  assert.equal(list.length, 11);
+  assertStrictEquals(ref.deref(), undefined);
+  assertStrictEquals(list.length, 11);
 });

@@ -1,6 +1,11 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertNotStrictEquals,
+  assertStrictEquals,
+} from "@std/assert";
 import * as mod from "../mod.ts";
 import * as bounded from "../bounded.ts";
 import * as unbounded from "../unbounded.ts";
@@ -35,9 +40,9 @@ const PUBLIC_VALUES: Record<string, Record<string, unknown>> = {
 // -- Re-exports --
 
 Deno.test("mod.ts exports the constructors, MAX_BUFFER and every error class", () => {
-  assert.equal(typeof mod.channel, "function");
-  assert.equal(typeof mod.unboundedChannel, "function");
-  assert.equal(mod.MAX_BUFFER, Number.MAX_SAFE_INTEGER);
+  assertStrictEquals(typeof mod.channel, "function");
+  assertStrictEquals(typeof mod.unboundedChannel, "function");
+  assertStrictEquals(mod.MAX_BUFFER, Number.MAX_SAFE_INTEGER);
   for (
     const name of [
       "SendError",
@@ -47,8 +52,8 @@ Deno.test("mod.ts exports the constructors, MAX_BUFFER and every error class", (
     ]
   ) {
     const value = (mod as Record<string, unknown>)[name];
-    assert.equal(typeof value, "function", name);
-    assert.ok(
+    assertStrictEquals(typeof value, "function", name);
+    assert(
       (value as { prototype: unknown }).prototype instanceof Error,
       name,
     );
@@ -59,8 +64,8 @@ Deno.test("mod.ts re-exports every value of bounded.ts, unbounded.ts and error.t
   const exported = mod as Record<string, unknown>;
   for (const [file, module] of Object.entries(PUBLIC_VALUES)) {
     for (const [name, value] of Object.entries(module)) {
-      assert.ok(name in exported, `${name} of ${file} is missing from mod.ts`);
-      assert.equal(exported[name], value, `${name} of ${file}`);
+      assert(name in exported, `${name} of ${file} is missing from mod.ts`);
+      assertStrictEquals(exported[name], value, `${name} of ${file}`);
     }
   }
 });
@@ -70,7 +75,7 @@ Deno.test("mod.ts exports nothing beyond the public modules", () => {
     Object.values(PUBLIC_VALUES).flatMap((module) => Object.keys(module)),
   );
   const extra = Object.keys(mod).filter((name) => !known.has(name));
-  assert.deepEqual(extra, []);
+  assertEquals(extra, []);
   for (
     const internal of [
       "setBudgetEnabled",
@@ -88,18 +93,18 @@ Deno.test("mod.ts exports nothing beyond the public modules", () => {
       "WaiterQueue",
     ]
   ) {
-    assert.equal(internal in mod, false, internal);
+    assertStrictEquals(internal in mod, false, internal);
   }
 });
 
 Deno.test("deno.json maps the package exports onto the public modules", () => {
   const exports: Record<string, string> = config.exports;
-  assert.equal(config.name, "@seed/mpsc");
-  assert.equal(exports["."], "./mod.ts");
-  assert.equal(exports["./bounded"], "./bounded.ts");
-  assert.equal(exports["./unbounded"], "./unbounded.ts");
-  assert.equal(exports["./error"], "./error.ts");
-  assert.equal(exports["./stream"], "./stream.ts");
+  assertStrictEquals(config.name, "@seed/mpsc");
+  assertStrictEquals(exports["."], "./mod.ts");
+  assertStrictEquals(exports["./bounded"], "./bounded.ts");
+  assertStrictEquals(exports["./unbounded"], "./unbounded.ts");
+  assertStrictEquals(exports["./error"], "./error.ts");
+  assertStrictEquals(exports["./stream"], "./stream.ts");
   for (const path of Object.values(exports)) {
     for (
       const internal of [
@@ -111,7 +116,7 @@ Deno.test("deno.json maps the package exports onto the public modules", () => {
         "budget",
       ]
     ) {
-      assert.notEqual(path, `./${internal}.ts`);
+      assertNotStrictEquals(path, `./${internal}.ts`);
     }
   }
 });
@@ -142,10 +147,10 @@ Deno.test("mod.ts exports the type of every handle, permit, error and option bag
     new mod.SendTimeoutError("timeout", 1),
   ];
   permit.send(1);
-  assert.equal(await rx.recv(options), 1);
+  assertStrictEquals(await rx.recv(options), 1);
   utx.send(2);
-  assert.equal(await urx.recv(options), 2);
-  assert.equal(failures.length, 4);
+  assertStrictEquals(await urx.recv(options), 2);
+  assertStrictEquals(failures.length, 4);
   for (const handle of [weak, permits, owned, tx, rx, uweak, utx, urx]) {
     handle.dispose();
   }
@@ -168,7 +173,7 @@ Deno.test("channel() and unboundedChannel() handles keep their state private", a
     utx.downgrade(),
   ];
   for (const handle of handles) {
-    assert.deepEqual(Object.keys(handle), [], handle.constructor.name);
+    assertEquals(Object.keys(handle), [], handle.constructor.name);
   }
   tx.dispose();
   rx.dispose();

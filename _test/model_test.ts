@@ -2,7 +2,7 @@
 // Model-based tests: random programs of concurrent actors, interleaved by
 // fast-check's scheduler, checked after every turn against a reference model.
 
-import assert from "node:assert/strict";
+import { assertStrictEquals } from "@std/assert";
 import fc from "npm:fast-check@3.23.2";
 import { setBudgetEnabled } from "../budget.ts";
 import { fifoTurns, type Program, programs, runProgram } from "./_model.ts";
@@ -47,7 +47,7 @@ Deno.test("channel() matches the model under random programs and interleavings",
       { numRuns: RUNS, ...replayParameters() },
     )
   );
-  assert.equal(runs, RUNS);
+  assertStrictEquals(runs, RUNS);
 });
 
 Deno.test("unboundedChannel() matches the model under random programs and interleavings", async () => {
@@ -61,7 +61,7 @@ Deno.test("unboundedChannel() matches the model under random programs and interl
       { numRuns: RUNS / 2, ...replayParameters() },
     )
   );
-  assert.equal(runs, RUNS / 2);
+  assertStrictEquals(runs, RUNS / 2);
 });
 
 // -- Fixed regression cases --

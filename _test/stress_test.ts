@@ -2,7 +2,7 @@
 // Stress: a thousand producers, a million messages, random aborts and
 // disposals, and books that must balance exactly at the end.
 
-import assert from "node:assert/strict";
+import { assert, assertNotStrictEquals, assertStrictEquals } from "@std/assert";
 import { setImmediate } from "node:timers/promises";
 import { channel, type Sender } from "../mod.ts";
 
@@ -64,7 +64,7 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
     sender.dispose();
     const next = weak.upgrade();
     weak.dispose();
-    assert.ok(next, `${why}: upgrade() failed while the channel was open`);
+    assert(next, `${why}: upgrade() failed while the channel was open`);
     return next;
   }
 
@@ -109,7 +109,7 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
         } else if (mode < 0.92) {
           count = Math.min(1 + Math.floor(rand() * 3), end - id);
           const permits = await sender.reserveMany(count, options);
-          assert.equal(permits.len(), count, why);
+          assertStrictEquals(permits.len(), count, why);
           let left = false;
           for (const permit of permits) {
             // Leaving the loop calls return(), which gives back the rest.
@@ -122,7 +122,7 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
             status[id++] = SENT;
           }
           while (id < first + count) status[id++] = DROPPED;
-          if (!left) assert.equal(permits.len(), 0, why);
+          if (!left) assertStrictEquals(permits.len(), 0, why);
           id = first;
         } else {
           const owned = await sender.clone().reserveOwned(options);
@@ -135,7 +135,7 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
           }
         }
       } catch (e) {
-        assert.equal(e, stop, `${why}: unexpected ${e}`);
+        assertStrictEquals(e, stop, `${why}: unexpected ${e}`);
         for (let i = first; i < first + count; i++) status[i] = ABORTED;
       }
       id = first + count;
@@ -151,7 +151,7 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
     const last = new Int32Array(PRODUCERS).fill(-1);
     const take = (value: number) => {
       const p = Math.floor(value / MESSAGES_PER_PRODUCER);
-      assert.ok(value > last[p]!, `${why}: message ${value} out of order`);
+      assert(value > last[p]!, `${why}: message ${value} out of order`);
       last[p] = value;
       received[value]!++;
       total++;
@@ -169,7 +169,7 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
           if (value === undefined) break;
           take(value);
         } catch (e) {
-          assert.equal(e, stop, `${why}: unexpected ${e}`);
+          assertStrictEquals(e, stop, `${why}: unexpected ${e}`);
         }
       } else if (mode < 0.3) {
         buffer.length = 0;
@@ -201,31 +201,35 @@ Deno.test("channel() balances its books under 1,000 producers with random aborts
   let dropped = 0;
   for (let id = 0; id < TOTAL; id++) {
     const s = status[id];
-    assert.ok(received[id]! <= 1, `${why}: message ${id} arrived twice`);
+    assert(received[id]! <= 1, `${why}: message ${id} arrived twice`);
     if (s === SENT) {
       sent++;
-      assert.equal(received[id], 1, `${why}: sent message ${id} was lost`);
+      assertStrictEquals(
+        received[id],
+        1,
+        `${why}: sent message ${id} was lost`,
+      );
     } else {
-      assert.equal(
+      assertStrictEquals(
         received[id],
         0,
         `${why}: message ${id} arrived in state ${s}`,
       );
-      assert.notEqual(s, PENDING, `${why}: message ${id} never settled`);
+      assertNotStrictEquals(s, PENDING, `${why}: message ${id} never settled`);
       if (s === ABORTED) aborted++;
       else dropped++;
     }
   }
-  assert.equal(total, sent, why);
-  assert.ok(aborted > TOTAL / 100, `${why}: only ${aborted} aborted calls`);
-  assert.ok(dropped > 0 && sent > TOTAL / 2, why);
-  assert.ok(aborts > 0, why);
-  assert.equal(rx.len(), 0, why);
-  assert.equal(rx.capacity(), rx.maxCapacity(), why);
-  assert.equal(rx.capacity(), CAPACITY, why);
-  assert.equal(rx.senderStrongCount(), 0, why);
-  assert.equal(rx.senderWeakCount(), 0, why);
-  assert.equal(rx.isClosed(), true, why);
+  assertStrictEquals(total, sent, why);
+  assert(aborted > TOTAL / 100, `${why}: only ${aborted} aborted calls`);
+  assert(dropped > 0 && sent > TOTAL / 2, why);
+  assert(aborts > 0, why);
+  assertStrictEquals(rx.len(), 0, why);
+  assertStrictEquals(rx.capacity(), rx.maxCapacity(), why);
+  assertStrictEquals(rx.capacity(), CAPACITY, why);
+  assertStrictEquals(rx.senderStrongCount(), 0, why);
+  assertStrictEquals(rx.senderWeakCount(), 0, why);
+  assertStrictEquals(rx.isClosed(), true, why);
   rx.dispose();
 });
 
@@ -274,7 +278,7 @@ Deno.test("Receiver.recv() aborted while waiting never swallows a message under 
       try {
         result = await pending;
       } catch (e) {
-        assert.equal(e, stop, `${why}: unexpected ${e}`);
+        assertStrictEquals(e, stop, `${why}: unexpected ${e}`);
         withdrawn++;
         continue;
       }
@@ -291,14 +295,14 @@ Deno.test("Receiver.recv() aborted while waiting never swallows a message under 
   ).then(() => tx.dispose());
   await Promise.all([producing, consumer]);
   for (let id = 0; id < received.length; id++) {
-    assert.equal(
+    assertStrictEquals(
       received[id],
       1,
       `${why}: message ${id} arrived ${received[id]} times`,
     );
   }
-  assert.equal(total, producers * each, why);
-  assert.ok(withdrawn > 0, `${why}: no receive was withdrawn`);
-  assert.equal(rx.capacity(), CAPACITY, why);
+  assertStrictEquals(total, producers * each, why);
+  assert(withdrawn > 0, `${why}: no receive was withdrawn`);
+  assertStrictEquals(rx.capacity(), CAPACITY, why);
   rx.dispose();
 });

@@ -5,7 +5,7 @@
 // `deno check _test/types_test.ts` fails if any of these starts to compile.
 // The functions holding them are never called: their lines would throw.
 
-import assert from "node:assert/strict";
+import { assertStrictEquals } from "@std/assert";
 import {
   channel,
   type OwnedPermit,
@@ -117,17 +117,17 @@ Deno.test("Sender.tryReserveOwned() hands back a Sender<T> in its error", () => 
     // The error documents its value as `Sender<T>`: typed as such, it is
     // the same sender, unconsumed and usable.
     const typed: TrySendError<Sender<number>> = error;
-    assert.equal(typed.kind, "full");
+    assertStrictEquals(typed.kind, "full");
     back = typed.value;
   }
-  assert.equal(back, tx);
-  assert.equal(back?.capacity(), 0);
+  assertStrictEquals(back, tx);
+  assertStrictEquals(back?.capacity(), 0);
   tx.dispose();
   rx.dispose();
 });
 
 Deno.test("mustCompile() and mustNotCompile() are type-checked, never run", () => {
   // Their bodies are checked at compile time; running them is not the point.
-  assert.equal(typeof mustNotCompile, "function");
-  assert.equal(typeof mustCompile, "function");
+  assertStrictEquals(typeof mustNotCompile, "function");
+  assertStrictEquals(typeof mustCompile, "function");
 });
