@@ -2,7 +2,16 @@
 // A port of Tokio's `tokio/tests/sync_mpsc.rs`: every test that applies to a
 // single-threaded, promise-based channel, under Tokio's own names.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertNotStrictEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+  fail,
+} from "@std/assert";
 import { setImmediate } from "node:timers/promises";
 import {
   channel,
@@ -47,14 +56,14 @@ async function settle<T>(promise: Promise<T>): Promise<Outcome<T>> {
 /** Tokio's `assert_pending!`: the promise has not settled after a macrotask. */
 async function assertPending(promise: Promise<unknown>): Promise<void> {
   const outcome = await settle(promise);
-  assert.equal(outcome.status, "pending", "expected the promise to wait");
+  assertStrictEquals(outcome.status, "pending", "expected the promise to wait");
 }
 
 /** Tokio's `assert_ready_ok!`: the promise has fulfilled within a macrotask. */
 async function assertReady<T>(promise: Promise<T>): Promise<T> {
   const outcome = await settle(promise);
   if (outcome.status !== "fulfilled") {
-    assert.fail(
+    fail(
       `expected the promise to be fulfilled, it is ${outcome.status}`,
     );
   }
@@ -65,7 +74,7 @@ async function assertReady<T>(promise: Promise<T>): Promise<T> {
 async function assertReadyErr(promise: Promise<unknown>): Promise<unknown> {
   const outcome = await settle(promise);
   if (outcome.status !== "rejected") {
-    assert.fail(`expected the promise to be rejected, it is ${outcome.status}`);
+    fail(`expected the promise to be rejected, it is ${outcome.status}`);
   }
   return outcome.reason;
 }
@@ -79,47 +88,60 @@ async function spawn<T>(task: () => Promise<T>): Promise<T> {
   return await task();
 }
 
-function isSendError(value: unknown) {
-  return (error: unknown): boolean => {
-    assert.ok(error instanceof SendError, `expected a SendError: ${error}`);
-    assert.equal(error.value, value);
-    return true;
-  };
+/** Asserts that `error` is a `SendError` carrying `value`. */
+function assertSendError(error: unknown, value: unknown): void {
+  assertInstanceOf(error, SendError);
+  assertStrictEquals(error.value, value);
 }
 
-function isTrySendError(kind: "full" | "closed", value: unknown) {
-  return (error: unknown): boolean => {
-    assert.ok(
-      error instanceof TrySendError,
-      `expected a TrySendError: ${error}`,
-    );
-    assert.equal(error.kind, kind);
-    assert.equal(error.value, value);
-    return true;
-  };
+/** Asserts that `error` is a `TryRecvError` of `kind`. */
+function assertTryRecvError(
+  error: unknown,
+  kind: "empty" | "disconnected",
+): void {
+  assertInstanceOf(error, TryRecvError);
+  assertStrictEquals(error.kind, kind);
 }
 
-function isTryRecvError(kind: "empty" | "disconnected") {
-  return (error: unknown): boolean => {
-    assert.ok(
-      error instanceof TryRecvError,
-      `expected a TryRecvError: ${error}`,
-    );
-    assert.equal(error.kind, kind);
-    return true;
-  };
+/** Asserts that `promise` rejects with a `SendError` carrying `value`. */
+async function assertRejectsSendError(
+  promise: Promise<unknown>,
+  value: unknown,
+): Promise<void> {
+  assertSendError(await assertRejects(() => promise, SendError), value);
 }
 
-function isSendTimeoutError(kind: "timeout" | "closed", value: unknown) {
-  return (error: unknown): boolean => {
-    assert.ok(
-      error instanceof SendTimeoutError,
-      `expected a SendTimeoutError: ${error}`,
-    );
-    assert.equal(error.kind, kind);
-    assert.equal(error.value, value);
-    return true;
-  };
+/** Asserts that `fn` throws a `TrySendError` of `kind` carrying `value`. */
+function assertThrowsTrySendError(
+  fn: () => unknown,
+  kind: "full" | "closed",
+  value: unknown,
+): void {
+  const error = assertThrows(fn, TrySendError);
+  assertStrictEquals(error.kind, kind);
+  assertStrictEquals(error.value, value);
+}
+
+/** Asserts that `fn` throws a `TryRecvError` of `kind`. */
+function assertThrowsTryRecvError(
+  fn: () => unknown,
+  kind: "empty" | "disconnected",
+): void {
+  assertTryRecvError(assertThrows(fn, TryRecvError), kind);
+}
+
+/**
+ * Asserts that `promise` rejects with a `SendTimeoutError` of `kind`
+ * carrying `value`.
+ */
+async function assertRejectsSendTimeoutError(
+  promise: Promise<unknown>,
+  kind: "timeout" | "closed",
+  value: unknown,
+): Promise<void> {
+  const error = await assertRejects(() => promise, SendTimeoutError);
+  assertStrictEquals(error.kind, kind);
+  assertStrictEquals(error.value, value);
 }
 
 /**
@@ -132,12 +154,16 @@ async function assertCollected(
   what: string,
 ): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  assert.ok(gc, "run the tests with --v8-flags=--expose-gc");
+  assert(gc, "run the tests with --v8-flags=--expose-gc");
   // A WeakRef keeps its target alive until the end of the current job.
   await tick();
   gc();
   const alive = refs.filter((ref) => ref.deref() !== undefined).length;
-  assert.equal(alive, 0, `${alive} of ${refs.length} ${what} still reachable`);
+  assertStrictEquals(
+    alive,
+    0,
+    `${alive} of ${refs.length} ${what} still reachable`,
+  );
 }
 
 /** A message whose lifetime a test follows, like Tokio's `Arc<()>`. */
@@ -157,9 +183,9 @@ Deno.test("send_recv_with_buffer: Sender.reserve() and Sender.trySend() queue va
   tx.trySend(2);
   tx.dispose();
 
-  assert.equal(await rx.recv(), 1);
-  assert.equal(await rx.recv(), 2);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), 2);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("reserve_disarm: Sender.reserve() waits for a slot freed by a receive or a disposed permit", async () => {
@@ -181,7 +207,7 @@ Deno.test("reserve_disarm: Sender.reserve() waits for a slot freed by a receive 
   permit1.send(1);
   await assertPending(r3);
 
-  assert.equal(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), 1);
   const permit3 = await assertReady(r3);
   await assertPending(r4);
 
@@ -194,7 +220,7 @@ Deno.test("reserve_disarm: Sender.reserve() waits for a slot freed by a receive 
   await assertPending(r1);
 
   controller.abort();
-  assert.equal(await assertReadyErr(r1), controller.signal.reason);
+  assertStrictEquals(await assertReadyErr(r1), controller.signal.reason);
   permit3.dispose();
   permit4.dispose();
   for (const sender of [tx1, tx2, tx3, tx4]) sender.dispose();
@@ -212,7 +238,7 @@ Deno.test("send_recv_stream_with_buffer: Receiver[Symbol.asyncIterator]() yields
 
   const received: number[] = [];
   for await (const value of rx) received.push(value);
-  assert.deepEqual(received, [1, 2]);
+  assertEquals(received, [1, 2]);
   await task;
 });
 
@@ -225,9 +251,9 @@ Deno.test("async_send_recv_with_buffer: Sender.send() from another task reaches 
     tx.dispose();
   });
 
-  assert.equal(await rx.recv(), 1);
-  assert.equal(await rx.recv(), 2);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), 2);
+  assertStrictEquals(await rx.recv(), undefined);
   await task;
 });
 
@@ -236,7 +262,7 @@ Deno.test("async_send_recv_many_with_buffer: Receiver.recvMany() appends up to l
   const buffer: number[] = [];
 
   // A limit of 0 returns at once, even though nothing is buffered.
-  assert.equal(await rx.recvMany(buffer, 0), 0);
+  assertStrictEquals(await rx.recvMany(buffer, 0), 0);
 
   const task = spawn(async () => {
     await tx.send(1);
@@ -250,13 +276,13 @@ Deno.test("async_send_recv_many_with_buffer: Receiver.recvMany() appends up to l
   let count = 0;
   while (count < 4) {
     const received = await rx.recvMany(buffer, limit);
-    assert.ok(received >= 1 && received <= limit);
+    assert(received >= 1 && received <= limit);
     count += received;
-    assert.equal(buffer.length, count);
+    assertStrictEquals(buffer.length, count);
   }
 
-  assert.deepEqual(buffer, [1, 2, 7, 0]);
-  assert.equal(await rx.recvMany(buffer, limit), 0);
+  assertEquals(buffer, [1, 2, 7, 0]);
+  assertStrictEquals(await rx.recvMany(buffer, limit), 0);
   await task;
 });
 
@@ -276,20 +302,20 @@ Deno.test("start_send_past_cap: Sender.reserve() aborted while waiting passes it
   // Dropping the first waiting future is aborting it.
   controller.abort();
   {
-    assert.equal(await rx.recv(), 1);
+    assertStrictEquals(await rx.recv(), 1);
 
     // Rust drops the woken reservation at the end of this block.
     using _permit = await assertReady(r2);
-    assert.equal(await assertReadyErr(r1), controller.signal.reason);
+    assertStrictEquals(await assertReadyErr(r1), controller.signal.reason);
   }
 
   tx1.dispose();
   tx2.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("buffer_gteq_one: channel() throws a RangeError for a buffer of 0", () => {
-  assert.throws(() => channel<number>(0), RangeError);
+  assertThrows(() => channel<number>(0), RangeError);
 });
 
 Deno.test("send_recv_unbounded: UnboundedSender.send() queues values the UnboundedReceiver gets in order", async () => {
@@ -298,19 +324,19 @@ Deno.test("send_recv_unbounded: UnboundedSender.send() queues values the Unbound
   tx.send(1);
   tx.send(2);
 
-  assert.equal(await rx.recv(), 1);
-  assert.equal(await rx.recv(), 2);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), 2);
 
   tx.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("send_recv_many_unbounded: UnboundedReceiver.recvMany() honours its limit and reuses the buffer", async () => {
   const [tx, rx] = unboundedChannel<number>();
   const buffer: number[] = [];
 
-  assert.equal(await rx.recvMany(buffer, 0), 0);
-  assert.equal(buffer.length, 0);
+  assertStrictEquals(await rx.recvMany(buffer, 0), 0);
+  assertStrictEquals(buffer.length, 0);
 
   tx.send(7);
   tx.send(13);
@@ -318,13 +344,13 @@ Deno.test("send_recv_many_unbounded: UnboundedReceiver.recvMany() honours its li
   tx.send(1002);
 
   // A limit of 0 takes nothing, even with messages waiting.
-  assert.equal(await rx.recvMany(buffer, 0), 0);
-  assert.equal(buffer.length, 0);
+  assertStrictEquals(await rx.recvMany(buffer, 0), 0);
+  assertStrictEquals(buffer.length, 0);
 
   let count = 0;
   while (count < 4) count += await rx.recvMany(buffer, 1);
-  assert.equal(count, 4);
-  assert.deepEqual(buffer, [7, 13, 100, 1002]);
+  assertStrictEquals(count, 4);
+  assertEquals(buffer, [7, 13, 100, 1002]);
 
   // Tokio also checks the Vec's capacity is reused; arrays have none to
   // observe, so the port checks the contents only.
@@ -334,14 +360,14 @@ Deno.test("send_recv_many_unbounded: UnboundedReceiver.recvMany() honours its li
   tx.send(7);
   tx.send(2);
 
-  assert.equal(await rx.recvMany(buffer, 32), 4);
-  assert.deepEqual(buffer, [5, 6, 7, 2]);
+  assertStrictEquals(await rx.recvMany(buffer, 32), 4);
+  assertEquals(buffer, [5, 6, 7, 2]);
 
   tx.dispose();
 
   // Once the channel is closed and drained, it returns 0 at once.
-  assert.equal(await rx.recvMany(buffer, 4), 0);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recvMany(buffer, 4), 0);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("send_recv_many_bounded_capacity: Receiver.recvMany() leaves the rest for the next call and waits for a late send", async () => {
@@ -355,12 +381,12 @@ Deno.test("send_recv_many_bounded_capacity: Receiver.recvMany() leaves the rest 
   for (const value of expected) await tx.send(value);
   await tx.send("one more");
 
-  assert.equal(await rx.recvMany(buffer, limit), limit);
-  assert.deepEqual(buffer, expected);
+  assertStrictEquals(await rx.recvMany(buffer, limit), limit);
+  assertEquals(buffer, expected);
 
-  assert.equal(await rx.recvMany(buffer, limit), 1);
+  assertStrictEquals(await rx.recvMany(buffer, limit), 1);
   expected.push("one more");
-  assert.deepEqual(buffer, expected);
+  assertEquals(buffer, expected);
 
   const task = spawn(async () => {
     await tx.send("final");
@@ -368,12 +394,12 @@ Deno.test("send_recv_many_bounded_capacity: Receiver.recvMany() leaves the rest 
   });
 
   // The channel is empty but the sender is alive: this waits for "final".
-  assert.equal(await rx.recvMany(buffer, limit), 1);
+  assertStrictEquals(await rx.recvMany(buffer, limit), 1);
   expected.push("final");
-  assert.deepEqual(buffer, expected);
+  assertEquals(buffer, expected);
 
-  assert.equal(await rx.recvMany(buffer, limit), 0);
-  assert.deepEqual(buffer, expected);
+  assertStrictEquals(await rx.recvMany(buffer, limit), 0);
+  assertEquals(buffer, expected);
   await task;
 });
 
@@ -388,12 +414,12 @@ Deno.test("send_recv_many_unbounded_capacity: UnboundedReceiver.recvMany() leave
   for (const value of expected) tx.send(value);
   tx.send("one more");
 
-  assert.equal(await rx.recvMany(buffer, limit), limit);
-  assert.deepEqual(buffer, expected);
+  assertStrictEquals(await rx.recvMany(buffer, limit), limit);
+  assertEquals(buffer, expected);
 
-  assert.equal(await rx.recvMany(buffer, limit), 1);
+  assertStrictEquals(await rx.recvMany(buffer, limit), 1);
   expected.push("one more");
-  assert.deepEqual(buffer, expected);
+  assertEquals(buffer, expected);
 
   const task = spawn(() => {
     tx.send("final");
@@ -401,12 +427,12 @@ Deno.test("send_recv_many_unbounded_capacity: UnboundedReceiver.recvMany() leave
     return Promise.resolve();
   });
 
-  assert.equal(await rx.recvMany(buffer, limit), 1);
+  assertStrictEquals(await rx.recvMany(buffer, limit), 1);
   expected.push("final");
-  assert.deepEqual(buffer, expected);
+  assertEquals(buffer, expected);
 
-  assert.equal(await rx.recvMany(buffer, limit), 0);
-  assert.deepEqual(buffer, expected);
+  assertStrictEquals(await rx.recvMany(buffer, limit), 0);
+  assertEquals(buffer, expected);
   await task;
 });
 
@@ -417,8 +443,8 @@ Deno.test("recv_many_with_non_empty_buffer_bounded_rx_closed_and_idle: Receiver.
 
   rx.close();
 
-  assert.equal(await rx.recvMany(buffer, 1), 0);
-  assert.deepEqual(buffer, [1]);
+  assertStrictEquals(await rx.recvMany(buffer, 1), 0);
+  assertEquals(buffer, [1]);
 });
 
 Deno.test("recv_many_with_non_empty_buffer_unbounded_rx_closed_and_idle: UnboundedReceiver.recvMany() returns 0 after close() and leaves the buffer alone", async () => {
@@ -428,8 +454,8 @@ Deno.test("recv_many_with_non_empty_buffer_unbounded_rx_closed_and_idle: Unbound
 
   rx.close();
 
-  assert.equal(await rx.recvMany(buffer, 1), 0);
-  assert.deepEqual(buffer, [1]);
+  assertStrictEquals(await rx.recvMany(buffer, 1), 0);
+  assertEquals(buffer, [1]);
 });
 
 Deno.test("async_send_recv_unbounded: UnboundedSender.send() from another task reaches UnboundedReceiver.recv()", async () => {
@@ -442,9 +468,9 @@ Deno.test("async_send_recv_unbounded: UnboundedSender.send() from another task r
     return Promise.resolve();
   });
 
-  assert.equal(await rx.recv(), 1);
-  assert.equal(await rx.recv(), 2);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), 2);
+  assertStrictEquals(await rx.recv(), undefined);
   await task;
 });
 
@@ -460,7 +486,7 @@ Deno.test("send_recv_stream_unbounded: UnboundedReceiver[Symbol.asyncIterator]()
 
   const received: number[] = [];
   for await (const value of rx) received.push(value);
-  assert.deepEqual(received, [1, 2]);
+  assertEquals(received, [1, 2]);
   await task;
 });
 
@@ -473,28 +499,28 @@ Deno.test("no_t_bounds_buffer: Sender and Receiver inspect and clone whatever th
   const [tx, rx] = channel<NoImpls>(100);
 
   // Debug output exists and never shows message contents.
-  assert.equal(typeof Deno.inspect(tx), "string");
+  assertStrictEquals(typeof Deno.inspect(tx), "string");
   const clone = tx.clone();
   clone.trySend(new NoImpls());
   clone.dispose();
-  assert.ok(!Deno.inspect(tx, { depth: 10 }).includes("do-not-print-me"));
-  assert.ok(!Deno.inspect(rx, { depth: 10 }).includes("do-not-print-me"));
+  assert(!Deno.inspect(tx, { depth: 10 }).includes("do-not-print-me"));
+  assert(!Deno.inspect(rx, { depth: 10 }).includes("do-not-print-me"));
 
-  assert.ok((await rx.recv()) instanceof NoImpls);
+  assert((await rx.recv()) instanceof NoImpls);
   tx.dispose();
 });
 
 Deno.test("no_t_bounds_unbounded: UnboundedSender and UnboundedReceiver inspect and clone whatever the message type", async () => {
   const [tx, rx] = unboundedChannel<NoImpls>();
 
-  assert.equal(typeof Deno.inspect(tx), "string");
+  assertStrictEquals(typeof Deno.inspect(tx), "string");
   const clone = tx.clone();
   clone.send(new NoImpls());
   clone.dispose();
-  assert.ok(!Deno.inspect(tx, { depth: 10 }).includes("do-not-print-me"));
-  assert.ok(!Deno.inspect(rx, { depth: 10 }).includes("do-not-print-me"));
+  assert(!Deno.inspect(tx, { depth: 10 }).includes("do-not-print-me"));
+  assert(!Deno.inspect(rx, { depth: 10 }).includes("do-not-print-me"));
 
-  assert.ok((await rx.recv()) instanceof NoImpls);
+  assert((await rx.recv()) instanceof NoImpls);
   tx.dispose();
 });
 
@@ -507,14 +533,14 @@ Deno.test("send_recv_buffer_limited: Sender.reserve() waits for the only slot an
   const p2 = tx.reserve();
   await assertPending(p2);
 
-  assert.equal(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), 1);
 
   // The freed slot went to the waiting reservation, not to a barging send.
   const permit = await assertReady(p2);
-  assert.throws(() => tx.trySend(1337), isTrySendError("full", 1337));
+  assertThrowsTrySendError(() => tx.trySend(1337), "full", 1337);
 
   permit.send(2);
-  assert.equal(await rx.recv(), 2);
+  assertStrictEquals(await rx.recv(), 2);
   tx.dispose();
 });
 
@@ -525,8 +551,8 @@ Deno.test("recv_close_gets_none_idle: Receiver.recv() returns undefined after cl
 
   rx.close();
 
-  assert.equal(await rx.recv(), undefined);
-  await assert.rejects(tx.send(1), isSendError(1));
+  assertStrictEquals(await rx.recv(), undefined);
+  await assertRejectsSendError(tx.send(1), 1);
   tx.dispose();
 });
 
@@ -540,15 +566,15 @@ Deno.test("recv_close_gets_none_reserved: Receiver.close() fails waiting reserva
 
   rx.close();
 
-  assert.ok(isSendError(undefined)(await assertReadyErr(permit2)));
+  assertSendError(await assertReadyErr(permit2), undefined);
 
   const recv = rx.recv();
   await assertPending(recv);
 
   permit1.send(123);
-  assert.equal(await assertReady(recv), 123);
+  assertStrictEquals(await assertReady(recv), 123);
 
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
   tx1.dispose();
   tx2.dispose();
 });
@@ -561,20 +587,20 @@ Deno.test("failed_reserve_many_wakes_closed_receiver: Sender.reserveMany() faile
 
   const reserve = tx.reserveMany(2);
   await assertPending(reserve);
-  assert.equal(tx.capacity(), 0);
+  assertStrictEquals(tx.capacity(), 0);
 
   rx.close();
 
   // Unlike Tokio, which fails the reservation on its next poll, close()
   // fails every queued waiter at once.
-  assert.ok(isSendError(undefined)(await assertReadyErr(reserve)));
+  assertSendError(await assertReadyErr(reserve), undefined);
 
   const recv = rx.recv();
   // The permit still held can send: the receiver must wait for it.
   await assertPending(recv);
 
   permit.dispose();
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
   tx.dispose();
 });
 
@@ -586,14 +612,14 @@ Deno.test("cancelled_reserve_many_wakes_closed_receiver: Sender.reserveMany() ab
   const controller = new AbortController();
   const reserve = tx.reserveMany(2, { signal: controller.signal });
   await assertPending(reserve);
-  assert.equal(tx.capacity(), 0);
+  assertStrictEquals(tx.capacity(), 0);
 
   // Close fails the queued reservation at once (see the test above), so
   // cancellation is exercised before the close: the collected slot comes
   // back.
   controller.abort();
-  assert.equal(await assertReadyErr(reserve), controller.signal.reason);
-  assert.equal(tx.capacity(), 1);
+  assertStrictEquals(await assertReadyErr(reserve), controller.signal.reason);
+  assertStrictEquals(tx.capacity(), 1);
 
   rx.close();
 
@@ -601,7 +627,7 @@ Deno.test("cancelled_reserve_many_wakes_closed_receiver: Sender.reserveMany() ab
   await assertPending(recv);
 
   permit.dispose();
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
   tx.dispose();
 });
 
@@ -626,7 +652,7 @@ Deno.test("failed_reserve_wakes_closed_receiver: Sender.reserve() granted before
   await assertPending(recv);
 
   granted.dispose();
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
   tx.dispose();
 });
 
@@ -652,14 +678,14 @@ Deno.test("cancelled_reserve_wakes_closed_receiver: Sender.reserve() aborted aft
   await assertPending(recv);
 
   granted.dispose();
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
   tx.dispose();
 });
 
 Deno.test("tx_close_gets_none: Receiver.recv() returns undefined once the only sender is disposed", async () => {
   const [tx, rx] = channel<number>(10);
   tx.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 // -- try* methods --
@@ -669,15 +695,15 @@ Deno.test("try_send_fail: Sender.trySend() throws a full TrySendError carrying t
 
   tx.trySend("hello");
 
-  assert.throws(() => tx.trySend("fail"), isTrySendError("full", "fail"));
+  assertThrowsTrySendError(() => tx.trySend("fail"), "full", "fail");
 
-  assert.equal(await rx.recv(), "hello");
+  assertStrictEquals(await rx.recv(), "hello");
 
   tx.trySend("goodbye");
   tx.dispose();
 
-  assert.equal(await rx.recv(), "goodbye");
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), "goodbye");
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("try_send_fail_with_try_recv: Sender.trySend() and Receiver.tryRecv() work without waiting", () => {
@@ -685,26 +711,26 @@ Deno.test("try_send_fail_with_try_recv: Sender.trySend() and Receiver.tryRecv() 
 
   tx.trySend("hello");
 
-  assert.throws(() => tx.trySend("fail"), isTrySendError("full", "fail"));
+  assertThrowsTrySendError(() => tx.trySend("fail"), "full", "fail");
 
-  assert.equal(rx.tryRecv(), "hello");
+  assertStrictEquals(rx.tryRecv(), "hello");
 
   tx.trySend("goodbye");
   tx.dispose();
 
-  assert.equal(rx.tryRecv(), "goodbye");
-  assert.throws(() => rx.tryRecv(), isTryRecvError("disconnected"));
+  assertStrictEquals(rx.tryRecv(), "goodbye");
+  assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
 });
 
 Deno.test("reserve_many_above_cap: Sender.reserveMany() rejects a count above the capacity", async () => {
   const [tx, rx] = channel<null>(1);
 
-  await assert.rejects(tx.reserveMany(2), isSendError(undefined));
-  await assert.rejects(tx.reserveMany(MAX_BUFFER), isSendError(undefined));
+  await assertRejectsSendError(tx.reserveMany(2), undefined);
+  await assertRejectsSendError(tx.reserveMany(MAX_BUFFER), undefined);
   // Tokio's MAX_PERMITS + 1 and usize::MAX: counts that are not safe
   // integers are a RangeError here (contract section 5).
-  await assert.rejects(tx.reserveMany(MAX_BUFFER + 1), RangeError);
-  await assert.rejects(tx.reserveMany(Infinity), RangeError);
+  await assertRejects(() => tx.reserveMany(MAX_BUFFER + 1), RangeError);
+  await assertRejects(() => tx.reserveMany(Infinity), RangeError);
   tx.dispose();
   rx.dispose();
 });
@@ -712,33 +738,30 @@ Deno.test("reserve_many_above_cap: Sender.reserveMany() rejects a count above th
 Deno.test("try_reserve_many_zero: Sender.tryReserveMany(0) gives an empty iterator unless closed", () => {
   const [tx, rx] = channel<null>(1);
 
-  assert.equal(tx.tryReserveMany(0).next().done, true);
+  assertStrictEquals(tx.tryReserveMany(0).next().done, true);
 
   // Even when the channel is full.
   tx.trySend(null);
-  assert.equal(tx.tryReserveMany(0).next().done, true);
+  assertStrictEquals(tx.tryReserveMany(0).next().done, true);
 
   rx.dispose();
 
-  assert.throws(
-    () => tx.tryReserveMany(0),
-    isTrySendError("closed", undefined),
-  );
+  assertThrowsTrySendError(() => tx.tryReserveMany(0), "closed", undefined);
   tx.dispose();
 });
 
 Deno.test("reserve_many_zero: Sender.reserveMany(0) gives an empty iterator unless closed", async () => {
   const [tx, rx] = channel<null>(1);
 
-  assert.equal((await tx.reserveMany(0)).next().done, true);
+  assertStrictEquals((await tx.reserveMany(0)).next().done, true);
 
   // Even when the channel is full.
   await tx.send(null);
-  assert.equal((await tx.reserveMany(0)).next().done, true);
+  assertStrictEquals((await tx.reserveMany(0)).next().done, true);
 
   rx.dispose();
 
-  await assert.rejects(tx.reserveMany(0), isSendError(undefined));
+  await assertRejectsSendError(tx.reserveMany(0), undefined);
   tx.dispose();
 });
 
@@ -746,20 +769,21 @@ Deno.test("try_reserve_many_edge_cases: Sender.tryReserveMany() reports full abo
   const [tx, rx] = channel<null>(1);
 
   const permits = tx.tryReserveMany(0);
-  assert.equal(permits.next().done, true);
+  assertStrictEquals(permits.next().done, true);
 
-  assert.throws(
+  assertThrowsTrySendError(
     () => tx.tryReserveMany(MAX_BUFFER),
-    isTrySendError("full", undefined),
+    "full",
+    undefined,
   );
   // Tokio's MAX_PERMITS + 1 and usize::MAX: not safe integers, so a
   // RangeError here (contract section 5).
-  assert.throws(() => tx.tryReserveMany(MAX_BUFFER + 1), RangeError);
-  assert.throws(() => tx.tryReserveMany(Infinity), RangeError);
+  assertThrows(() => tx.tryReserveMany(MAX_BUFFER + 1), RangeError);
+  assertThrows(() => tx.tryReserveMany(Infinity), RangeError);
 
   // Disposing the receiver closes the channel.
   rx.dispose();
-  await assert.rejects(tx.reserveMany(0), isSendError(undefined));
+  await assertRejectsSendError(tx.reserveMany(0), undefined);
   tx.dispose();
 });
 
@@ -768,11 +792,11 @@ Deno.test("try_reserve_fails: Sender.tryReserve() throws full while the only slo
 
   const permit = tx.tryReserve();
 
-  assert.throws(() => tx.tryReserve(), isTrySendError("full", undefined));
+  assertThrowsTrySendError(() => tx.tryReserve(), "full", undefined);
 
   permit.send("foo");
 
-  assert.equal(await rx.recv(), "foo");
+  assertStrictEquals(await rx.recv(), "foo");
 
   // Disposing a permit releases its slot.
   const second = tx.tryReserve();
@@ -790,10 +814,10 @@ Deno.test("reserve_many_and_send: Sender.reserveMany() permits each deliver one 
     for (const permit of await tx.reserveMany(i)) {
       permit.send("foo");
       used++;
-      assert.equal(await rx.recv(), "foo");
+      assertStrictEquals(await rx.recv(), "foo");
     }
-    assert.equal(used, i);
-    assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+    assertStrictEquals(used, i);
+    assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
   }
   tx.dispose();
 });
@@ -805,10 +829,10 @@ Deno.test("try_reserve_many_and_send: Sender.tryReserveMany() permits each deliv
     for (const permit of tx.tryReserveMany(i)) {
       permit.send("foo");
       used++;
-      assert.equal(await rx.recv(), "foo");
+      assertStrictEquals(await rx.recv(), "foo");
     }
-    assert.equal(used, i);
-    assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+    assertStrictEquals(used, i);
+    assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
   }
   tx.dispose();
 });
@@ -816,17 +840,14 @@ Deno.test("try_reserve_many_and_send: Sender.tryReserveMany() permits each deliv
 Deno.test("reserve_many_on_closed_channel: Sender.reserveMany() rejects once the receiver is disposed", async () => {
   const [tx, rx] = channel<null>(100);
   rx.dispose();
-  await assert.rejects(tx.reserveMany(10), isSendError(undefined));
+  await assertRejectsSendError(tx.reserveMany(10), undefined);
   tx.dispose();
 });
 
 Deno.test("try_reserve_many_on_closed_channel: Sender.tryReserveMany() throws closed once the receiver is disposed", () => {
   const [tx, rx] = channel<number>(100);
   rx.dispose();
-  assert.throws(
-    () => tx.tryReserveMany(10),
-    isTrySendError("closed", undefined),
-  );
+  assertThrowsTrySendError(() => tx.tryReserveMany(10), "closed", undefined);
   tx.dispose();
 });
 
@@ -836,34 +857,32 @@ Deno.test("try_reserve_many_full: Sender.tryReserveMany() accounts for used and 
       const [tx, rx] = channel<number>(n);
       const permits = tx.tryReserveMany(n);
 
-      assert.equal(permits.len(), n);
-      assert.equal(tx.capacity(), 0);
+      assertStrictEquals(permits.len(), n);
+      assertStrictEquals(tx.capacity(), 0);
 
-      assert.throws(
-        () => tx.tryReserveMany(1),
-        isTrySendError("full", undefined),
-      );
+      assertThrowsTrySendError(() => tx.tryReserveMany(1), "full", undefined);
 
       // Rust's `permits.take(k)`: use k permits, then drop the iterator,
       // which gives back the rest.
       for (let i = 0; i < k; i++) {
         const next = permits.next();
-        assert.equal(next.done, false);
+        assertStrictEquals(next.done, false);
         if (!next.done) next.value.send(0);
       }
       permits.dispose();
-      assert.equal(tx.capacity(), n - k);
+      assertStrictEquals(tx.capacity(), n - k);
 
       tx.tryReserveMany(1).dispose();
 
-      assert.throws(
+      assertThrowsTrySendError(
         () => tx.tryReserveMany(n - k + 1),
-        isTrySendError("full", undefined),
+        "full",
+        undefined,
       );
 
-      for (let i = 0; i < k; i++) assert.equal(await rx.recv(), 0);
+      for (let i = 0; i < k; i++) assertStrictEquals(await rx.recv(), 0);
 
-      assert.equal(tx.capacity(), n);
+      assertStrictEquals(tx.capacity(), n);
       tx.dispose();
     }
   }
@@ -902,10 +921,10 @@ Deno.test("drop_permit_iterator_releases_permits: PermitIterator.dispose() gives
     permits.dispose();
 
     const permits2 = await assertReady(reserve2);
-    assert.equal(permits2.len(), n);
+    assertStrictEquals(permits2.len(), n);
     permits2.dispose();
 
-    assert.equal(tx1.capacity(), n);
+    assertStrictEquals(tx1.capacity(), n);
     tx1.dispose();
     tx2.dispose();
     rx.dispose();
@@ -921,7 +940,7 @@ Deno.test("dropping_last_permit_wakes_closed_receiver: Permit.dispose() of the l
   const recv = rx.recv();
   await assertPending(recv);
   permit.dispose();
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
   tx.dispose();
 });
 
@@ -934,7 +953,7 @@ Deno.test("dropping_last_owned_permit_wakes_closed_receiver: OwnedPermit.dispose
   const recv = rx.recv();
   await assertPending(recv);
   permit.dispose();
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
 });
 
 Deno.test("dropping_last_permit_iterator_wakes_closed_receiver: PermitIterator.dispose() of the last permits ends a closed receiver's wait", async () => {
@@ -946,7 +965,7 @@ Deno.test("dropping_last_permit_iterator_wakes_closed_receiver: PermitIterator.d
   const recv = rx.recv();
   await assertPending(recv);
   permits.dispose();
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
   tx.dispose();
 });
 
@@ -959,8 +978,8 @@ Deno.test("sending_last_permit_wakes_closed_receiver: Permit.send() through the 
   const recv = rx.recv();
   await assertPending(recv);
   permit.send(null);
-  assert.equal(await assertReady(recv), null);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await assertReady(recv), null);
+  assertStrictEquals(await rx.recv(), undefined);
   tx.dispose();
 });
 
@@ -973,9 +992,9 @@ Deno.test("sending_last_owned_permit_wakes_closed_receiver: OwnedPermit.send() t
   const recv = rx.recv();
   await assertPending(recv);
   const sender = permit.send(null);
-  assert.equal(await assertReady(recv), null);
+  assertStrictEquals(await assertReady(recv), null);
   sender.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("releasing_last_owned_permit_wakes_closed_receiver: OwnedPermit.release() of the last permit ends a closed receiver's wait", async () => {
@@ -987,7 +1006,7 @@ Deno.test("releasing_last_owned_permit_wakes_closed_receiver: OwnedPermit.releas
   const recv = rx.recv();
   await assertPending(recv);
   const inertSender = permit.release();
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
   inertSender.dispose();
 });
 
@@ -1000,8 +1019,8 @@ Deno.test("dropping_rx_closes_channel: Receiver.dispose() fails reservations and
   tx.trySend(tracked(refs));
 
   rx.dispose();
-  await assert.rejects(tx.reserve(), isSendError(undefined));
-  await assert.rejects(tx.reserveMany(10), isSendError(undefined));
+  await assertRejectsSendError(tx.reserve(), undefined);
+  await assertRejectsSendError(tx.reserveMany(10), undefined);
   // Rust's `Arc::strong_count(&msg) == 1`: only the test could still hold
   // it, and it does not.
   await assertCollected(refs, "buffered messages");
@@ -1017,11 +1036,11 @@ Deno.test("dropping_rx_closes_channel_for_try: Receiver.dispose() makes every tr
   rx.dispose();
 
   const late = {};
-  assert.throws(() => tx.trySend(late), isTrySendError("closed", late));
-  assert.throws(() => tx.tryReserve(), isTrySendError("closed", undefined));
+  assertThrowsTrySendError(() => tx.trySend(late), "closed", late);
+  assertThrowsTrySendError(() => tx.tryReserve(), "closed", undefined);
   // tryReserveOwned() hands the still-usable sender back in the error.
-  assert.throws(() => tx.tryReserveOwned(), isTrySendError("closed", tx));
-  assert.equal(tx.isClosed(), true);
+  assertThrowsTrySendError(() => tx.tryReserveOwned(), "closed", tx);
+  assertStrictEquals(tx.isClosed(), true);
 
   await assertCollected(refs, "buffered messages");
   tx.dispose();
@@ -1052,7 +1071,7 @@ Deno.test("ready_close_cancel_bounded: Permit.dispose() after close() lets a wai
 
   permit.dispose();
 
-  assert.equal(await assertReady(recv), undefined);
+  assertStrictEquals(await assertReady(recv), undefined);
   tx.dispose();
   tx2.dispose();
 });
@@ -1070,10 +1089,10 @@ Deno.test("permit_available_not_acquired_close: Receiver.close() fails a waiting
 
   // Close fails the queued reservation at once, so the slot freed below
   // goes to no one.
-  assert.ok(isSendError(undefined)(await assertReadyErr(permit2)));
+  assertSendError(await assertReadyErr(permit2), undefined);
   permit1.dispose();
 
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
   tx1.dispose();
   tx2.dispose();
 });
@@ -1084,25 +1103,25 @@ Deno.test("try_recv_bounded: Receiver.tryRecv() takes buffered messages, then re
   const [tx, rx] = channel<string>(5);
 
   for (let i = 0; i < 5; i++) tx.trySend("hello");
-  assert.throws(() => tx.trySend("hello"), isTrySendError("full", "hello"));
+  assertThrowsTrySendError(() => tx.trySend("hello"), "full", "hello");
 
-  for (let i = 0; i < 5; i++) assert.equal(rx.tryRecv(), "hello");
-  assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+  for (let i = 0; i < 5; i++) assertStrictEquals(rx.tryRecv(), "hello");
+  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
 
   for (let i = 0; i < 4; i++) tx.trySend("hello");
-  assert.equal(rx.tryRecv(), "hello");
+  assertStrictEquals(rx.tryRecv(), "hello");
   tx.trySend("hello");
   tx.trySend("hello");
-  assert.throws(() => tx.trySend("hello"), isTrySendError("full", "hello"));
-  for (let i = 0; i < 5; i++) assert.equal(rx.tryRecv(), "hello");
-  assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+  assertThrowsTrySendError(() => tx.trySend("hello"), "full", "hello");
+  for (let i = 0; i < 5; i++) assertStrictEquals(rx.tryRecv(), "hello");
+  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
 
   tx.trySend("hello");
   tx.trySend("hello");
   tx.trySend("hello");
   tx.dispose();
-  for (let i = 0; i < 3; i++) assert.equal(rx.tryRecv(), "hello");
-  assert.throws(() => rx.tryRecv(), isTryRecvError("disconnected"));
+  for (let i = 0; i < 3; i++) assertStrictEquals(rx.tryRecv(), "hello");
+  assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
 });
 
 Deno.test("try_recv_unbounded: UnboundedReceiver.tryRecv() takes every message in order, then reports empty or disconnected", () => {
@@ -1110,20 +1129,20 @@ Deno.test("try_recv_unbounded: UnboundedReceiver.tryRecv() takes every message i
     const [tx, rx] = unboundedChannel<number>();
 
     for (let i = 0; i < num; i++) tx.send(i);
-    for (let i = 0; i < num; i++) assert.equal(rx.tryRecv(), i);
+    for (let i = 0; i < num; i++) assertStrictEquals(rx.tryRecv(), i);
 
-    assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+    assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
     tx.dispose();
-    assert.throws(() => rx.tryRecv(), isTryRecvError("disconnected"));
+    assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
   }
 });
 
 Deno.test("try_recv_after_receiver_close: Receiver.tryRecv() reports disconnected after close() on an idle channel", () => {
   const [tx, rx] = channel<null>(5);
 
-  assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
   rx.close();
-  assert.throws(() => rx.tryRecv(), isTryRecvError("disconnected"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
   tx.dispose();
 });
 
@@ -1132,28 +1151,28 @@ Deno.test("try_recv_after_receiver_close_with_permit: Receiver.tryRecv() reports
 
   const permit = tx.tryReserve();
 
-  assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
   rx.close();
-  assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
   permit.dispose();
-  assert.throws(() => rx.tryRecv(), isTryRecvError("disconnected"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
   tx.dispose();
 });
 
 Deno.test("try_recv_close_while_empty_bounded: Receiver.tryRecv() reports disconnected once the last sender is disposed", () => {
   const [tx, rx] = channel<null>(5);
 
-  assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
   tx.dispose();
-  assert.throws(() => rx.tryRecv(), isTryRecvError("disconnected"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
 });
 
 Deno.test("try_recv_close_while_empty_unbounded: UnboundedReceiver.tryRecv() reports disconnected once the last sender is disposed", () => {
   const [tx, rx] = unboundedChannel<null>();
 
-  assert.throws(() => rx.tryRecv(), isTryRecvError("empty"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
   tx.dispose();
-  assert.throws(() => rx.tryRecv(), isTryRecvError("disconnected"));
+  assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
 });
 
 // -- sendTimeout --
@@ -1162,21 +1181,15 @@ Deno.test("recv_timeout: Sender.sendTimeout() succeeds with room, times out when
   const [tx, rx] = channel<number>(5);
 
   for (const value of [10, 20, 30, 40, 50]) {
-    assert.equal(await tx.sendTimeout(value, 1000), undefined);
+    assertStrictEquals(await tx.sendTimeout(value, 1000), undefined);
   }
   // Tokio pauses time and waits a second; a short real wait says the same
   // here without slowing the suite.
-  await assert.rejects(
-    tx.sendTimeout(60, 10),
-    isSendTimeoutError("timeout", 60),
-  );
+  await assertRejectsSendTimeoutError(tx.sendTimeout(60, 10), "timeout", 60);
 
   rx.dispose();
   // The long timer must not outlive the call: the op sanitizer checks.
-  await assert.rejects(
-    tx.sendTimeout(70, 1000),
-    isSendTimeoutError("closed", 70),
-  );
+  await assertRejectsSendTimeoutError(tx.sendTimeout(70, 1000), "closed", 70);
   tx.dispose();
 });
 
@@ -1185,16 +1198,16 @@ Deno.test("recv_timeout: Sender.sendTimeout() succeeds with room, times out when
 Deno.test("test_tx_capacity: Sender.capacity() drops with each permit and message while Sender.maxCapacity() stays", async () => {
   const [tx, rx] = channel<null>(10);
   using _rx = rx;
-  assert.equal(tx.capacity(), 10);
-  assert.equal(tx.maxCapacity(), 10);
+  assertStrictEquals(tx.capacity(), 10);
+  assertStrictEquals(tx.maxCapacity(), 10);
 
   using _permit = await tx.reserve();
-  assert.equal(tx.capacity(), 9);
-  assert.equal(tx.maxCapacity(), 10);
+  assertStrictEquals(tx.capacity(), 9);
+  assertStrictEquals(tx.maxCapacity(), 10);
 
   await tx.send(null);
-  assert.equal(tx.capacity(), 8);
-  assert.equal(tx.maxCapacity(), 10);
+  assertStrictEquals(tx.capacity(), 8);
+  assertStrictEquals(tx.maxCapacity(), 10);
   tx.dispose();
 });
 
@@ -1203,7 +1216,7 @@ Deno.test("test_tx_capacity: Sender.capacity() drops with each permit and messag
 Deno.test("test_rx_is_closed_when_calling_close_with_sender: Receiver.isClosed() is true after close() with a sender alive", () => {
   const [tx, rx] = channel<null>(10);
   rx.close();
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
   tx.dispose();
 });
 
@@ -1218,19 +1231,19 @@ Deno.test("test_rx_is_closed_when_dropping_all_senders: Receiver.isClosed() is t
   tx.dispose();
   await task;
 
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
 });
 
 Deno.test("test_rx_is_not_closed_when_there_are_senders: Receiver.isClosed() is false while a sender lives", () => {
   const [tx, rx] = channel<null>(10);
-  assert.equal(rx.isClosed(), false);
+  assertStrictEquals(rx.isClosed(), false);
   tx.dispose();
 });
 
 Deno.test("test_rx_is_not_closed_when_there_are_senders_and_buffer_filled: Receiver.isClosed() is false on a full channel with a sender", async () => {
   const [tx, rx] = channel<number>(10);
   for (let i = 0; i < 10; i++) await tx.send(i);
-  assert.equal(rx.isClosed(), false);
+  assertStrictEquals(rx.isClosed(), false);
   tx.dispose();
 });
 
@@ -1238,50 +1251,50 @@ Deno.test("test_rx_is_closed_when_there_are_no_senders_and_there_are_messages: R
   const [tx, rx] = channel<number>(10);
   for (let i = 0; i < 10; i++) await tx.send(i);
   tx.dispose();
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
 });
 
 Deno.test("test_rx_is_closed_when_there_are_messages_and_close_is_called: Receiver.isClosed() is true after close() with messages buffered", async () => {
   const [tx, rx] = channel<number>(10);
   for (let i = 0; i < 10; i++) await tx.send(i);
   rx.close();
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
   tx.dispose();
 });
 
 Deno.test("test_rx_is_not_closed_when_there_are_permits_but_not_senders: Receiver.isClosed() is false while an OwnedPermit holds the only sender", async () => {
   const [tx, rx] = channel<null>(10);
   using _permit = await tx.reserveOwned();
-  assert.equal(rx.isClosed(), false);
+  assertStrictEquals(rx.isClosed(), false);
 });
 
 // -- Receiver.isEmpty() --
 
 Deno.test("test_rx_is_empty_when_no_messages_were_sent: Receiver.isEmpty() is true on a new channel", () => {
   const [tx, rx] = channel<null>(10);
-  assert.equal(rx.isEmpty(), true);
+  assertStrictEquals(rx.isEmpty(), true);
   tx.dispose();
 });
 
 Deno.test("test_rx_is_not_empty_when_there_are_messages_in_the_buffer: Receiver.isEmpty() is false with a message buffered", async () => {
   const [tx, rx] = channel<null>(10);
   await tx.send(null);
-  assert.equal(rx.isEmpty(), false);
+  assertStrictEquals(rx.isEmpty(), false);
   tx.dispose();
 });
 
 Deno.test("test_rx_is_not_empty_when_the_buffer_is_full: Receiver.isEmpty() is false on a full channel", async () => {
   const [tx, rx] = channel<number>(10);
   for (let i = 0; i < 10; i++) await tx.send(i);
-  assert.equal(rx.isEmpty(), false);
+  assertStrictEquals(rx.isEmpty(), false);
   tx.dispose();
 });
 
 Deno.test("test_rx_is_not_empty_when_all_but_one_messages_are_consumed: Receiver.isEmpty() is false with one message left", async () => {
   const [tx, rx] = channel<number>(10);
   for (let i = 0; i < 10; i++) await tx.send(i);
-  for (let i = 0; i < 9; i++) assert.notEqual(await rx.recv(), undefined);
-  assert.equal(rx.isEmpty(), false);
+  for (let i = 0; i < 9; i++) assertNotStrictEquals(await rx.recv(), undefined);
+  assertStrictEquals(rx.isEmpty(), false);
   tx.dispose();
 });
 
@@ -1294,12 +1307,12 @@ Deno.test("test_rx_is_empty_when_all_messages_are_consumed: Receiver.isEmpty() i
       rx.tryRecv();
       taken++;
     } catch (error) {
-      assert.ok(isTryRecvError("empty")(error));
+      assertTryRecvError(error, "empty");
       break;
     }
   }
-  assert.equal(taken, 10);
-  assert.equal(rx.isEmpty(), true);
+  assertStrictEquals(taken, 10);
+  assertStrictEquals(rx.isEmpty(), true);
   tx.dispose();
 });
 
@@ -1307,28 +1320,30 @@ Deno.test("test_rx_is_empty_all_senders_are_dropped_and_messages_consumed: Recei
   const [tx, rx] = channel<number>(10);
   for (let i = 0; i < 10; i++) await tx.send(i);
   tx.dispose();
-  for (let i = 0; i < 10; i++) assert.notEqual(await rx.recv(), undefined);
-  assert.equal(rx.isEmpty(), true);
+  for (let i = 0; i < 10; i++) {
+    assertNotStrictEquals(await rx.recv(), undefined);
+  }
+  assertStrictEquals(rx.isEmpty(), true);
 });
 
 // -- Receiver.len() --
 
 Deno.test("test_rx_len_on_empty_channel: Receiver.len() is 0 on a new channel", () => {
   const [tx, rx] = channel<null>(100);
-  assert.equal(rx.len(), 0);
+  assertStrictEquals(rx.len(), 0);
   tx.dispose();
 });
 
 Deno.test("test_rx_len_on_empty_channel_without_senders: Receiver.len() stays 0 after the last sender is disposed", () => {
   const [tx, rx] = channel<null>(100);
   tx.dispose();
-  assert.equal(rx.len(), 0);
+  assertStrictEquals(rx.len(), 0);
 });
 
 Deno.test("test_rx_len_on_filled_channel: Receiver.len() counts every buffered message", async () => {
   const [tx, rx] = channel<number>(100);
   for (let i = 0; i < 100; i++) await tx.send(i);
-  assert.equal(rx.len(), 100);
+  assertStrictEquals(rx.len(), 100);
   tx.dispose();
 });
 
@@ -1336,19 +1351,19 @@ Deno.test("test_rx_len_on_filled_channel_without_senders: Receiver.len() still c
   const [tx, rx] = channel<number>(100);
   for (let i = 0; i < 100; i++) await tx.send(i);
   tx.dispose();
-  assert.equal(rx.len(), 100);
+  assertStrictEquals(rx.len(), 100);
 });
 
 Deno.test("test_rx_len_when_consuming_all_messages: Receiver.len() follows every send and every receive", async () => {
   const [tx, rx] = channel<number>(100);
   for (let i = 0; i < 100; i++) {
     await tx.send(i);
-    assert.equal(rx.len(), i + 1);
+    assertStrictEquals(rx.len(), i + 1);
   }
   tx.dispose();
   for (let i = 99; i >= 0; i--) {
-    assert.notEqual(await rx.recv(), undefined);
-    assert.equal(rx.len(), i);
+    assertNotStrictEquals(await rx.recv(), undefined);
+    assertStrictEquals(rx.len(), i);
   }
 });
 
@@ -1356,7 +1371,7 @@ Deno.test("test_rx_len_when_close_is_called: Receiver.len() keeps counting messa
   const [tx, rx] = channel<null>(100);
   await tx.send(null);
   rx.close();
-  assert.equal(rx.len(), 1);
+  assertStrictEquals(rx.len(), 1);
   tx.dispose();
 });
 
@@ -1365,7 +1380,7 @@ Deno.test("test_rx_len_when_close_is_called_before_dropping_sender: Receiver.len
   await tx.send(null);
   rx.close();
   tx.dispose();
-  assert.equal(rx.len(), 1);
+  assertStrictEquals(rx.len(), 1);
 });
 
 Deno.test("test_rx_len_when_close_is_called_after_dropping_sender: Receiver.len() keeps counting after Sender.dispose() then close()", async () => {
@@ -1373,7 +1388,7 @@ Deno.test("test_rx_len_when_close_is_called_after_dropping_sender: Receiver.len(
   await tx.send(null);
   tx.dispose();
   rx.close();
-  assert.equal(rx.len(), 1);
+  assertStrictEquals(rx.len(), 1);
 });
 
 // -- UnboundedReceiver.isClosed() --
@@ -1381,7 +1396,7 @@ Deno.test("test_rx_len_when_close_is_called_after_dropping_sender: Receiver.len(
 Deno.test("test_rx_unbounded_is_closed_when_calling_close_with_sender: UnboundedReceiver.isClosed() is true after close() with a sender alive", () => {
   const [tx, rx] = unboundedChannel<null>();
   rx.close();
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
   tx.dispose();
 });
 
@@ -1396,12 +1411,12 @@ Deno.test("test_rx_unbounded_is_closed_when_dropping_all_senders: UnboundedRecei
   tx.dispose();
   await task;
 
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
 });
 
 Deno.test("test_rx_unbounded_is_not_closed_when_there_are_senders: UnboundedReceiver.isClosed() is false while a sender lives", () => {
   const [tx, rx] = unboundedChannel<null>();
-  assert.equal(rx.isClosed(), false);
+  assertStrictEquals(rx.isClosed(), false);
   tx.dispose();
 });
 
@@ -1409,14 +1424,14 @@ Deno.test("test_rx_unbounded_is_closed_when_there_are_no_senders_and_there_are_m
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < 10; i++) tx.send(i);
   tx.dispose();
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
 });
 
 Deno.test("test_rx_unbounded_is_closed_when_there_are_messages_and_close_is_called: UnboundedReceiver.isClosed() is true after close() with messages buffered", () => {
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < 10; i++) tx.send(i);
   rx.close();
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
   tx.dispose();
 });
 
@@ -1424,22 +1439,22 @@ Deno.test("test_rx_unbounded_is_closed_when_there_are_messages_and_close_is_call
 
 Deno.test("test_rx_unbounded_is_empty_when_no_messages_were_sent: UnboundedReceiver.isEmpty() is true on a new channel", () => {
   const [tx, rx] = unboundedChannel<null>();
-  assert.equal(rx.isEmpty(), true);
+  assertStrictEquals(rx.isEmpty(), true);
   tx.dispose();
 });
 
 Deno.test("test_rx_unbounded_is_not_empty_when_there_are_messages_in_the_buffer: UnboundedReceiver.isEmpty() is false with a message buffered", () => {
   const [tx, rx] = unboundedChannel<null>();
   tx.send(null);
-  assert.equal(rx.isEmpty(), false);
+  assertStrictEquals(rx.isEmpty(), false);
   tx.dispose();
 });
 
 Deno.test("test_rx_unbounded_is_not_empty_when_all_but_one_messages_are_consumed: UnboundedReceiver.isEmpty() is false with one message left", async () => {
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < 10; i++) tx.send(i);
-  for (let i = 0; i < 9; i++) assert.notEqual(await rx.recv(), undefined);
-  assert.equal(rx.isEmpty(), false);
+  for (let i = 0; i < 9; i++) assertNotStrictEquals(await rx.recv(), undefined);
+  assertStrictEquals(rx.isEmpty(), false);
   tx.dispose();
 });
 
@@ -1452,12 +1467,12 @@ Deno.test("test_rx_unbounded_is_empty_when_all_messages_are_consumed: UnboundedR
       rx.tryRecv();
       taken++;
     } catch (error) {
-      assert.ok(isTryRecvError("empty")(error));
+      assertTryRecvError(error, "empty");
       break;
     }
   }
-  assert.equal(taken, 10);
-  assert.equal(rx.isEmpty(), true);
+  assertStrictEquals(taken, 10);
+  assertStrictEquals(rx.isEmpty(), true);
   tx.dispose();
 });
 
@@ -1465,28 +1480,30 @@ Deno.test("test_rx_unbounded_is_empty_all_senders_are_dropped_and_messages_consu
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < 10; i++) tx.send(i);
   tx.dispose();
-  for (let i = 0; i < 10; i++) assert.notEqual(await rx.recv(), undefined);
-  assert.equal(rx.isEmpty(), true);
+  for (let i = 0; i < 10; i++) {
+    assertNotStrictEquals(await rx.recv(), undefined);
+  }
+  assertStrictEquals(rx.isEmpty(), true);
 });
 
 // -- UnboundedReceiver.len() --
 
 Deno.test("test_rx_unbounded_len_on_empty_channel: UnboundedReceiver.len() is 0 on a new channel", () => {
   const [tx, rx] = unboundedChannel<null>();
-  assert.equal(rx.len(), 0);
+  assertStrictEquals(rx.len(), 0);
   tx.dispose();
 });
 
 Deno.test("test_rx_unbounded_len_on_empty_channel_without_senders: UnboundedReceiver.len() stays 0 after the last sender is disposed", () => {
   const [tx, rx] = unboundedChannel<null>();
   tx.dispose();
-  assert.equal(rx.len(), 0);
+  assertStrictEquals(rx.len(), 0);
 });
 
 Deno.test("test_rx_unbounded_len_with_multiple_messages: UnboundedReceiver.len() counts every buffered message", () => {
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < 100; i++) tx.send(i);
-  assert.equal(rx.len(), 100);
+  assertStrictEquals(rx.len(), 100);
   tx.dispose();
 });
 
@@ -1494,19 +1511,19 @@ Deno.test("test_rx_unbounded_len_with_multiple_messages_and_dropped_senders: Unb
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < 100; i++) tx.send(i);
   tx.dispose();
-  assert.equal(rx.len(), 100);
+  assertStrictEquals(rx.len(), 100);
 });
 
 Deno.test("test_rx_unbounded_len_when_consuming_all_messages: UnboundedReceiver.len() follows every send and every receive", async () => {
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < 100; i++) {
     tx.send(i);
-    assert.equal(rx.len(), i + 1);
+    assertStrictEquals(rx.len(), i + 1);
   }
   tx.dispose();
   for (let i = 99; i >= 0; i--) {
-    assert.notEqual(await rx.recv(), undefined);
-    assert.equal(rx.len(), i);
+    assertNotStrictEquals(await rx.recv(), undefined);
+    assertStrictEquals(rx.len(), i);
   }
 });
 
@@ -1514,7 +1531,7 @@ Deno.test("test_rx_unbounded_len_when_close_is_called: UnboundedReceiver.len() k
   const [tx, rx] = unboundedChannel<null>();
   tx.send(null);
   rx.close();
-  assert.equal(rx.len(), 1);
+  assertStrictEquals(rx.len(), 1);
   tx.dispose();
 });
 
@@ -1523,7 +1540,7 @@ Deno.test("test_rx_unbounded_len_when_close_is_called_before_dropping_sender: Un
   tx.send(null);
   rx.close();
   tx.dispose();
-  assert.equal(rx.len(), 1);
+  assertStrictEquals(rx.len(), 1);
 });
 
 Deno.test("test_rx_unbounded_len_when_close_is_called_after_dropping_sender: UnboundedReceiver.len() keeps counting after dispose() then close()", () => {
@@ -1531,7 +1548,7 @@ Deno.test("test_rx_unbounded_len_when_close_is_called_after_dropping_sender: Unb
   tx.send(null);
   tx.dispose();
   rx.close();
-  assert.equal(rx.len(), 1);
+  assertStrictEquals(rx.len(), 1);
 });
 
 // -- Storage --
@@ -1541,8 +1558,8 @@ Deno.test("test_is_empty_32_msgs: Receiver.isEmpty() stays right across block bo
 
   for (let value = 1; value < 257; value++) {
     await sender.send(value);
-    assert.equal(await receiver.recv(), value);
-    assert.equal(
+    assertStrictEquals(await receiver.recv(), value);
+    assertStrictEquals(
       receiver.isEmpty(),
       true,
       `${value}. len: ${receiver.len()}`,
@@ -1581,7 +1598,7 @@ Deno.test("release_waker_on_rx_drop: Receiver.dispose() settles a pending recv()
     await assertPending(pending);
 
     rx.dispose();
-    assert.equal(await pending, undefined);
+    assertStrictEquals(await pending, undefined);
     return {
       tx,
       refs: [new WeakRef(pending), new WeakRef(controller.signal)],
