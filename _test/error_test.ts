@@ -1,6 +1,13 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertMatch,
+  assertNotMatch,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import {
   channel,
   SendError,
@@ -15,28 +22,28 @@ const SECRET = "s3cr3t-payload-7f1c";
 
 /** Asserts the parts every error of the module shares. */
 function assertWellFormed(error: unknown, name: string): void {
-  assert.ok(error instanceof Error, `${name} extends Error`);
-  assert.equal(error.name, name);
-  assert.equal(error.constructor.name, name);
-  assert.equal(typeof error.stack, "string");
+  assert(error instanceof Error, `${name} extends Error`);
+  assertStrictEquals(error.name, name);
+  assertStrictEquals(error.constructor.name, name);
+  assertStrictEquals(typeof error.stack, "string");
   // House style: sentence case, action first, no trailing period.
-  assert.match(error.message, /^[A-Z][^:.]*: \S/);
-  assert.doesNotMatch(error.message, /\.$/);
-  assert.equal(String(error), `${name}: ${error.message}`);
+  assertMatch(error.message, /^[A-Z][^:.]*: \S/);
+  assertNotMatch(error.message, /\.$/);
+  assertStrictEquals(String(error), `${name}: ${error.message}`);
 }
 
 /** Asserts that no printed form of `error` reveals the carried value. */
 function assertValueHidden(error: unknown): void {
-  assert.ok(error instanceof Error);
-  assert.ok(!Deno.inspect(error).includes(SECRET), "Deno.inspect");
-  assert.ok(
+  assert(error instanceof Error);
+  assert(!Deno.inspect(error).includes(SECRET), "Deno.inspect");
+  assert(
     !Deno.inspect(error, { depth: Infinity }).includes(SECRET),
     "Deno.inspect with unlimited depth",
   );
-  assert.ok(!String(error).includes(SECRET), "String()");
-  assert.ok(!error.message.includes(SECRET), "message");
-  assert.ok(!Object.keys(error).includes("value"), "own enumerable keys");
-  assert.ok(!JSON.stringify(error).includes(SECRET), "JSON.stringify()");
+  assert(!String(error).includes(SECRET), "String()");
+  assert(!error.message.includes(SECRET), "message");
+  assert(!Object.keys(error).includes("value"), "own enumerable keys");
+  assert(!JSON.stringify(error).includes(SECRET), "JSON.stringify()");
 }
 
 // -- SendError --
@@ -44,8 +51,8 @@ function assertValueHidden(error: unknown): void {
 Deno.test("SendError has its name, a house-style message and hides its value", () => {
   const error = new SendError(SECRET);
   assertWellFormed(error, "SendError");
-  assert.match(error.message, /closed/);
-  assert.equal(error.value, SECRET);
+  assertMatch(error.message, /closed/);
+  assertStrictEquals(error.value, SECRET);
   assertValueHidden(error);
 });
 
@@ -53,21 +60,15 @@ Deno.test("SendError is the rejection of Sender.send() on a closed channel", asy
   const [tx, rx] = channel<string>(1);
   rx.close();
   const value = { text: SECRET };
-  await assert.rejects(tx.send(SECRET), (error) => {
-    assert.ok(error instanceof SendError);
-    assert.equal(error.value, SECRET);
-    assertWellFormed(error, "SendError");
-    assertValueHidden(error);
-    return true;
-  });
+  const closed = await assertRejects(() => tx.send(SECRET), SendError);
+  assertStrictEquals(closed.value, SECRET);
+  assertWellFormed(closed, "SendError");
+  assertValueHidden(closed);
   const [otx, orx] = channel<{ text: string }>(1);
   orx.dispose();
-  await assert.rejects(otx.send(value), (error) => {
-    assert.ok(error instanceof SendError);
-    assert.equal(error.value, value);
-    assertValueHidden(error);
-    return true;
-  });
+  const disposed = await assertRejects(() => otx.send(value), SendError);
+  assertStrictEquals(disposed.value, value);
+  assertValueHidden(disposed);
   tx.dispose();
   otx.dispose();
 });
@@ -75,13 +76,10 @@ Deno.test("SendError is the rejection of Sender.send() on a closed channel", asy
 Deno.test("SendError is thrown by UnboundedSender.send() on a closed channel", () => {
   const [tx, rx] = unboundedChannel<string>();
   rx.dispose();
-  assert.throws(() => tx.send(SECRET), (error) => {
-    assert.ok(error instanceof SendError);
-    assert.equal(error.value, SECRET);
-    assertWellFormed(error, "SendError");
-    assertValueHidden(error);
-    return true;
-  });
+  const error = assertThrows(() => tx.send(SECRET), SendError);
+  assertStrictEquals(error.value, SECRET);
+  assertWellFormed(error, "SendError");
+  assertValueHidden(error);
   tx.dispose();
 });
 
@@ -95,12 +93,9 @@ Deno.test("SendError carries undefined when a reservation fails", async () => {
       () => tx.clone().reserveOwned(),
     ]
   ) {
-    await assert.rejects(call(), (error) => {
-      assert.ok(error instanceof SendError);
-      assert.equal(error.value, undefined);
-      assertWellFormed(error, "SendError");
-      return true;
-    });
+    const error = await assertRejects(call, SendError);
+    assertStrictEquals(error.value, undefined);
+    assertWellFormed(error, "SendError");
   }
   tx.dispose();
 });
@@ -111,9 +106,9 @@ Deno.test("TrySendError has its name, a kind, a house-style message and hides it
   for (const kind of ["full", "closed"] as const) {
     const error = new TrySendError(kind, SECRET);
     assertWellFormed(error, "TrySendError");
-    assert.equal(error.kind, kind);
-    assert.match(error.message, new RegExp(kind));
-    assert.equal(error.value, SECRET);
+    assertStrictEquals(error.kind, kind);
+    assertMatch(error.message, new RegExp(kind));
+    assertStrictEquals(error.value, SECRET);
     assertValueHidden(error);
   }
 });
@@ -121,21 +116,15 @@ Deno.test("TrySendError has its name, a kind, a house-style message and hides it
 Deno.test('TrySendError.kind is "full" or "closed" from Sender.trySend()', () => {
   const [tx, rx] = channel<string>(1);
   tx.trySend("first");
-  assert.throws(() => tx.trySend(SECRET), (error) => {
-    assert.ok(error instanceof TrySendError);
-    assert.equal(error.kind, "full");
-    assert.equal(error.value, SECRET);
-    assertValueHidden(error);
-    return true;
-  });
+  const full = assertThrows(() => tx.trySend(SECRET), TrySendError);
+  assertStrictEquals(full.kind, "full");
+  assertStrictEquals(full.value, SECRET);
+  assertValueHidden(full);
   rx.close();
-  assert.throws(() => tx.trySend(SECRET), (error) => {
-    assert.ok(error instanceof TrySendError);
-    assert.equal(error.kind, "closed");
-    assert.equal(error.value, SECRET);
-    assertValueHidden(error);
-    return true;
-  });
+  const closed = assertThrows(() => tx.trySend(SECRET), TrySendError);
+  assertStrictEquals(closed.kind, "closed");
+  assertStrictEquals(closed.value, SECRET);
+  assertValueHidden(closed);
   tx.dispose();
   rx.dispose();
 });
@@ -144,21 +133,15 @@ Deno.test("TrySendError carries undefined from Sender.tryReserve() and tryReserv
   const [tx, rx] = channel<number>(1);
   tx.trySend(1);
   for (const call of [() => tx.tryReserve(), () => tx.tryReserveMany(1)]) {
-    assert.throws(call, (error) => {
-      assert.ok(error instanceof TrySendError);
-      assert.equal(error.kind, "full");
-      assert.equal(error.value, undefined);
-      return true;
-    });
+    const error = assertThrows(call, TrySendError);
+    assertStrictEquals(error.kind, "full");
+    assertStrictEquals(error.value, undefined);
   }
   rx.close();
   for (const call of [() => tx.tryReserve(), () => tx.tryReserveMany(1)]) {
-    assert.throws(call, (error) => {
-      assert.ok(error instanceof TrySendError);
-      assert.equal(error.kind, "closed");
-      assert.equal(error.value, undefined);
-      return true;
-    });
+    const error = assertThrows(call, TrySendError);
+    assertStrictEquals(error.kind, "closed");
+    assertStrictEquals(error.value, undefined);
   }
   tx.dispose();
   rx.dispose();
@@ -167,13 +150,10 @@ Deno.test("TrySendError carries undefined from Sender.tryReserve() and tryReserv
 Deno.test("TrySendError from Sender.tryReserveOwned() hands the sender back unprinted", () => {
   const [tx, rx] = channel<number>(1);
   tx.trySend(1);
-  assert.throws(() => tx.tryReserveOwned(), (error) => {
-    assert.ok(error instanceof TrySendError);
-    assert.equal(error.kind, "full");
-    assert.equal(error.value, tx);
-    assert.ok(!Object.keys(error).includes("value"));
-    return true;
-  });
+  const error = assertThrows(() => tx.tryReserveOwned(), TrySendError);
+  assertStrictEquals(error.kind, "full");
+  assertStrictEquals(error.value, tx);
+  assert(!Object.keys(error).includes("value"));
   tx.dispose();
   rx.dispose();
 });
@@ -184,25 +164,19 @@ Deno.test("TryRecvError has its name, a kind and a house-style message", () => {
   for (const kind of ["empty", "disconnected"] as const) {
     const error = new TryRecvError(kind);
     assertWellFormed(error, "TryRecvError");
-    assert.equal(error.kind, kind);
-    assert.match(error.message, new RegExp(kind));
+    assertStrictEquals(error.kind, kind);
+    assertMatch(error.message, new RegExp(kind));
   }
 });
 
 Deno.test('TryRecvError.kind is "empty" or "disconnected" from Receiver.tryRecv()', () => {
   const [tx, rx] = channel<number>(1);
-  assert.throws(() => rx.tryRecv(), (error) => {
-    assert.ok(error instanceof TryRecvError);
-    assertWellFormed(error, "TryRecvError");
-    assert.equal(error.kind, "empty");
-    return true;
-  });
+  const empty = assertThrows(() => rx.tryRecv(), TryRecvError);
+  assertWellFormed(empty, "TryRecvError");
+  assertStrictEquals(empty.kind, "empty");
   tx.dispose();
-  assert.throws(() => rx.tryRecv(), (error) => {
-    assert.ok(error instanceof TryRecvError);
-    assert.equal(error.kind, "disconnected");
-    return true;
-  });
+  const disconnected = assertThrows(() => rx.tryRecv(), TryRecvError);
+  assertStrictEquals(disconnected.kind, "disconnected");
   rx.dispose();
 });
 
@@ -212,32 +186,32 @@ Deno.test("SendTimeoutError has its name, a kind, a house-style message and hide
   for (const kind of ["timeout", "closed"] as const) {
     const error = new SendTimeoutError(kind, SECRET);
     assertWellFormed(error, "SendTimeoutError");
-    assert.equal(error.kind, kind);
-    assert.equal(error.value, SECRET);
+    assertStrictEquals(error.kind, kind);
+    assertStrictEquals(error.value, SECRET);
     assertValueHidden(error);
   }
-  assert.match(new SendTimeoutError("closed", 0).message, /closed/);
-  assert.match(new SendTimeoutError("timeout", 0).message, /time/);
+  assertMatch(new SendTimeoutError("closed", 0).message, /closed/);
+  assertMatch(new SendTimeoutError("timeout", 0).message, /time/);
 });
 
 Deno.test('SendTimeoutError.kind is "timeout" or "closed" from Sender.sendTimeout()', async () => {
   const [tx, rx] = channel<string>(1);
   tx.trySend("first");
-  await assert.rejects(tx.sendTimeout(SECRET, 1), (error) => {
-    assert.ok(error instanceof SendTimeoutError);
-    assert.equal(error.kind, "timeout");
-    assert.equal(error.value, SECRET);
-    assertValueHidden(error);
-    return true;
-  });
+  const timeout = await assertRejects(
+    () => tx.sendTimeout(SECRET, 1),
+    SendTimeoutError,
+  );
+  assertStrictEquals(timeout.kind, "timeout");
+  assertStrictEquals(timeout.value, SECRET);
+  assertValueHidden(timeout);
   rx.close();
-  await assert.rejects(tx.sendTimeout(SECRET, 1), (error) => {
-    assert.ok(error instanceof SendTimeoutError);
-    assert.equal(error.kind, "closed");
-    assert.equal(error.value, SECRET);
-    assertValueHidden(error);
-    return true;
-  });
+  const closed = await assertRejects(
+    () => tx.sendTimeout(SECRET, 1),
+    SendTimeoutError,
+  );
+  assertStrictEquals(closed.kind, "closed");
+  assertStrictEquals(closed.value, SECRET);
+  assertValueHidden(closed);
   tx.dispose();
   rx.dispose();
 });
@@ -254,7 +228,7 @@ Deno.test("SendError, TrySendError, TryRecvError and SendTimeoutError are distin
   const classes = [SendError, TrySendError, TryRecvError, SendTimeoutError];
   for (const [i, error] of errors.entries()) {
     for (const [j, cls] of classes.entries()) {
-      assert.equal(
+      assertStrictEquals(
         error instanceof cls,
         i === j,
         `${error.name} vs ${cls.name}`,
