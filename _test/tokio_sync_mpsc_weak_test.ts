@@ -2,7 +2,13 @@
 // A port of Tokio's `tokio/tests/sync_mpsc_weak.rs`: weak senders and the
 // strong and weak counts, under Tokio's own names.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertNotStrictEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { setImmediate } from "node:timers/promises";
 import { channel, SendError, unboundedChannel } from "../mod.ts";
 import type {
@@ -42,12 +48,16 @@ async function assertCollected(
   what: string,
 ): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  assert.ok(gc, "run the tests with --v8-flags=--expose-gc");
+  assert(gc, "run the tests with --v8-flags=--expose-gc");
   // A WeakRef keeps its target alive until the end of the current job.
   await setImmediate();
   gc();
   const alive = refs.filter((ref) => ref.deref() !== undefined).length;
-  assert.equal(alive, 0, `${alive} of ${refs.length} ${what} still reachable`);
+  assertStrictEquals(
+    alive,
+    0,
+    `${alive} of ${refs.length} ${what} still reachable`,
+  );
 }
 
 /** Tokio's `Msg`, whose drops the test counts. */
@@ -76,7 +86,7 @@ Deno.test("weak_sender: WeakSender.upgrade() works while a sender lives and fail
     }
 
     const tx2 = weak.upgrade();
-    assert.ok(tx2, "expected to be able to upgrade txWeak");
+    assert(tx2, "expected to be able to upgrade txWeak");
     await tx2.send(20);
     const weak2 = tx2.downgrade();
 
@@ -91,16 +101,16 @@ Deno.test("weak_sender: WeakSender.upgrade() works while a sender lives and fail
   for (let i = 0; i < 12; i++) {
     const message = await rx.recv();
     if (message === undefined) {
-      assert.equal(i, 11);
+      assertStrictEquals(i, 11);
       break;
     }
     received++;
-    if (i === 10) assert.equal(message, 20);
+    if (i === 10) assertStrictEquals(message, 20);
   }
-  assert.equal(received, 11);
+  assertStrictEquals(received, 11);
 
-  assert.ok(txWeak);
-  assert.equal(txWeak.upgrade(), undefined);
+  assert(txWeak);
+  assertStrictEquals(txWeak.upgrade(), undefined);
 });
 
 type ActorMessage =
@@ -152,7 +162,7 @@ Deno.test("actor_weak_sender: WeakSender lets an actor message itself without ke
         if (i === 0) await this.sendMessageToSelf();
         i++;
       }
-      assert.ok(this.receivedSelfMsg);
+      assert(this.receivedSelfMsg);
       this.sender.dispose();
     }
   }
@@ -175,12 +185,12 @@ Deno.test("actor_weak_sender: WeakSender lets an actor message itself without ke
     sender.dispose();
     return id;
   });
-  assert.equal(id, 1);
+  assertStrictEquals(id, 1);
 
   // The actor stops once the handle is gone, its weak sender
   // notwithstanding; run() asserts it got its own message.
   await actorTask;
-  assert.equal(actor.receivedSelfMsg, true);
+  assertStrictEquals(actor.receivedSelfMsg, true);
 });
 
 Deno.test("test_msgs_dropped_on_rx_drop: Receiver.dispose() releases buffered messages and later sends keep nothing", async () => {
@@ -195,8 +205,8 @@ Deno.test("test_msgs_dropped_on_rx_drop: Receiver.dispose() releases buffered me
 
     // In Rust the future is lazy: this send happens after the two receives.
     const third = tracked(refs);
-    assert.notEqual(await rx.recv(), undefined);
-    assert.notEqual(await rx.recv(), undefined);
+    assertNotStrictEquals(await rx.recv(), undefined);
+    assertNotStrictEquals(await rx.recv(), undefined);
     await tx.send(third);
   }
   await fill();
@@ -205,11 +215,11 @@ Deno.test("test_msgs_dropped_on_rx_drop: Receiver.dispose() releases buffered me
   await assertCollected(refs, "messages");
 
   async function sendLate(): Promise<void> {
-    await assert.rejects(tx.send(tracked(refs)), SendError);
+    await assertRejects(() => tx.send(tracked(refs)), SendError);
   }
   await sendLate();
   await assertCollected(refs, "messages");
-  assert.equal(refs.length, 4);
+  assertStrictEquals(refs.length, 4);
   tx.dispose();
 });
 
@@ -217,7 +227,7 @@ Deno.test("downgrade_upgrade_sender_success: WeakSender.upgrade() succeeds while
   const [tx, rx] = channel<number>(1);
   const weakTx = tx.downgrade();
   const upgraded = weakTx.upgrade();
-  assert.notEqual(upgraded, undefined);
+  assertNotStrictEquals(upgraded, undefined);
   upgraded?.dispose();
   tx.dispose();
   rx.dispose();
@@ -227,7 +237,7 @@ Deno.test("downgrade_upgrade_sender_failure: WeakSender.upgrade() returns undefi
   const [tx, rx] = channel<number>(1);
   const weakTx = tx.downgrade();
   tx.dispose();
-  assert.equal(weakTx.upgrade(), undefined);
+  assertStrictEquals(weakTx.upgrade(), undefined);
   rx.dispose();
 });
 
@@ -239,7 +249,7 @@ Deno.test("downgrade_drop_upgrade: WeakSender.upgrade() fails after the Sender i
   const weakTx = clone.downgrade();
   clone.dispose();
   tx.dispose();
-  assert.equal(weakTx.upgrade(), undefined);
+  assertStrictEquals(weakTx.upgrade(), undefined);
   rx.dispose();
 });
 
@@ -249,7 +259,7 @@ Deno.test("downgrade_get_permit_upgrade_no_senders: WeakSender.upgrade() succeed
   const weakTx = tx.downgrade();
   using _permit = await tx.reserveOwned();
   using upgraded = weakTx.upgrade();
-  assert.notEqual(upgraded, undefined);
+  assertNotStrictEquals(upgraded, undefined);
 });
 
 Deno.test("downgrade_upgrade_get_permit_no_senders: Sender.downgrade() of the last free sender upgrades while an OwnedPermit lives", async () => {
@@ -259,7 +269,7 @@ Deno.test("downgrade_upgrade_get_permit_no_senders: Sender.downgrade() of the la
   const weakTx = tx2.downgrade();
   tx2.dispose();
   const upgraded = weakTx.upgrade();
-  assert.notEqual(upgraded, undefined);
+  assertNotStrictEquals(upgraded, undefined);
   upgraded?.dispose();
   permit.dispose();
   rx.dispose();
@@ -271,8 +281,8 @@ Deno.test("test_tx_count_weak_sender: Sender.downgrade() does not count as a sen
   const txWeak2 = tx.downgrade();
   tx.dispose();
 
-  assert.equal(txWeak.upgrade(), undefined);
-  assert.equal(txWeak2.upgrade(), undefined);
+  assertStrictEquals(txWeak.upgrade(), undefined);
+  assertStrictEquals(txWeak2.upgrade(), undefined);
   rx.dispose();
 });
 
@@ -295,7 +305,7 @@ Deno.test("weak_unbounded_sender: WeakUnboundedSender.upgrade() works while a se
     }
 
     const tx2 = weak.upgrade();
-    assert.ok(tx2, "expected to be able to upgrade txWeak");
+    assert(tx2, "expected to be able to upgrade txWeak");
     tx2.send(20);
     const weak2 = tx2.downgrade();
 
@@ -309,16 +319,16 @@ Deno.test("weak_unbounded_sender: WeakUnboundedSender.upgrade() works while a se
   for (let i = 0; i < 12; i++) {
     const message = await rx.recv();
     if (message === undefined) {
-      assert.equal(i, 11);
+      assertStrictEquals(i, 11);
       break;
     }
     received++;
-    if (i === 10) assert.equal(message, 20);
+    if (i === 10) assertStrictEquals(message, 20);
   }
-  assert.equal(received, 11);
+  assertStrictEquals(received, 11);
 
-  assert.ok(txWeak);
-  assert.equal(txWeak.upgrade(), undefined);
+  assert(txWeak);
+  assertStrictEquals(txWeak.upgrade(), undefined);
 });
 
 Deno.test("actor_weak_unbounded_sender: WeakUnboundedSender lets an actor message itself without keeping its channel open", async () => {
@@ -366,7 +376,7 @@ Deno.test("actor_weak_unbounded_sender: WeakUnboundedSender lets an actor messag
         if (i === 0) this.sendMessageToSelf();
         i++;
       }
-      assert.ok(this.receivedSelfMsg);
+      assert(this.receivedSelfMsg);
       this.sender.dispose();
     }
   }
@@ -389,10 +399,10 @@ Deno.test("actor_weak_unbounded_sender: WeakUnboundedSender lets an actor messag
     sender.dispose();
     return id;
   });
-  assert.equal(id, 1);
+  assertStrictEquals(id, 1);
 
   await actorTask;
-  assert.equal(actor.receivedSelfMsg, true);
+  assertStrictEquals(actor.receivedSelfMsg, true);
 });
 
 Deno.test("test_msgs_dropped_on_unbounded_rx_drop: UnboundedReceiver.dispose() releases buffered messages and later sends keep nothing", async () => {
@@ -404,8 +414,8 @@ Deno.test("test_msgs_dropped_on_unbounded_rx_drop: UnboundedReceiver.dispose() r
     tx.send(tracked(refs));
     // Unlike a bounded send, this one happens at once.
     tx.send(tracked(refs));
-    assert.notEqual(await rx.recv(), undefined);
-    assert.notEqual(await rx.recv(), undefined);
+    assertNotStrictEquals(await rx.recv(), undefined);
+    assertNotStrictEquals(await rx.recv(), undefined);
   }
   await fill();
 
@@ -413,11 +423,11 @@ Deno.test("test_msgs_dropped_on_unbounded_rx_drop: UnboundedReceiver.dispose() r
   await assertCollected(refs, "messages");
 
   function sendLate(): void {
-    assert.throws(() => tx.send(tracked(refs)), SendError);
+    assertThrows(() => tx.send(tracked(refs)), SendError);
   }
   sendLate();
   await assertCollected(refs, "messages");
-  assert.equal(refs.length, 4);
+  assertStrictEquals(refs.length, 4);
   tx.dispose();
 });
 
@@ -425,7 +435,7 @@ Deno.test("downgrade_upgrade_unbounded_sender_success: WeakUnboundedSender.upgra
   const [tx, rx] = unboundedChannel<number>();
   const weakTx = tx.downgrade();
   const upgraded = weakTx.upgrade();
-  assert.notEqual(upgraded, undefined);
+  assertNotStrictEquals(upgraded, undefined);
   upgraded?.dispose();
   tx.dispose();
   rx.dispose();
@@ -435,7 +445,7 @@ Deno.test("downgrade_upgrade_unbounded_sender_failure: WeakUnboundedSender.upgra
   const [tx, rx] = unboundedChannel<number>();
   const weakTx = tx.downgrade();
   tx.dispose();
-  assert.equal(weakTx.upgrade(), undefined);
+  assertStrictEquals(weakTx.upgrade(), undefined);
   rx.dispose();
 });
 
@@ -446,7 +456,7 @@ Deno.test("downgrade_drop_upgrade_unbounded: WeakUnboundedSender.upgrade() fails
   const weakTx = clone.downgrade();
   clone.dispose();
   tx.dispose();
-  assert.equal(weakTx.upgrade(), undefined);
+  assertStrictEquals(weakTx.upgrade(), undefined);
   rx.dispose();
 });
 
@@ -456,8 +466,8 @@ Deno.test("test_tx_count_weak_unbounded_sender: UnboundedSender.downgrade() does
   const txWeak2 = tx.downgrade();
   tx.dispose();
 
-  assert.equal(txWeak.upgrade(), undefined);
-  assert.equal(txWeak2.upgrade(), undefined);
+  assertStrictEquals(txWeak.upgrade(), undefined);
+  assertStrictEquals(txWeak2.upgrade(), undefined);
   rx.dispose();
 });
 
@@ -469,7 +479,7 @@ Deno.test("test_rx_is_closed_when_dropping_all_senders_except_weak_senders: Rece
   const weakSender = clone.downgrade();
   clone.dispose();
   tx.dispose();
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
   weakSender.dispose();
 });
 
@@ -479,7 +489,7 @@ Deno.test("test_rx_unbounded_is_closed_when_dropping_all_senders_except_weak_sen
   const weakSender = clone.downgrade();
   clone.dispose();
   tx.dispose();
-  assert.equal(rx.isClosed(), true);
+  assertStrictEquals(rx.isClosed(), true);
   weakSender.dispose();
 });
 
@@ -489,9 +499,9 @@ Deno.test("sender_strong_count_when_cloned: Sender.strongCount() counts clones",
   const [tx, rx] = channel<null>(1);
   const tx2 = tx.clone();
 
-  assert.equal(tx.strongCount(), 2);
-  assert.equal(tx2.strongCount(), 2);
-  assert.equal(rx.senderStrongCount(), 2);
+  assertStrictEquals(tx.strongCount(), 2);
+  assertStrictEquals(tx2.strongCount(), 2);
+  assertStrictEquals(rx.senderStrongCount(), 2);
   tx.dispose();
   tx2.dispose();
 });
@@ -500,8 +510,8 @@ Deno.test("sender_weak_count_when_downgraded: Sender.weakCount() counts weak sen
   const [tx, rx] = channel<null>(1);
   const weak = tx.downgrade();
 
-  assert.equal(tx.weakCount(), 1);
-  assert.equal(weak.weakCount(), 1);
+  assertStrictEquals(tx.weakCount(), 1);
+  assertStrictEquals(weak.weakCount(), 1);
   tx.dispose();
   rx.dispose();
 });
@@ -511,8 +521,8 @@ Deno.test("sender_strong_count_when_dropped: Sender.strongCount() drops when a c
   const tx2 = tx.clone();
   tx2.dispose();
 
-  assert.equal(tx.strongCount(), 1);
-  assert.equal(rx.senderStrongCount(), 1);
+  assertStrictEquals(tx.strongCount(), 1);
+  assertStrictEquals(rx.senderStrongCount(), 1);
   tx.dispose();
 });
 
@@ -521,8 +531,8 @@ Deno.test("sender_weak_count_when_dropped: Sender.weakCount() drops when a weak 
   const weak = tx.downgrade();
   weak.dispose();
 
-  assert.equal(tx.weakCount(), 0);
-  assert.equal(rx.senderWeakCount(), 0);
+  assertStrictEquals(tx.weakCount(), 0);
+  assertStrictEquals(rx.senderWeakCount(), 0);
   tx.dispose();
 });
 
@@ -533,21 +543,21 @@ Deno.test("sender_strong_and_weak_conut: Sender, WeakSender and Receiver agree o
   const weak2 = tx2.downgrade();
 
   for (const handle of [tx, tx2, weak, weak2]) {
-    assert.equal(handle.strongCount(), 2);
-    assert.equal(handle.weakCount(), 2);
+    assertStrictEquals(handle.strongCount(), 2);
+    assertStrictEquals(handle.weakCount(), 2);
   }
-  assert.equal(rx.senderStrongCount(), 2);
-  assert.equal(rx.senderWeakCount(), 2);
+  assertStrictEquals(rx.senderStrongCount(), 2);
+  assertStrictEquals(rx.senderWeakCount(), 2);
 
   tx2.dispose();
   weak2.dispose();
 
   for (const handle of [tx, weak]) {
-    assert.equal(handle.strongCount(), 1);
-    assert.equal(handle.weakCount(), 1);
+    assertStrictEquals(handle.strongCount(), 1);
+    assertStrictEquals(handle.weakCount(), 1);
   }
-  assert.equal(rx.senderStrongCount(), 1);
-  assert.equal(rx.senderWeakCount(), 1);
+  assertStrictEquals(rx.senderStrongCount(), 1);
+  assertStrictEquals(rx.senderWeakCount(), 1);
   tx.dispose();
 });
 
@@ -555,9 +565,9 @@ Deno.test("unbounded_sender_strong_count_when_cloned: UnboundedSender.strongCoun
   const [tx, rx] = unboundedChannel<null>();
   const tx2 = tx.clone();
 
-  assert.equal(tx.strongCount(), 2);
-  assert.equal(tx2.strongCount(), 2);
-  assert.equal(rx.senderStrongCount(), 2);
+  assertStrictEquals(tx.strongCount(), 2);
+  assertStrictEquals(tx2.strongCount(), 2);
+  assertStrictEquals(rx.senderStrongCount(), 2);
   tx.dispose();
   tx2.dispose();
 });
@@ -566,9 +576,9 @@ Deno.test("unbounded_sender_weak_count_when_downgraded: UnboundedSender.weakCoun
   const [tx, rx] = unboundedChannel<null>();
   const weak = tx.downgrade();
 
-  assert.equal(tx.weakCount(), 1);
-  assert.equal(weak.weakCount(), 1);
-  assert.equal(rx.senderWeakCount(), 1);
+  assertStrictEquals(tx.weakCount(), 1);
+  assertStrictEquals(weak.weakCount(), 1);
+  assertStrictEquals(rx.senderWeakCount(), 1);
   tx.dispose();
 });
 
@@ -577,8 +587,8 @@ Deno.test("unbounded_sender_strong_count_when_dropped: UnboundedSender.strongCou
   const tx2 = tx.clone();
   tx2.dispose();
 
-  assert.equal(tx.strongCount(), 1);
-  assert.equal(rx.senderStrongCount(), 1);
+  assertStrictEquals(tx.strongCount(), 1);
+  assertStrictEquals(rx.senderStrongCount(), 1);
   tx.dispose();
 });
 
@@ -587,8 +597,8 @@ Deno.test("unbounded_sender_weak_count_when_dropped: UnboundedSender.weakCount()
   const weak = tx.downgrade();
   weak.dispose();
 
-  assert.equal(tx.weakCount(), 0);
-  assert.equal(rx.senderWeakCount(), 0);
+  assertStrictEquals(tx.weakCount(), 0);
+  assertStrictEquals(rx.senderWeakCount(), 0);
   tx.dispose();
 });
 
@@ -599,21 +609,21 @@ Deno.test("unbounded_sender_strong_and_weak_conut: UnboundedSender, WeakUnbounde
   const weak2 = tx2.downgrade();
 
   for (const handle of [tx, tx2, weak, weak2]) {
-    assert.equal(handle.strongCount(), 2);
-    assert.equal(handle.weakCount(), 2);
+    assertStrictEquals(handle.strongCount(), 2);
+    assertStrictEquals(handle.weakCount(), 2);
   }
-  assert.equal(rx.senderStrongCount(), 2);
-  assert.equal(rx.senderWeakCount(), 2);
+  assertStrictEquals(rx.senderStrongCount(), 2);
+  assertStrictEquals(rx.senderWeakCount(), 2);
 
   tx2.dispose();
   weak2.dispose();
 
   for (const handle of [tx, weak]) {
-    assert.equal(handle.strongCount(), 1);
-    assert.equal(handle.weakCount(), 1);
+    assertStrictEquals(handle.strongCount(), 1);
+    assertStrictEquals(handle.weakCount(), 1);
   }
-  assert.equal(rx.senderStrongCount(), 1);
-  assert.equal(rx.senderWeakCount(), 1);
+  assertStrictEquals(rx.senderStrongCount(), 1);
+  assertStrictEquals(rx.senderWeakCount(), 1);
   tx.dispose();
 });
 
