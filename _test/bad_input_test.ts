@@ -1,7 +1,14 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // Every public function and method called with each wrong kind of argument.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import {
   channel,
   MAX_BUFFER,
@@ -289,19 +296,19 @@ addHandle(
 
 function checkError(c: Case, error: unknown): void {
   const where = `${c.name} with ${c.arg} ${c.wrong.label}`;
-  assert.ok(error instanceof Error, `${where}: not an Error`);
-  assert.equal(
+  assert(error instanceof Error, `${where}: not an Error`);
+  assertStrictEquals(
     error.constructor,
     c.wrong.error,
     `${where}: expected ${c.wrong.error.name}, got ${error.constructor.name}: ${error.message}`,
   );
-  assert.match(
+  assertMatch(
     error.message,
     new RegExp(`\\b${c.arg}\\b`),
     `${where}: message does not name ${c.arg}`,
   );
   if (c.wrong.error === RangeError && typeof c.wrong.value === "number") {
-    assert.ok(
+    assert(
       error.message.includes(String(c.wrong.value)),
       `${where}: message does not show the value received: ${error.message}`,
     );
@@ -311,68 +318,57 @@ function checkError(c: Case, error: unknown): void {
 // Proves that the fixture's channels still work and that nothing was
 // consumed, sent or reserved by the failed call, then releases them.
 async function checkUsable(f: Fixture): Promise<void> {
-  assert.equal(f.tx.strongCount(), 2);
-  assert.equal(f.tx.capacity(), CAPACITY - 1);
-  assert.equal(f.rx.len(), 0);
-  assert.ok(f.owned.sameChannelAsSender(f.tx));
+  assertStrictEquals(f.tx.strongCount(), 2);
+  assertStrictEquals(f.tx.capacity(), CAPACITY - 1);
+  assertStrictEquals(f.rx.len(), 0);
+  assert(f.owned.sameChannelAsSender(f.tx));
   const back = f.owned.send(10);
   await f.tx.send(11);
-  assert.equal(f.tx.trySend(12), undefined);
+  assertStrictEquals(f.tx.trySend(12), undefined);
   const buffer: number[] = [];
-  assert.equal(await f.rx.recvMany(buffer, 8), 3);
-  assert.deepEqual(buffer, [10, 11, 12]);
+  assertStrictEquals(await f.rx.recvMany(buffer, 8), 3);
+  assertEquals(buffer, [10, 11, 12]);
   back.dispose();
   f.utx.send(20);
-  assert.equal(await f.urx.recv(), 20);
-  assert.equal(f.utx.strongCount(), 1);
-  assert.equal(f.urx.len(), 0);
+  assertStrictEquals(await f.urx.recv(), 20);
+  assertStrictEquals(f.utx.strongCount(), 1);
+  assertStrictEquals(f.urx.len(), 0);
   f.tx.dispose();
   f.utx.dispose();
-  assert.equal(await f.rx.recv(), undefined);
-  assert.equal(await f.urx.recv(), undefined);
+  assertStrictEquals(await f.rx.recv(), undefined);
+  assertStrictEquals(await f.urx.recv(), undefined);
   f.rx.dispose();
   f.urx.dispose();
 }
 
 async function runCase(c: Case): Promise<void> {
   const f = makeFixture();
-  let result: unknown;
-  let thrown: unknown = undefined;
-  let threw = false;
-  try {
-    result = c.call(f, c.wrong.value, c.wrong.missing === true);
-  } catch (e) {
-    threw = true;
-    thrown = e;
-  }
+  const call = () => c.call(f, c.wrong.value, c.wrong.missing === true);
   if (c.async) {
-    assert.equal(
-      threw,
-      false,
-      `${c.name} threw instead of rejecting: ${thrown}`,
-    );
-    assert.ok(result instanceof Promise, `${c.name} did not return a promise`);
-    const error = await result.then(
-      () => assert.fail(`${c.name} resolved`),
-      (e: unknown) => e,
-    );
+    // assertRejects() fails on a synchronous throw and on a returned value
+    // that is not thenable; the instanceof check asks for a real Promise.
+    let result: unknown;
+    const error = await assertRejects(() => {
+      result = call();
+      return result as Promise<unknown>;
+    }, `${c.name} did not reject`);
+    assert(result instanceof Promise, `${c.name} did not return a promise`);
     checkError(c, error);
   } else {
-    assert.equal(threw, true, `${c.name} did not throw`);
-    checkError(c, thrown);
+    checkError(c, assertThrows(call, `${c.name} did not throw`));
   }
   await checkUsable(f);
 }
 
 Deno.test("Every public function and method rejects each wrong kind of argument and changes nothing", async (t) => {
-  assert.ok(cases.length > 100);
+  assert(cases.length > 100);
   for (const c of cases) {
     await t.step(`${c.name} with ${c.arg} ${c.wrong.label}`, () => runCase(c));
   }
 });
 
 Deno.test("Sender.sameChannel() and OwnedPermit.sameChannel*() reject a non-handle with a TypeError naming the argument", async (t) => {
-  assert.equal(handleCases.length, 20);
+  assertStrictEquals(handleCases.length, 20);
   for (const c of handleCases) {
     await t.step(`${c.name} with ${c.arg} ${c.wrong.label}`, () => runCase(c));
   }
@@ -382,27 +378,27 @@ Deno.test("Sender.sameChannel() and OwnedPermit.sameChannel*() reject a non-hand
 
 Deno.test("Sender.reserveMany() rejects n above maxCapacity() with SendError and reserves nothing", async () => {
   const [tx, rx] = channel<number>(3);
-  await assert.rejects(tx.reserveMany(4), (e) => e instanceof SendError);
-  assert.throws(
-    () => tx.tryReserveMany(4),
-    (e) => e instanceof TrySendError && e.kind === "full",
+  await assertRejects(() => tx.reserveMany(4), SendError);
+  assertStrictEquals(
+    assertThrows(() => tx.tryReserveMany(4), TrySendError).kind,
+    "full",
   );
   rx.close();
-  assert.throws(
-    () => tx.tryReserveMany(4),
-    (e) => e instanceof TrySendError && e.kind === "full",
+  assertStrictEquals(
+    assertThrows(() => tx.tryReserveMany(4), TrySendError).kind,
+    "full",
   );
-  assert.equal(tx.capacity(), 3);
+  assertStrictEquals(tx.capacity(), 3);
   tx.dispose();
   rx.dispose();
 });
 
 Deno.test("channel() accepts MAX_BUFFER without allocating for it", async () => {
   const [tx, rx] = channel<number>(MAX_BUFFER);
-  assert.equal(tx.maxCapacity(), MAX_BUFFER);
-  assert.equal(rx.capacity(), MAX_BUFFER);
+  assertStrictEquals(tx.maxCapacity(), MAX_BUFFER);
+  assertStrictEquals(rx.capacity(), MAX_BUFFER);
   await tx.send(1);
-  assert.equal(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), 1);
   tx.dispose();
   rx.dispose();
 });
