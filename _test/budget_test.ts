@@ -1,9 +1,15 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertNotStrictEquals,
+  assertRejects,
+  assertStrictEquals,
+} from "@std/assert";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { setBudgetEnabled } from "../budget.ts";
-import { channel, unboundedChannel } from "../mod.ts";
+import { channel, SendError, unboundedChannel } from "../mod.ts";
 
 // Tokio's per-task budget, which the contract keeps.
 const BUDGET = 128;
@@ -31,7 +37,7 @@ async function startFreshRun(): Promise<void> {
   const received = rx.recv();
   await nextMacrotask();
   tx.send(1);
-  assert.equal(await received, 1);
+  assertStrictEquals(await received, 1);
   tx.dispose();
   rx.dispose();
 }
@@ -80,40 +86,40 @@ Deno.test("budget: the 129th ready operation of every kind yields to the event l
     ["Receiver.recv()", () => {
       const [tx, rx] = channel<number>(OPS);
       for (let i = 0; i < OPS; i++) tx.trySend(i);
-      return async (i) => assert.equal(await rx.recv(), i);
+      return async (i) => assertStrictEquals(await rx.recv(), i);
     }],
     ["Receiver.recvMany()", () => {
       const [tx, rx] = channel<number>(OPS);
       for (let i = 0; i < OPS; i++) tx.trySend(i);
       return async (i) => {
         const buffer: number[] = [];
-        assert.equal(await rx.recvMany(buffer, 1), 1);
-        assert.deepEqual(buffer, [i]);
+        assertStrictEquals(await rx.recvMany(buffer, 1), 1);
+        assertEquals(buffer, [i]);
       };
     }],
     ["Receiver.recvMany() with limit 0", () => {
       const [_tx, rx] = channel<number>(1);
-      return async () => assert.equal(await rx.recvMany([], 0), 0);
+      return async () => assertStrictEquals(await rx.recvMany([], 0), 0);
     }],
     ["Receiver[Symbol.asyncIterator]()", () => {
       const [tx, rx] = channel<number>(OPS);
       for (let i = 0; i < OPS; i++) tx.trySend(i);
       const iterator = rx[Symbol.asyncIterator]();
       return async (i) =>
-        assert.deepEqual(await iterator.next(), { value: i, done: false });
+        assertEquals(await iterator.next(), { value: i, done: false });
     }],
     ["Sender.send()", () => {
       const [tx, rx] = channel<number>(OPS);
       return async (i) => {
         await tx.send(i);
-        assert.equal(rx.len(), i + 1);
+        assertStrictEquals(rx.len(), i + 1);
       };
     }],
     ["Sender.sendTimeout()", () => {
       const [tx, rx] = channel<number>(OPS);
       return async (i) => {
         await tx.sendTimeout(i, 1_000);
-        assert.equal(rx.len(), i + 1);
+        assertStrictEquals(rx.len(), i + 1);
       };
     }],
     ["Sender.reserve()", () => {
@@ -124,13 +130,13 @@ Deno.test("budget: the 129th ready operation of every kind yields to the event l
       const [tx] = channel<number>(2);
       return async () => {
         const permits = await tx.reserveMany(2);
-        assert.equal(permits.len(), 2);
+        assertStrictEquals(permits.len(), 2);
         permits.dispose();
       };
     }],
     ["Sender.reserveMany(0)", () => {
       const [tx] = channel<number>(2);
-      return async () => assert.equal((await tx.reserveMany(0)).len(), 0);
+      return async () => assertStrictEquals((await tx.reserveMany(0)).len(), 0);
     }],
     ["Sender.reserveOwned()", () => {
       let [tx] = channel<number>(1);
@@ -141,15 +147,15 @@ Deno.test("budget: the 129th ready operation of every kind yields to the event l
     ["UnboundedReceiver.recv()", () => {
       const [tx, rx] = unboundedChannel<number>();
       for (let i = 0; i < OPS; i++) tx.send(i);
-      return async (i) => assert.equal(await rx.recv(), i);
+      return async (i) => assertStrictEquals(await rx.recv(), i);
     }],
     ["UnboundedReceiver.recvMany()", () => {
       const [tx, rx] = unboundedChannel<number>();
       for (let i = 0; i < OPS; i++) tx.send(i);
       return async (i) => {
         const buffer: number[] = [];
-        assert.equal(await rx.recvMany(buffer, 1), 1);
-        assert.deepEqual(buffer, [i]);
+        assertStrictEquals(await rx.recvMany(buffer, 1), 1);
+        assertEquals(buffer, [i]);
       };
     }],
   ];
@@ -157,7 +163,7 @@ Deno.test("budget: the 129th ready operation of every kind yields to the event l
     await t.step(name, async () => {
       const op = setup();
       await startFreshRun();
-      assert.deepEqual(await yieldingCalls(OPS, op), [BUDGET]);
+      assertEquals(await yieldingCalls(OPS, op), [BUDGET]);
     });
   }
 });
@@ -171,17 +177,17 @@ Deno.test("budget: ready operations on different channels share one budget", asy
     if (i % 2 === 0) return tx.send(i);
     return urx.recv();
   });
-  assert.deepEqual(yielded, [BUDGET]);
-  assert.ok(rx.len() > 0);
+  assertEquals(yielded, [BUDGET]);
+  assert(rx.len() > 0);
 });
 
 Deno.test("budget: try* methods neither spend the budget nor yield", async () => {
   let [tx, rx] = channel<number>(BUDGET);
   await startFreshRun();
   const before = await yieldingCalls(BUDGET - 1, (i) => tx.send(i));
-  assert.deepEqual(before, []);
+  assertEquals(before, []);
   for (let i = 0; i < 1_000; i++) {
-    assert.equal(rx.tryRecv(), i % (BUDGET - 1));
+    assertStrictEquals(rx.tryRecv(), i % (BUDGET - 1));
     tx.trySend(i % (BUDGET - 1));
     tx.tryReserve().dispose();
     tx.tryReserveMany(1).dispose();
@@ -189,21 +195,21 @@ Deno.test("budget: try* methods neither spend the budget nor yield", async () =>
   }
   // The 128th ready operation is still within the budget, the 129th is not.
   const after = await yieldingCalls(2, () => rx.recv());
-  assert.deepEqual(after, [1]);
+  assertEquals(after, [1]);
 });
 
 Deno.test("budget: a waiting operation ends the run of ready operations", async () => {
   const [tx, rx] = unboundedChannel<number>();
   await startFreshRun();
   for (let i = 0; i < BUDGET - 1; i++) tx.send(i);
-  assert.deepEqual(await yieldingCalls(BUDGET - 1, () => rx.recv()), []);
+  assertEquals(await yieldingCalls(BUDGET - 1, () => rx.recv()), []);
   // This receive waits, which refills the budget.
   const waiting = rx.recv();
   await nextMacrotask();
   tx.send(-1);
-  assert.equal(await waiting, -1);
+  assertStrictEquals(await waiting, -1);
   for (let i = 0; i < BUDGET + 1; i++) tx.send(i);
-  assert.deepEqual(await yieldingCalls(BUDGET + 1, () => rx.recv()), [BUDGET]);
+  assertEquals(await yieldingCalls(BUDGET + 1, () => rx.recv()), [BUDGET]);
 });
 
 Deno.test("budget: a long run of ready operations yields once every 128 or so", async () => {
@@ -212,14 +218,14 @@ Deno.test("budget: a long run of ready operations yields once every 128 or so", 
   for (let i = 0; i < COUNT; i++) tx.send(i);
   await startFreshRun();
   const yielded = await yieldingCalls(COUNT, async (i) => {
-    assert.equal(await rx.recv(), i);
+    assertStrictEquals(await rx.recv(), i);
   });
-  assert.equal(yielded[0], BUDGET);
-  assert.ok(yielded.length >= 7, `${yielded.length} yields`);
+  assertStrictEquals(yielded[0], BUDGET);
+  assert(yielded.length >= 7, `${yielded.length} yields`);
   for (let i = 1; i < yielded.length; i++) {
     const gap = yielded[i]! - yielded[i - 1]!;
     // The yielding call may count as the first of the next run, or not.
-    assert.ok(gap === BUDGET || gap === BUDGET + 1, `gap ${gap}`);
+    assert(gap === BUDGET || gap === BUDGET + 1, `gap ${gap}`);
   }
 });
 
@@ -227,15 +233,15 @@ Deno.test("budget: a yielding receive still honours an abort that came meanwhile
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < BUDGET + 1; i++) tx.send(i);
   await startFreshRun();
-  for (let i = 0; i < BUDGET; i++) assert.equal(await rx.recv(), i);
+  for (let i = 0; i < BUDGET; i++) assertStrictEquals(await rx.recv(), i);
   const controller = new AbortController();
   const reason = new Error("stop");
   const received = rx.recv({ signal: controller.signal });
   controller.abort(reason);
-  await assert.rejects(received, (error) => error === reason);
+  assertStrictEquals(await assertRejects(() => received), reason);
   // The aborted call took no message.
-  assert.equal(rx.len(), 1);
-  assert.equal(await rx.recv(), BUDGET);
+  assertStrictEquals(rx.len(), 1);
+  assertStrictEquals(await rx.recv(), BUDGET);
 });
 
 // -- Budget yields and handle lifetime --
@@ -245,7 +251,7 @@ async function spendBudget(): Promise<void> {
   const [tx, rx] = unboundedChannel<number>();
   for (let i = 0; i < BUDGET; i++) tx.send(i);
   await startFreshRun();
-  assert.deepEqual(await yieldingCalls(BUDGET, () => rx.recv()), []);
+  assertEquals(await yieldingCalls(BUDGET, () => rx.recv()), []);
   tx.dispose();
   rx.dispose();
 }
@@ -255,13 +261,13 @@ Deno.test("Sender.send() yielding for the budget keeps a disposed sender counted
   await spendBudget();
   const sending = tx.send(1);
   tx.dispose();
-  assert.equal(rx.senderStrongCount(), 1);
-  assert.equal(rx.isClosed(), false);
-  assert.equal(await settlesWithoutYield(sending), false);
+  assertStrictEquals(rx.senderStrongCount(), 1);
+  assertStrictEquals(rx.isClosed(), false);
+  assertStrictEquals(await settlesWithoutYield(sending), false);
   await sending;
-  assert.equal(rx.senderStrongCount(), 0);
-  assert.equal(await rx.recv(), 1);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -272,10 +278,13 @@ Deno.test("Sender.send() yielding for the budget and aborted meanwhile sends not
   const sending = tx.send(1, { signal: controller.signal });
   tx.dispose();
   controller.abort();
-  await assert.rejects(sending, (error) => error === controller.signal.reason);
-  assert.equal(rx.len(), 0);
-  assert.equal(rx.senderStrongCount(), 0);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(
+    await assertRejects(() => sending),
+    controller.signal.reason,
+  );
+  assertStrictEquals(rx.len(), 0);
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -285,12 +294,12 @@ Deno.test("Sender.reserve() yielding for the budget and aborted meanwhile holds 
   const controller = new AbortController();
   const reserving = tx.reserveMany(2, { signal: controller.signal });
   controller.abort();
-  await assert.rejects(
-    reserving,
-    (error) => error === controller.signal.reason,
+  assertStrictEquals(
+    await assertRejects(() => reserving),
+    controller.signal.reason,
   );
-  assert.equal(tx.capacity(), 4);
-  assert.equal(rx.senderStrongCount(), 1);
+  assertStrictEquals(tx.capacity(), 4);
+  assertStrictEquals(rx.senderStrongCount(), 1);
   tx.dispose();
   rx.dispose();
 });
@@ -300,15 +309,15 @@ Deno.test("Sender.reserveOwned() yielding for the budget and aborted meanwhile d
   await spendBudget();
   const controller = new AbortController();
   const reserving = tx.reserveOwned({ signal: controller.signal });
-  assert.equal(rx.senderStrongCount(), 1);
+  assertStrictEquals(rx.senderStrongCount(), 1);
   controller.abort();
-  await assert.rejects(
-    reserving,
-    (error) => error === controller.signal.reason,
+  assertStrictEquals(
+    await assertRejects(() => reserving),
+    controller.signal.reason,
   );
-  assert.equal(rx.capacity(), 4);
-  assert.equal(rx.senderStrongCount(), 0);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(rx.capacity(), 4);
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -317,8 +326,10 @@ Deno.test("Sender.send() yielding for the budget fails with SendError if closed 
   await spendBudget();
   const sending = tx.send(1);
   rx.close();
-  await assert.rejects(sending, { name: "SendError", value: 1 });
-  assert.equal(rx.len(), 0);
+  const error = await assertRejects(() => sending, SendError);
+  assertStrictEquals(error.name, "SendError");
+  assertStrictEquals(error.value, 1);
+  assertStrictEquals(rx.len(), 0);
   tx.dispose();
   rx.dispose();
 });
@@ -329,7 +340,7 @@ Deno.test("Receiver.recv() yielding for the budget ends with undefined if the re
   await spendBudget();
   const receiving = rx.recv();
   rx.dispose();
-  assert.equal(await receiving, undefined);
+  assertStrictEquals(await receiving, undefined);
   tx.dispose();
 });
 
@@ -344,8 +355,8 @@ Deno.test("Receiver.recv() called twice while the budget is spent completes both
   const receiving = Promise.all([rx.recv({ signal }), rx.recv({ signal })]);
   const settled = await settlesWithin(receiving, 100);
   controller.abort();
-  assert.ok(settled, "both receives still pending after 100 macrotasks");
-  assert.deepEqual(await receiving, [1, 2]);
+  assert(settled, "both receives still pending after 100 macrotasks");
+  assertEquals(await receiving, [1, 2]);
   tx.dispose();
   rx.dispose();
 });
@@ -367,8 +378,8 @@ Deno.test("Receiver.recv() calls keep call order across a budget yield", async (
   tx.dispose();
   const settled = await settlesWithin(receiving, 100);
   controller.abort();
-  assert.ok(settled, "receives still pending after 100 macrotasks");
-  assert.deepEqual(await receiving, [1, 2, 1, undefined]);
+  assert(settled, "receives still pending after 100 macrotasks");
+  assertEquals(await receiving, [1, 2, 1, undefined]);
   rx.dispose();
 });
 
@@ -388,14 +399,14 @@ Deno.test("budget: a zero-delay timer fires while a consumer drains 10,000 ready
   });
   spin(5);
   while (received < COUNT) {
-    assert.equal(await rx.recv(), received);
+    assertStrictEquals(await rx.recv(), received);
     received++;
   }
-  assert.notEqual(firedAt, undefined, "the timer fired during the drain");
-  assert.ok(firedAt! < COUNT);
+  assertNotStrictEquals(firedAt, undefined, "the timer fired during the drain");
+  assert(firedAt! < COUNT);
   await fired;
   tx.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("setBudgetEnabled(false) lets ready operations run without yielding", async () => {
@@ -413,20 +424,20 @@ Deno.test("setBudgetEnabled(false) lets ready operations run without yielding", 
       }, 0);
     });
     spin(5);
-    assert.deepEqual(
+    assertEquals(
       await yieldingCalls(BUDGET * 2, async () => {
-        assert.equal(await rx.recv(), received);
+        assertStrictEquals(await rx.recv(), received);
         received++;
       }),
       [],
     );
     while (received < COUNT) {
-      assert.equal(await rx.recv(), received);
+      assertStrictEquals(await rx.recv(), received);
       received++;
     }
-    assert.equal(firedAt, undefined, "nothing let the timer run");
+    assertStrictEquals(firedAt, undefined, "nothing let the timer run");
     await fired;
-    assert.equal(firedAt, COUNT);
+    assertStrictEquals(firedAt, COUNT);
   } finally {
     setBudgetEnabled(true);
   }
@@ -439,13 +450,13 @@ Deno.test("setBudgetEnabled(true) turns the budget back on", async () => {
   for (let i = 0; i < BUDGET * 3 + 1; i++) tx.send(i);
   setBudgetEnabled(false);
   try {
-    assert.deepEqual(await yieldingCalls(BUDGET * 2, () => rx.recv()), []);
+    assertEquals(await yieldingCalls(BUDGET * 2, () => rx.recv()), []);
   } finally {
     setBudgetEnabled(true);
   }
   await startFreshRun();
-  assert.deepEqual(await yieldingCalls(BUDGET, () => rx.recv()), []);
-  assert.deepEqual(await yieldingCalls(1, () => rx.recv()), [0]);
+  assertEquals(await yieldingCalls(BUDGET, () => rx.recv()), []);
+  assertEquals(await yieldingCalls(1, () => rx.recv()), [0]);
   tx.dispose();
   rx.dispose();
 });
