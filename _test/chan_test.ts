@@ -1,12 +1,25 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // Regression tests for the channel core found in review: budget starvation,
 // call order across budget yields, closed() waiters, unusable buffers.
-import assert from "node:assert/strict";
-import FakeTimers from "npm:@sinonjs/fake-timers@14.0.0";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertInstanceOf,
+  assertNotStrictEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
+import { spy } from "@std/testing/mock";
+import { FakeTime } from "@std/testing/time";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
 import {
   channel,
   type Receiver,
   type Sender,
+  SendTimeoutError,
+  TrySendError,
   unboundedChannel,
 } from "../mod.ts";
 
@@ -41,8 +54,8 @@ Deno.test("channel() and unboundedChannel() ping-pong still lets a timer fire", 
       const timer = setTimeout(() => fired = true, 0);
       const received = await pingPong(tx, rx, () => fired);
       clearTimeout(timer);
-      assert.ok(fired, "the timer never fired");
-      assert.ok(received < 1_000_000);
+      assert(fired, "the timer never fired");
+      assert(received < 1_000_000);
       tx.dispose();
       rx.dispose();
     });
@@ -65,7 +78,7 @@ Deno.test("Sender.send() calls keep their order across a budget yield", async ()
   await Promise.all([second, third]);
   const got: number[] = [];
   await rx.recvMany(got, 10);
-  assert.deepEqual(got, [1, 2, 3]);
+  assertEquals(got, [1, 2, 3]);
   tx.dispose();
   rx.dispose();
 });
@@ -81,7 +94,7 @@ Deno.test("Sender.reserve() calls keep their order across a budget yield", async
   (await third).send("third");
   const got: string[] = [];
   await rx.recvMany(got, 10);
-  assert.deepEqual(got, ["first", "second", "third"]);
+  assertEquals(got, ["first", "second", "third"]);
   tx.dispose();
   rx.dispose();
 });
@@ -90,7 +103,7 @@ Deno.test("Sender.sendTimeout(v, 0) succeeds after a budget yield when there was
   const [tx, rx] = channel<number>(1000);
   await spendBudget(tx, rx);
   await tx.sendTimeout(7, 0);
-  assert.equal(rx.tryRecv(), 7);
+  assertStrictEquals(rx.tryRecv(), 7);
   tx.dispose();
   rx.dispose();
 });
@@ -102,15 +115,15 @@ Deno.test("Sender.closed() without a signal leaves no waiter per call behind", a
   const [utx, urx] = unboundedChannel<number>();
   // Calls that lose a race are never awaited again: they share one promise,
   // so they cannot pile up until the channel closes.
-  assert.equal(tx.closed(), tx.closed());
-  assert.equal(utx.closed(), utx.closed());
+  assertStrictEquals(tx.closed(), tx.closed());
+  assertStrictEquals(utx.closed(), utx.closed());
   const signal = new AbortController().signal;
-  assert.notEqual(tx.closed({ signal }), tx.closed());
+  assertNotStrictEquals(tx.closed({ signal }), tx.closed());
   const pending = [tx.closed(), utx.closed()];
   rx.close();
   urx.close();
   await Promise.all(pending);
-  assert.ok(tx.isClosed() && utx.isClosed());
+  assert(tx.isClosed() && utx.isClosed());
   tx.dispose();
   utx.dispose();
   rx.dispose();
@@ -121,19 +134,18 @@ Deno.test("Sender.closed() without a signal leaves no waiter per call behind", a
 
 Deno.test("Receiver.recvMany() rejects a frozen buffer before taking anything", async () => {
   const [tx, rx] = channel<number>(2);
-  await assert.rejects(
-    rx.recvMany(Object.freeze([]) as unknown as number[], 4),
-    {
-      name: "TypeError",
-      message: /buffer must be an extensible array/,
-    },
+  const frozen = await assertRejects(
+    () => rx.recvMany(Object.freeze([]) as unknown as number[], 4),
+    TypeError,
+    "buffer must be an extensible array",
   );
+  assertStrictEquals(frozen.name, "TypeError");
   await tx.send(1);
   const sealed = Object.seal([]) as number[];
-  await assert.rejects(rx.recvMany(sealed, 4), TypeError);
-  assert.equal(rx.len(), 1);
-  assert.equal(await rx.recv(), 1);
-  assert.equal(tx.capacity(), 2);
+  await assertRejects(() => rx.recvMany(sealed, 4), TypeError);
+  assertStrictEquals(rx.len(), 1);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(tx.capacity(), 2);
   tx.dispose();
   rx.dispose();
 });
@@ -142,13 +154,16 @@ Deno.test("Sender.trySend() reports full while a send is parked by the budget", 
   const [tx, rx] = channel<number>(1000);
   await spendBudget(tx, rx);
   const parked = tx.send(1);
-  assert.throws(() => tx.trySend(2), { name: "TrySendError", kind: "full" });
-  assert.throws(() => tx.tryReserve(), { kind: "full" });
+  const sendError = assertThrows(() => tx.trySend(2), TrySendError);
+  assertStrictEquals(sendError.name, "TrySendError");
+  assertStrictEquals(sendError.kind, "full");
+  const reserveError = assertThrows(() => tx.tryReserve(), TrySendError);
+  assertStrictEquals(reserveError.kind, "full");
   await parked;
   tx.trySend(3);
   const got: number[] = [];
   await rx.recvMany(got, 10);
-  assert.deepEqual(got, [1, 3]);
+  assertEquals(got, [1, 3]);
   tx.dispose();
   rx.dispose();
 });
@@ -165,34 +180,51 @@ Deno.test("[Symbol.dispose] is the very dispose() function on every handle and p
   const owned = await tx.clone().reserveOwned();
   const handles = [tx, rx, utx, urx, weak, uweak, permit, permits, owned];
   for (const handle of handles) {
-    assert.equal(handle[Symbol.dispose], handle.dispose);
+    assertStrictEquals(handle[Symbol.dispose], handle.dispose);
     handle[Symbol.dispose]();
   }
-  assert.throws(() => tx.capacity(), ReferenceError);
-  assert.throws(() => urx.len(), ReferenceError);
+  assertThrows(() => tx.capacity(), ReferenceError);
+  assertThrows(() => urx.len(), ReferenceError);
 });
 
 // -- Long time limits --
 
+/** The longest delay a real `setTimeout` takes without firing at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 Deno.test("Sender.sendTimeout() waits out a limit longer than a timer can hold", async () => {
-  const clock = FakeTimers.withGlobal(globalThis).install({
-    toFake: ["setTimeout", "clearTimeout"],
-  });
-  try {
-    const [tx, rx] = channel<number>(1);
-    tx.trySend(0);
-    const limit = 2 ** 31 + 1_000; // over 24.8 days
-    const outcomes: unknown[] = [];
-    tx.sendTimeout(7, limit).catch((error) => outcomes.push(error));
-    await clock.tickAsync(limit - 1);
-    assert.equal(outcomes.length, 0, "timed out before the limit");
-    await clock.tickAsync(1);
-    assert.equal(outcomes.length, 1);
-    assert.equal((outcomes[0] as { kind: string }).kind, "timeout");
-    assert.equal(clock.countTimers(), 0);
-    tx.dispose();
-    rx.dispose();
-  } finally {
-    clock.uninstall();
-  }
+  using time = new FakeTime();
+  // A real timer asked for more than 2^31 - 1 ms fires at once. FakeTime
+  // keeps any delay as given, so it would not catch a limit passed on to one
+  // timer unsplit: the spy records every delay the channel asks for instead.
+  using setTimeoutSpy = spy(globalThis, "setTimeout");
+  const [tx, rx] = channel<number>(1);
+  tx.trySend(0);
+  const limit = 2 ** 31 + 1_000; // over 24.8 days
+  const outcomes: unknown[] = [];
+  tx.sendTimeout(7, limit).catch((error) => outcomes.push(error));
+  // tickAsync() would not do: it reinstalls FakeTime's own setTimeout over
+  // the spy. tick() fires the due timers at once, and a real macrotask
+  // (setImmediate, which FakeTime leaves alone) lets promises settle.
+  await nextMacrotask();
+  time.tick(limit - 1);
+  await nextMacrotask();
+  assertStrictEquals(outcomes.length, 0, "timed out before the limit");
+  time.tick(1);
+  await nextMacrotask();
+  assertStrictEquals(outcomes.length, 1);
+  assertInstanceOf(outcomes[0], SendTimeoutError);
+  assertStrictEquals(outcomes[0].kind, "timeout");
+  const delays = setTimeoutSpy.calls.map((call) => call.args[1] ?? 0);
+  assert(delays.length >= 2, "the limit was waited out in one timer");
+  assert(
+    delays.every((ms) => ms <= MAX_TIMER_MS),
+    `a timer longer than a real one can hold: ${delays.join(", ")}`,
+  );
+  assertStrictEquals(delays.reduce((sum, ms) => sum + ms, 0), limit);
+  // FakeTime has no count of pending timers (sinon's countTimers()); next()
+  // finds none left when it reports that no timer is scheduled.
+  assertFalse(time.next(), "a timer is still pending");
+  tx.dispose();
+  rx.dispose();
 });
