@@ -2,7 +2,12 @@
 // Garbage: what the channel no longer needs, it no longer keeps alive.
 // Run with --v8-flags=--expose-gc.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { setImmediate } from "node:timers/promises";
 import {
   channel,
@@ -15,7 +20,7 @@ import {
 // last dereferenced it, so the collection runs after a macrotask.
 async function collect(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  assert.equal(typeof gc, "function", "run with --v8-flags=--expose-gc");
+  assertStrictEquals(typeof gc, "function", "run with --v8-flags=--expose-gc");
   for (let i = 0; i < 3; i++) {
     await setImmediate();
     gc!();
@@ -33,7 +38,11 @@ async function assertCollected(
 ): Promise<void> {
   await collect();
   const alive = refs.filter((ref) => ref.deref() !== undefined).length;
-  assert.equal(alive, 0, `${alive} of ${refs.length} ${what} still reachable`);
+  assertStrictEquals(
+    alive,
+    0,
+    `${alive} of ${refs.length} ${what} still reachable`,
+  );
 }
 
 // -- Receiver disposal --
@@ -50,7 +59,7 @@ Deno.test("Receiver.dispose() lets the buffered messages be collected while send
   })();
   rx.dispose();
   await assertCollected(refs, "buffered messages");
-  assert.equal(tx.isClosed(), true);
+  assertStrictEquals(tx.isClosed(), true);
   tx.dispose();
 });
 
@@ -80,7 +89,7 @@ Deno.test("Receiver.dispose() lets a message sent later through a permit be coll
     permit.send(marker);
   })();
   await assertCollected(refs, "messages sent after disposal");
-  assert.equal(tx.isClosed(), true);
+  assertStrictEquals(tx.isClosed(), true);
   tx.dispose();
 });
 
@@ -94,7 +103,7 @@ Deno.test("Receiver.dispose() lets the value of a failed pending send be collect
     return tx.send(marker).catch((e: Error) => e.name);
   })();
   rx.dispose();
-  assert.equal(await pending, "SendError");
+  assertStrictEquals(await pending, "SendError");
   await assertCollected(refs, "unsent values");
   tx.dispose();
 });
@@ -117,7 +126,7 @@ Deno.test("Receiver.recv() leaves no reference to a received message in the bloc
   // One more message in flight keeps the current block in use.
   await tx.send(new Marker(-1));
   await assertCollected(refs, "received messages");
-  assert.equal(rx.len(), 1);
+  assertStrictEquals(rx.len(), 1);
   tx.dispose();
   rx.dispose();
 });
@@ -135,11 +144,11 @@ Deno.test("Sender.send() aborted while waiting keeps no reference to its value",
     );
   })();
   controller.abort();
-  assert.equal(await pending, "aborted");
+  assertStrictEquals(await pending, "aborted");
   // The signal, the sender and the receiver all live on.
   await assertCollected(refs, "aborted values");
-  assert.equal(controller.signal.aborted, true);
-  assert.equal(rx.len(), 1);
+  assertStrictEquals(controller.signal.aborted, true);
+  assertStrictEquals(rx.len(), 1);
   tx.dispose();
   rx.dispose();
 });
@@ -163,7 +172,7 @@ async function settleReceives(
       const promise = rx.recv({ signal: shared.signal });
       refs.push(new WeakRef(promise));
       await tx.send(i);
-      assert.equal(await promise, i);
+      assertStrictEquals(await promise, i);
     }
   }
   tx.dispose();
@@ -212,7 +221,7 @@ Deno.test("Sender.dispose() leaves a disposed sender holding nothing", async () 
     return Promise.resolve(tx);
   });
   await assertCollected(refs, "messages behind a disposed sender");
-  assert.throws(() => (kept as { clone(): unknown }).clone(), ReferenceError);
+  assertThrows(() => (kept as { clone(): unknown }).clone(), ReferenceError);
 });
 
 Deno.test("WeakSender.dispose() leaves a disposed weak sender holding nothing", async () => {
@@ -223,7 +232,7 @@ Deno.test("WeakSender.dispose() leaves a disposed weak sender holding nothing", 
     return Promise.resolve(weak);
   });
   await assertCollected(refs, "messages behind a disposed weak sender");
-  assert.ok(kept);
+  assert(kept);
 });
 
 Deno.test("Permit.dispose() and Permit.send() leave the permit holding nothing", async () => {
@@ -236,7 +245,7 @@ Deno.test("Permit.dispose() and Permit.send() leave the permit holding nothing",
     return [unused, used];
   });
   await assertCollected(refs, "messages behind disposed permits");
-  assert.equal((kept as unknown[]).length, 2);
+  assertStrictEquals((kept as unknown[]).length, 2);
 });
 
 Deno.test("PermitIterator.dispose() leaves the iterator holding nothing", async () => {
@@ -248,7 +257,7 @@ Deno.test("PermitIterator.dispose() leaves the iterator holding nothing", async 
     return permits;
   });
   await assertCollected(refs, "messages behind a disposed permit iterator");
-  assert.ok(kept);
+  assert(kept);
 });
 
 Deno.test("OwnedPermit.dispose() and OwnedPermit.send() leave the permit holding nothing", async () => {
@@ -261,7 +270,7 @@ Deno.test("OwnedPermit.dispose() and OwnedPermit.send() leave the permit holding
     return [disposed, used];
   });
   await assertCollected(refs, "messages behind disposed owned permits");
-  assert.equal((kept as unknown[]).length, 2);
+  assertStrictEquals((kept as unknown[]).length, 2);
 });
 
 Deno.test("Receiver.dispose() leaves a disposed receiver holding nothing", async () => {
@@ -275,5 +284,5 @@ Deno.test("Receiver.dispose() leaves a disposed receiver holding nothing", async
   tx.dispose();
   rx.dispose();
   await assertCollected(refs, "messages behind a disposed receiver");
-  await assert.rejects(rx.recv(), ReferenceError);
+  await assertRejects(() => rx.recv(), ReferenceError);
 });

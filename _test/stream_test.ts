@@ -1,8 +1,14 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // Tests for stream.ts: channels as Web Streams, with pipes, aborts, cancellation and errors.
 
-import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
+import { delay } from "@std/async";
 import { channel, SendError, unboundedChannel } from "../mod.ts";
 import { toReadableStream, toWritableStream } from "../stream.ts";
 
@@ -20,7 +26,7 @@ Deno.test("toReadableStream() yields every message in order, then ends", async (
     for (let i = 0; i < 10; i++) await tx.send(i);
     tx.dispose();
   })();
-  assert.deepEqual(await collect(toReadableStream(rx)), [
+  assertEquals(await collect(toReadableStream(rx)), [
     0,
     1,
     2,
@@ -40,7 +46,7 @@ Deno.test("toReadableStream() reads an unbounded receiver", async () => {
   tx.send("a");
   tx.send("b");
   tx.dispose();
-  assert.deepEqual(await collect(toReadableStream(rx)), ["a", "b"]);
+  assertEquals(await collect(toReadableStream(rx)), ["a", "b"]);
 });
 
 Deno.test("toReadableStream() yields undefined and null messages faithfully", async () => {
@@ -50,7 +56,7 @@ Deno.test("toReadableStream() yields undefined and null messages faithfully", as
   tx.send(undefined);
   tx.send(0);
   tx.dispose();
-  assert.deepEqual(await collect(toReadableStream(rx)), [
+  assertEquals(await collect(toReadableStream(rx)), [
     undefined,
     null,
     undefined,
@@ -65,11 +71,11 @@ Deno.test("toReadableStream() pulls only when a reader asks (backpressure)", asy
   await tx.send(2);
   await delay(0);
   // Nobody read: both messages are still in the channel, which is full.
-  assert.equal(rx.len(), 2);
-  assert.equal(tx.capacity(), 0);
-  assert.deepEqual(await reader.read(), { done: false, value: 1 });
-  assert.equal(rx.len(), 1);
-  assert.equal(tx.capacity(), 1);
+  assertStrictEquals(rx.len(), 2);
+  assertStrictEquals(tx.capacity(), 0);
+  assertEquals(await reader.read(), { done: false, value: 1 });
+  assertStrictEquals(rx.len(), 1);
+  assertStrictEquals(tx.capacity(), 1);
   await reader.cancel();
   tx.dispose();
 });
@@ -80,8 +86,8 @@ Deno.test("toReadableStream() reads up to highWaterMark messages ahead", async (
   const reader = toReadableStream(rx, { highWaterMark: 3 }).getReader();
   // The first pull may wait a macrotask for the cooperative budget.
   for (let i = 0; i < 10 && rx.len() > 2; i++) await delay(0);
-  assert.equal(rx.len(), 2);
-  assert.deepEqual(await reader.read(), { done: false, value: 0 });
+  assertStrictEquals(rx.len(), 2);
+  assertEquals(await reader.read(), { done: false, value: 0 });
   await reader.cancel();
   tx.dispose();
 });
@@ -93,15 +99,12 @@ Deno.test("toReadableStream() with an infinite highWaterMark drains in batches",
   const received = await collect(
     toReadableStream(rx, { highWaterMark: Infinity }),
   );
-  assert.deepEqual(received, [...Array(3000).keys()]);
+  assertEquals(received, [...Array(3000).keys()]);
 });
 
 Deno.test("toReadableStream() rejects a negative highWaterMark", () => {
   const [tx, rx] = channel<number>(1);
-  assert.throws(
-    () => toReadableStream(rx, { highWaterMark: -1 }),
-    RangeError,
-  );
+  assertThrows(() => toReadableStream(rx, { highWaterMark: -1 }), RangeError);
   rx.dispose();
   tx.dispose();
 });
@@ -110,8 +113,8 @@ Deno.test("toReadableStream() disposes the receiver once the channel is drained"
   const [tx, rx] = channel<number>(1);
   await tx.send(7);
   tx.dispose();
-  assert.deepEqual(await collect(toReadableStream(rx)), [7]);
-  assert.throws(() => rx.len(), ReferenceError);
+  assertEquals(await collect(toReadableStream(rx)), [7]);
+  assertThrows(() => rx.len(), ReferenceError);
 });
 
 Deno.test("toReadableStream() cancel disposes the receiver and fails waiting senders", async () => {
@@ -119,13 +122,13 @@ Deno.test("toReadableStream() cancel disposes the receiver and fails waiting sen
   await tx.send(1);
   const blocked = tx.send(2);
   const reader = toReadableStream(rx).getReader();
-  assert.deepEqual(await reader.read(), { done: false, value: 1 });
+  assertEquals(await reader.read(), { done: false, value: 1 });
   // The freed slot went to the waiting send; now cancel with it buffered.
   await blocked;
   await reader.cancel(new Error("done"));
-  assert.ok(tx.isClosed());
-  await assert.rejects(tx.send(3), SendError);
-  assert.throws(() => rx.len(), ReferenceError);
+  assert(tx.isClosed());
+  await assertRejects(() => tx.send(3), SendError);
+  assertThrows(() => rx.len(), ReferenceError);
   tx.dispose();
 });
 
@@ -135,12 +138,12 @@ Deno.test("toReadableStream() cancel while waiting takes no message (keepOpen)",
   const pending = reader.read();
   await delay(0);
   await reader.cancel();
-  assert.deepEqual(await pending, { done: true, value: undefined });
+  assertEquals<unknown>(await pending, { done: true, value: undefined });
   await tx.send("kept");
-  assert.ok(!rx.isClosed());
-  assert.equal(await rx.recv(), "kept");
+  assert(!rx.isClosed());
+  assertStrictEquals(await rx.recv(), "kept");
   tx.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -148,11 +151,11 @@ Deno.test("toReadableStream() keepOpen leaves the receiver usable after the end"
   const [tx, rx] = unboundedChannel<number>();
   tx.send(1);
   tx.dispose();
-  assert.deepEqual(await collect(toReadableStream(rx, { keepOpen: true })), [
+  assertEquals(await collect(toReadableStream(rx, { keepOpen: true })), [
     1,
   ]);
-  assert.equal(rx.len(), 0);
-  assert.ok(rx.isClosed());
+  assertStrictEquals(rx.len(), 0);
+  assert(rx.isClosed());
   rx.dispose();
 });
 
@@ -162,8 +165,8 @@ Deno.test("toReadableStream() leaving a for await loop early disposes the receiv
   for await (const n of toReadableStream(rx)) {
     if (n === 1) break;
   }
-  assert.ok(tx.isClosed());
-  assert.throws(() => tx.send(9), SendError);
+  assert(tx.isClosed());
+  assertThrows(() => tx.send(9), SendError);
   tx.dispose();
 });
 
@@ -173,7 +176,7 @@ Deno.test("toReadableStream() ends when the receiver is disposed during a pull",
   const pending = reader.read();
   await delay(0);
   rx.dispose();
-  assert.deepEqual(await pending, { done: true, value: undefined });
+  assertEquals<unknown>(await pending, { done: true, value: undefined });
   tx.dispose();
 });
 
@@ -182,8 +185,8 @@ Deno.test("toReadableStream() errors when the receiver was disposed before a pul
   const stream = toReadableStream(rx);
   rx.dispose();
   const reader = stream.getReader();
-  await assert.rejects(reader.read(), ReferenceError);
-  await assert.rejects(reader.closed, ReferenceError);
+  await assertRejects(() => reader.read(), ReferenceError);
+  await assertRejects(() => reader.closed, ReferenceError);
   tx.dispose();
 });
 
@@ -199,9 +202,9 @@ Deno.test("toWritableStream() sends every chunk in order and close disposes the 
   const received: number[] = [];
   for await (const n of rx) received.push(n);
   await writes;
-  assert.deepEqual(received, [0, 1, 2, 3, 4, 5]);
-  assert.equal(rx.senderStrongCount(), 0);
-  assert.throws(() => tx.capacity(), ReferenceError);
+  assertEquals(received, [0, 1, 2, 3, 4, 5]);
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertThrows(() => tx.capacity(), ReferenceError);
 });
 
 Deno.test("toWritableStream() writes into an unbounded sender", async () => {
@@ -211,30 +214,30 @@ Deno.test("toWritableStream() writes into an unbounded sender", async () => {
   await writer.write(undefined);
   await writer.close();
   const buffer: (string | undefined)[] = [];
-  assert.equal(await rx.recvMany(buffer, 10), 2);
-  assert.deepEqual(buffer, ["x", undefined]);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recvMany(buffer, 10), 2);
+  assertEquals(buffer, ["x", undefined]);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("toWritableStream() shows a full channel through desiredSize", async () => {
   const [tx, rx] = channel<number>(1);
   const writer = toWritableStream(tx, { highWaterMark: 2 }).getWriter();
-  assert.equal(writer.desiredSize, 2);
+  assertStrictEquals(writer.desiredSize, 2);
   await writer.write(1);
-  assert.equal(writer.desiredSize, 2);
+  assertStrictEquals(writer.desiredSize, 2);
   const second = writer.write(2);
   const third = writer.write(3);
   // The channel is full: both writes stay queued in the stream.
   await delay(0);
-  assert.equal(writer.desiredSize, 0);
-  assert.equal(tx.capacity(), 0);
-  assert.equal(await rx.recv(), 1);
+  assertStrictEquals(writer.desiredSize, 0);
+  assertStrictEquals(tx.capacity(), 0);
+  assertStrictEquals(await rx.recv(), 1);
   await second;
-  assert.equal(await rx.recv(), 2);
+  assertStrictEquals(await rx.recv(), 2);
   await third;
   await writer.close();
-  assert.equal(await rx.recv(), 3);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), 3);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("toWritableStream() abort while a write waits holds no permit and sends nothing", async () => {
@@ -245,13 +248,13 @@ Deno.test("toWritableStream() abort while a write waits holds no permit and send
   await delay(0);
   const reason = new Error("stop");
   await writer.abort(reason);
-  await assert.rejects(waiting, (e) => e === reason);
+  assertStrictEquals(await assertRejects(() => waiting), reason);
   // The sender is gone and no permit was left behind.
-  assert.equal(rx.senderStrongCount(), 0);
-  assert.equal(rx.capacity(), 0);
-  assert.equal(await rx.recv(), 1);
-  assert.equal(rx.capacity(), 1);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertStrictEquals(rx.capacity(), 0);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(rx.capacity(), 1);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -260,10 +263,10 @@ Deno.test("toWritableStream() errors with SendError as soon as the receiver clos
   const writer = toWritableStream(tx).getWriter();
   await writer.write(1);
   rx.close();
-  await assert.rejects(writer.closed, SendError);
-  assert.throws(() => tx.capacity(), ReferenceError);
-  assert.equal(await rx.recv(), 1);
-  assert.equal(await rx.recv(), undefined);
+  await assertRejects(() => writer.closed, SendError);
+  assertThrows(() => tx.capacity(), ReferenceError);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -274,12 +277,9 @@ Deno.test("toWritableStream() a write that fails on close hands the chunk back",
   const waiting = writer.write("second");
   await delay(0);
   rx.dispose();
-  await assert.rejects(waiting, (e) => {
-    assert.ok(e instanceof SendError);
-    assert.equal(e.value, "second");
-    return true;
-  });
-  await assert.rejects(writer.closed, SendError);
+  const error = await assertRejects(() => waiting, SendError);
+  assertStrictEquals(error.value, "second");
+  await assertRejects(() => writer.closed, SendError);
 });
 
 Deno.test("toWritableStream() keepOpen leaves the sender usable after close", async () => {
@@ -288,11 +288,11 @@ Deno.test("toWritableStream() keepOpen leaves the sender usable after close", as
   await writer.write(1);
   await writer.close();
   await tx.send(2);
-  assert.equal(rx.senderStrongCount(), 1);
+  assertStrictEquals(rx.senderStrongCount(), 1);
   tx.dispose();
   const buffer: number[] = [];
-  assert.equal(await rx.recvMany(buffer, 10), 2);
-  assert.deepEqual(buffer, [1, 2]);
+  assertStrictEquals(await rx.recvMany(buffer, 10), 2);
+  assertEquals(buffer, [1, 2]);
   rx.dispose();
 });
 
@@ -301,9 +301,9 @@ Deno.test("toWritableStream() abort while idle disposes the sender", async () =>
   const writer = toWritableStream(tx).getWriter();
   await writer.write(1);
   await writer.abort(new Error("stop"));
-  assert.equal(rx.senderStrongCount(), 0);
-  assert.equal(await rx.recv(), 1);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -314,9 +314,9 @@ Deno.test("toWritableStream() an unbounded write after the receiver left hands t
   // The stream learns of the close on its own too; whichever comes first,
   // the write fails and the sender stays the caller's.
   const writer = stream.getWriter();
-  await assert.rejects(writer.write("lost?"), SendError);
-  await assert.rejects(writer.closed, SendError);
-  assert.ok(tx.isClosed());
+  await assertRejects(() => writer.write("lost?"), SendError);
+  await assertRejects(() => writer.closed, SendError);
+  assert(tx.isClosed());
   tx.dispose();
 });
 
@@ -333,7 +333,7 @@ Deno.test("toReadableStream() and toWritableStream() pipe one channel into anoth
   const received: number[] = [];
   for await (const n of rx2) received.push(n);
   await Promise.all([piped, producer]);
-  assert.deepEqual(received, Array.from({ length: 20 }, (_, i) => i));
+  assertEquals(received, Array.from({ length: 20 }, (_, i) => i));
 });
 
 Deno.test("toReadableStream() works with pipeThrough", async () => {
@@ -347,7 +347,7 @@ Deno.test("toReadableStream() works with pipeThrough", async () => {
       },
     }),
   );
-  assert.deepEqual(await collect(doubled), ["2", "4", "6"]);
+  assertEquals(await collect(doubled), ["2", "4", "6"]);
 });
 
 Deno.test("toReadableStream() and toWritableStream() release both channels when a pipe is aborted", async () => {
@@ -358,15 +358,15 @@ Deno.test("toReadableStream() and toWritableStream() release both channels when 
     signal: controller.signal,
   });
   await tx1.send(1);
-  assert.equal(await rx2.recv(), 1);
+  assertStrictEquals(await rx2.recv(), 1);
   const reason = new Error("stop piping");
   controller.abort(reason);
-  await assert.rejects(piped, (e) => e === reason);
+  assertStrictEquals(await assertRejects(() => piped), reason);
   // The source's receiver is disposed and the destination's sender too.
-  assert.ok(tx1.isClosed());
-  await assert.rejects(tx1.send(2), SendError);
-  assert.equal(rx2.senderStrongCount(), 0);
-  assert.equal(await rx2.recv(), undefined);
+  assert(tx1.isClosed());
+  await assertRejects(() => tx1.send(2), SendError);
+  assertStrictEquals(rx2.senderStrongCount(), 0);
+  assertStrictEquals(await rx2.recv(), undefined);
   tx1.dispose();
   rx2.dispose();
 });
@@ -381,9 +381,12 @@ Deno.test("toReadableStream() is cancelled when the pipe destination fails", asy
       if (++writes === 2) throw boom;
     },
   });
-  await assert.rejects(toReadableStream(rx).pipeTo(sink), (e) => e === boom);
-  assert.ok(tx.isClosed());
-  assert.throws(() => tx.send(5), SendError);
+  assertStrictEquals(
+    await assertRejects(() => toReadableStream(rx).pipeTo(sink)),
+    boom,
+  );
+  assert(tx.isClosed());
+  assertThrows(() => tx.send(5), SendError);
   tx.dispose();
 });
 
@@ -397,12 +400,15 @@ Deno.test("toWritableStream() is aborted when the pipe source errors", async () 
       else controller.error(boom);
     },
   });
-  await assert.rejects(source.pipeTo(toWritableStream(tx)), (e) => e === boom);
-  assert.equal(rx.senderStrongCount(), 0);
+  assertStrictEquals(
+    await assertRejects(() => source.pipeTo(toWritableStream(tx))),
+    boom,
+  );
+  assertStrictEquals(rx.senderStrongCount(), 0);
   const buffer: number[] = [];
-  assert.equal(await rx.recvMany(buffer, 10), 2);
-  assert.deepEqual(buffer, [1, 2]);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recvMany(buffer, 10), 2);
+  assertEquals(buffer, [1, 2]);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("toWritableStream() stops a pipe and cancels its source when the receiver goes away", async () => {
@@ -418,10 +424,10 @@ Deno.test("toWritableStream() stops a pipe and cancels its source when the recei
     },
   });
   const piped = source.pipeTo(toWritableStream(tx));
-  assert.equal(await rx.recv(), 0);
+  assertStrictEquals(await rx.recv(), 0);
   rx.dispose();
-  await assert.rejects(piped, SendError);
-  assert.ok(cancelled instanceof SendError);
+  await assertRejects(() => piped, SendError);
+  assert(cancelled instanceof SendError);
 });
 
 Deno.test("toWritableStream() signal ends a pipe whose write waits for room", async () => {
@@ -441,11 +447,11 @@ Deno.test("toWritableStream() signal ends a pipe whose write waits for room", as
   while (rx.len() < 1) await delay(0);
   const reason = new Error("stop");
   controller.abort(reason);
-  await assert.rejects(piped, (e) => e === reason);
-  assert.equal(rx.senderStrongCount(), 0);
-  assert.equal(await rx.recv(), 0);
-  assert.equal(await rx.recv(), undefined);
-  assert.equal(rx.capacity(), 1);
+  assertStrictEquals(await assertRejects(() => piped), reason);
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertStrictEquals(await rx.recv(), 0);
+  assertStrictEquals(await rx.recv(), undefined);
+  assertStrictEquals(rx.capacity(), 1);
   rx.dispose();
 });
 
@@ -454,10 +460,10 @@ Deno.test("toWritableStream() an already aborted signal errors the stream at onc
   const reason = new Error("too late");
   const writer = toWritableStream(tx, { signal: AbortSignal.abort(reason) })
     .getWriter();
-  await assert.rejects(writer.closed, (e) => e === reason);
-  await assert.rejects(writer.write(1), (e) => e === reason);
-  assert.equal(rx.senderStrongCount(), 0);
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await assertRejects(() => writer.closed), reason);
+  assertStrictEquals(await assertRejects(() => writer.write(1)), reason);
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -471,10 +477,10 @@ Deno.test("toWritableStream() signal with keepOpen stops the stream but keeps th
   await writer.write(1);
   const waiting = writer.write(2);
   controller.abort();
-  await assert.rejects(waiting, (e) => e instanceof DOMException);
-  assert.equal(await rx.recv(), 1);
+  await assertRejects(() => waiting, DOMException);
+  assertStrictEquals(await rx.recv(), 1);
   await tx.send(3);
-  assert.equal(await rx.recv(), 3);
+  assertStrictEquals(await rx.recv(), 3);
   tx.dispose();
   rx.dispose();
 });
@@ -508,14 +514,14 @@ Deno.test("toWritableStream() aborted at random points delivers an in-order pref
       if (random(4) === 0) await delay(0);
     }
     controller.abort(new Error(`round ${round}`));
-    await assert.rejects(piped);
+    await assertRejects(() => piped);
     for (let v = await rx.recv(); v !== undefined; v = await rx.recv()) {
       received.push(v);
     }
     // No gap, no duplicate, nothing out of order, and every slot is back.
-    assert.deepEqual(received, [...received.keys()]);
-    assert.equal(rx.senderStrongCount(), 0);
-    assert.equal(rx.capacity(), rx.maxCapacity());
+    assertEquals(received, [...received.keys()]);
+    assertStrictEquals(rx.senderStrongCount(), 0);
+    assertStrictEquals(rx.capacity(), rx.maxCapacity());
     rx.dispose();
   }
 });
