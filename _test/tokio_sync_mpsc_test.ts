@@ -506,7 +506,7 @@ Deno.test("no_t_bounds_buffer: Sender and Receiver inspect and clone whatever th
   assert(!Deno.inspect(tx, { depth: 10 }).includes("do-not-print-me"));
   assert(!Deno.inspect(rx, { depth: 10 }).includes("do-not-print-me"));
 
-  assert((await rx.recv()) instanceof NoImpls);
+  assertInstanceOf(await rx.recv(), NoImpls);
   tx.dispose();
 });
 
@@ -520,7 +520,7 @@ Deno.test("no_t_bounds_unbounded: UnboundedSender and UnboundedReceiver inspect 
   assert(!Deno.inspect(tx, { depth: 10 }).includes("do-not-print-me"));
   assert(!Deno.inspect(rx, { depth: 10 }).includes("do-not-print-me"));
 
-  assert((await rx.recv()) instanceof NoImpls);
+  assertInstanceOf(await rx.recv(), NoImpls);
   tx.dispose();
 });
 
