@@ -2,7 +2,13 @@
 // JavaScript hazards: thenables as messages, `then` members, `undefined` and
 // `null` messages, re-entrant use and abort reasons.
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 import { setImmediate } from "node:timers/promises";
 import { BUDGET } from "../budget.ts";
 import {
@@ -32,9 +38,9 @@ Deno.test("Receiver.tryRecv() hands a thenable message over untouched", async ()
   const [tx, rx] = channel<unknown>(4);
   const thenable = makeThenable(42);
   await tx.send(thenable);
-  assert.equal(thenable.adopted, 0);
-  assert.equal(rx.tryRecv(), thenable);
-  assert.equal(thenable.adopted, 0);
+  assertStrictEquals(thenable.adopted, 0);
+  assertStrictEquals(rx.tryRecv(), thenable);
+  assertStrictEquals(thenable.adopted, 0);
   tx.dispose();
   rx.dispose();
 });
@@ -44,9 +50,9 @@ Deno.test("Receiver.recvMany() hands a thenable message over untouched", async (
   const thenable = makeThenable(42);
   await tx.send(thenable);
   const buffer: unknown[] = [];
-  assert.equal(await rx.recvMany(buffer, 4), 1);
-  assert.equal(buffer[0], thenable);
-  assert.equal(thenable.adopted, 0);
+  assertStrictEquals(await rx.recvMany(buffer, 4), 1);
+  assertStrictEquals(buffer[0], thenable);
+  assertStrictEquals(thenable.adopted, 0);
   tx.dispose();
   rx.dispose();
 });
@@ -57,9 +63,9 @@ Deno.test("Receiver.recv() adopts a thenable message, as promises must", async (
   await tx.send(thenable);
   // A promise resolved with a thenable follows it: this is JavaScript, not
   // the channel; the docs send users to tryRecv() or recvMany() instead.
-  assert.equal(await rx.recv(), 42);
-  assert.equal(thenable.adopted, 1);
-  assert.equal(rx.len(), 0);
+  assertStrictEquals(await rx.recv(), 42);
+  assertStrictEquals(thenable.adopted, 1);
+  assertStrictEquals(rx.len(), 0);
   tx.dispose();
   rx.dispose();
 });
@@ -72,9 +78,9 @@ Deno.test("Receiver async iterator hands a thenable message over untouched", asy
   const seen: unknown[] = [];
   // for await reads each result's value as it is: no adoption.
   for await (const value of rx) seen.push(value);
-  assert.equal(seen.length, 1);
-  assert.equal(seen[0], thenable);
-  assert.equal(thenable.adopted, 0);
+  assertStrictEquals(seen.length, 1);
+  assertStrictEquals(seen[0], thenable);
+  assertStrictEquals(thenable.adopted, 0);
 });
 
 Deno.test("UnboundedReceiver.tryRecv() and recvMany() hand a promise message over untouched", async () => {
@@ -83,10 +89,10 @@ Deno.test("UnboundedReceiver.tryRecv() and recvMany() hand a promise message ove
   const second = Promise.resolve(2);
   tx.send(first);
   tx.send(second);
-  assert.equal(rx.tryRecv(), first);
+  assertStrictEquals(rx.tryRecv(), first);
   const buffer: Promise<number>[] = [];
-  assert.equal(await rx.recvMany(buffer, 8), 1);
-  assert.equal(buffer[0], second);
+  assertStrictEquals(await rx.recvMany(buffer, 8), 1);
+  assertStrictEquals(buffer[0], second);
   tx.dispose();
   rx.dispose();
 });
@@ -98,10 +104,10 @@ Deno.test("UnboundedReceiver.recv() adopts a rejected promise message and the ch
   rejected.catch(() => {}); // the test owns this rejection
   tx.send(rejected);
   tx.send("after");
-  await assert.rejects(rx.recv(), (e) => e === reason);
-  assert.equal(await rx.recv(), "after");
+  assertStrictEquals(await assertRejects(() => rx.recv()), reason);
+  assertStrictEquals(await rx.recv(), "after");
   tx.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("Sender.send() takes a promise as a value without awaiting it", async () => {
@@ -109,7 +115,7 @@ Deno.test("Sender.send() takes a promise as a value without awaiting it", async 
   // A promise that never settles: if send() adopted it, send would hang.
   const never = new Promise<never>(() => {});
   await tx.send(never);
-  assert.equal(rx.tryRecv(), never);
+  assertStrictEquals(rx.tryRecv(), never);
   tx.dispose();
   rx.dispose();
 });
@@ -140,7 +146,7 @@ Deno.test("Handles, permits and errors have no then member", async () => {
     SendTimeoutError: new SendTimeoutError("timeout", 1),
   };
   for (const [name, object] of Object.entries(objects)) {
-    assert.equal("then" in object, false, `${name} has a then member`);
+    assertStrictEquals("then" in object, false, `${name} has a then member`);
   }
   permit.dispose();
   permits.dispose();
@@ -161,17 +167,17 @@ Deno.test("channel() handles survive being returned from an async function", asy
   }
   const { tx, rx, permit } = await open();
   permit.send("second");
-  assert.equal(await rx.recv(), "kept");
-  assert.equal(await rx.recv(), "second");
+  assertStrictEquals(await rx.recv(), "kept");
+  assertStrictEquals(await rx.recv(), "second");
   // Each handle alone, as the resolution value of an async function.
   async function pass<H>(handle: H): Promise<H> {
     await null;
     return handle;
   }
   const [onlyTx, onlyRx] = channel<number>(1);
-  assert.equal(await pass(onlyTx), onlyTx);
-  assert.equal(await pass(onlyRx), onlyRx);
-  assert.equal(
+  assertStrictEquals(await pass(onlyTx), onlyTx);
+  assertStrictEquals(await pass(onlyRx), onlyRx);
+  assertStrictEquals(
     await pass(onlyTx.downgrade()).then((w) => {
       w.dispose();
       return onlyTx.maxCapacity();
@@ -195,7 +201,7 @@ Deno.test("Receiver async iterator yields undefined and null messages faithfully
   tx.dispose();
   const seen: unknown[] = [];
   for await (const value of rx) seen.push(value);
-  assert.deepEqual(seen, [undefined, null, 0, undefined]);
+  assertEquals(seen, [undefined, null, 0, undefined]);
 });
 
 Deno.test("Receiver.tryRecv() and recvMany() tell an undefined message from the end", async () => {
@@ -203,23 +209,23 @@ Deno.test("Receiver.tryRecv() and recvMany() tell an undefined message from the 
   await tx.send(undefined);
   await tx.send(null);
   await tx.send(undefined);
-  assert.equal(rx.len(), 3);
-  assert.equal(rx.tryRecv(), undefined);
-  assert.equal(rx.len(), 2);
+  assertStrictEquals(rx.len(), 3);
+  assertStrictEquals(rx.tryRecv(), undefined);
+  assertStrictEquals(rx.len(), 2);
   const buffer: (undefined | null)[] = [];
-  assert.equal(await rx.recvMany(buffer, 8), 2);
-  assert.deepEqual(buffer, [null, undefined]);
-  assert.throws(
-    () => rx.tryRecv(),
-    (e) => e instanceof TryRecvError && e.kind === "empty",
+  assertStrictEquals(await rx.recvMany(buffer, 8), 2);
+  assertEquals(buffer, [null, undefined]);
+  assertStrictEquals(
+    assertThrows(() => rx.tryRecv(), TryRecvError).kind,
+    "empty",
   );
   tx.dispose();
-  assert.throws(
-    () => rx.tryRecv(),
-    (e) => e instanceof TryRecvError && e.kind === "disconnected",
+  assertStrictEquals(
+    assertThrows(() => rx.tryRecv(), TryRecvError).kind,
+    "disconnected",
   );
-  assert.equal(await rx.recvMany(buffer, 8), 0);
-  assert.equal(buffer.length, 2);
+  assertStrictEquals(await rx.recvMany(buffer, 8), 0);
+  assertStrictEquals(buffer.length, 2);
 });
 
 Deno.test("UnboundedReceiver async iterator yields undefined and null messages faithfully", async () => {
@@ -230,22 +236,19 @@ Deno.test("UnboundedReceiver async iterator yields undefined and null messages f
   tx.dispose();
   const seen: unknown[] = [];
   for await (const value of rx) seen.push(value);
-  assert.deepEqual(seen, [null, undefined, null]);
+  assertEquals(seen, [null, undefined, null]);
 });
 
 Deno.test("SendError and TrySendError hand back an undefined value", async () => {
   const [tx, rx] = channel<undefined>(1);
   tx.trySend(undefined);
-  assert.throws(
-    () => tx.trySend(undefined),
-    (e) =>
-      e instanceof TrySendError && e.kind === "full" && e.value === undefined,
-  );
+  const full = assertThrows(() => tx.trySend(undefined), TrySendError);
+  assertStrictEquals(full.kind, "full");
+  assertStrictEquals(full.value, undefined);
   rx.dispose();
-  await assert.rejects(
-    tx.send(undefined),
-    (e) => e instanceof SendError && "value" in e && e.value === undefined,
-  );
+  const closed = await assertRejects(() => tx.send(undefined), SendError);
+  assert("value" in closed);
+  assertStrictEquals(closed.value, undefined);
   tx.dispose();
 });
 
@@ -260,8 +263,8 @@ Deno.test("UnboundedReceiver async iterator accepts sends from inside its own lo
     if (value < 300) tx.send(value + 1);
     else tx.dispose();
   }
-  assert.equal(seen.length, 301);
-  assert.deepEqual(seen, Array.from({ length: 301 }, (_, i) => i));
+  assertStrictEquals(seen.length, 301);
+  assertEquals(seen, Array.from({ length: 301 }, (_, i) => i));
 });
 
 Deno.test("Receiver async iterator accepts awaited sends from inside its own loop body at capacity 1", async () => {
@@ -269,14 +272,14 @@ Deno.test("Receiver async iterator accepts awaited sends from inside its own loo
   await tx.send(0);
   let last = -1;
   for await (const value of rx) {
-    assert.equal(value, last + 1);
+    assertStrictEquals(value, last + 1);
     last = value;
     // The receive freed the only slot, so this send cannot deadlock.
     if (value < 300) await tx.send(value + 1);
     else tx.dispose();
   }
-  assert.equal(last, 300);
-  assert.equal(rx.capacity(), 1);
+  assertStrictEquals(last, 300);
+  assertStrictEquals(rx.capacity(), 1);
 });
 
 Deno.test("Receiver.recv() continuation that disposes the last sender ends the next receive", async () => {
@@ -287,26 +290,24 @@ Deno.test("Receiver.recv() continuation that disposes the last sender ends the n
   });
   const second = rx.recv();
   await tx.send("only");
-  assert.equal(await first, "only");
-  assert.equal(await second, undefined);
-  assert.equal(rx.isClosed(), true);
-  assert.equal(rx.senderStrongCount(), 0);
+  assertStrictEquals(await first, "only");
+  assertStrictEquals(await second, undefined);
+  assertStrictEquals(rx.isClosed(), true);
+  assertStrictEquals(rx.senderStrongCount(), 0);
 });
 
 Deno.test("Sender.send() continuation that closes the receiver leaves buffered messages receivable", async () => {
   const [tx, rx] = channel<number>(1);
   await tx.send(1);
   const blocked = tx.send(2).then(() => rx.close());
-  assert.equal(await rx.recv(), 1);
+  assertStrictEquals(await rx.recv(), 1);
   await blocked;
-  assert.equal(rx.isClosed(), true);
-  assert.equal(await rx.recv(), 2);
-  await assert.rejects(
-    tx.send(3),
-    (e) => e instanceof SendError && e.value === 3,
-  );
+  assertStrictEquals(rx.isClosed(), true);
+  assertStrictEquals(await rx.recv(), 2);
+  const error = await assertRejects(() => tx.send(3), SendError);
+  assertStrictEquals(error.value, 3);
   tx.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
 Deno.test("Sender.send() abort listener that frees a slot never loses the aborted message", async () => {
@@ -316,7 +317,7 @@ Deno.test("Sender.send() abort listener that frees a slot never loses the aborte
   // Registered before the channel's own listener, so it runs first, while
   // the aborted send is still queued: the slot it frees goes to that send.
   controller.signal.addEventListener("abort", () => {
-    assert.equal(rx.tryRecv(), "a");
+    assertStrictEquals(rx.tryRecv(), "a");
   });
   const aborted = tx.send("b", { signal: controller.signal });
   const queued = tx.send("c");
@@ -328,9 +329,9 @@ Deno.test("Sender.send() abort listener that frees a slot never loses the aborte
   if (outcome === "sent") rest.push((await rx.recv())!);
   await queued;
   rest.push((await rx.recv())!);
-  assert.deepEqual(rest, outcome === "sent" ? ["b", "c"] : ["c"]);
-  assert.equal(rx.len(), 0);
-  assert.equal(rx.capacity(), 1);
+  assertEquals(rest, outcome === "sent" ? ["b", "c"] : ["c"]);
+  assertStrictEquals(rx.len(), 0);
+  assertStrictEquals(rx.capacity(), 1);
   tx.dispose();
   rx.dispose();
 });
@@ -347,7 +348,7 @@ Deno.test("Receiver.recv() continuation that receives again sees messages in ord
   tx.send(2);
   tx.send(3);
   await chain;
-  assert.deepEqual(seen, [1, 2, 3]);
+  assertEquals(seen, [1, 2, 3]);
   tx.dispose();
   rx.dispose();
 });
@@ -362,17 +363,17 @@ Deno.test("Receiver.close() from inside a for await body drains, ends the loop a
         sent++;
       }
     } catch (e) {
-      assert.ok(e instanceof SendError);
+      assert(e instanceof SendError);
       return sent;
     }
   })();
   let received = 0;
   for await (const value of rx) {
-    assert.equal(value, received);
+    assertStrictEquals(value, received);
     if (++received === 10) rx.close();
   }
-  assert.equal(await producer, received);
-  assert.ok(received >= 10);
+  assertStrictEquals(await producer, received);
+  assert(received >= 10);
   tx.dispose();
   rx.dispose();
 });
@@ -384,11 +385,15 @@ Deno.test("Receiver.recv() aborted without a reason rejects with an AbortError",
   const controller = new AbortController();
   const pending = rx.recv({ signal: controller.signal });
   controller.abort();
-  await assert.rejects(pending, (e) => e === controller.signal.reason);
-  await assert.rejects(
-    rx.recv({ signal: controller.signal }),
-    (e) => e instanceof DOMException && e.name === "AbortError",
+  assertStrictEquals(
+    await assertRejects(() => pending),
+    controller.signal.reason,
   );
+  const error = await assertRejects(
+    () => rx.recv({ signal: controller.signal }),
+    DOMException,
+  );
+  assertStrictEquals(error.name, "AbortError");
   tx.dispose();
   rx.dispose();
 });
@@ -401,10 +406,10 @@ Deno.test("Receiver.recv() aborted with a custom reason rejects with that very r
     const controller = new AbortController();
     const pending = rx.recv({ signal: controller.signal });
     controller.abort(reason);
-    await assert.rejects(pending, (e) => e === reason);
+    assertStrictEquals(await assertRejects(() => pending), reason);
   }
   await tx.send(7);
-  assert.equal(await rx.recv(), 7);
+  assertStrictEquals(await rx.recv(), 7);
   tx.dispose();
   rx.dispose();
 });
@@ -417,13 +422,13 @@ Deno.test("Sender.send() aborted twice rejects once, with the first reason, and 
   const pending = tx.send(2, { signal: controller.signal });
   controller.abort(first);
   controller.abort(new Error("second"));
-  await assert.rejects(pending, (e) => e === first);
-  assert.equal(controller.signal.reason, first);
-  assert.equal(await rx.recv(), 1);
-  assert.equal(rx.capacity(), 1);
-  assert.throws(
-    () => rx.tryRecv(),
-    (e) => e instanceof TryRecvError && e.kind === "empty",
+  assertStrictEquals(await assertRejects(() => pending), first);
+  assertStrictEquals(controller.signal.reason, first);
+  assertStrictEquals(await rx.recv(), 1);
+  assertStrictEquals(rx.capacity(), 1);
+  assertStrictEquals(
+    assertThrows(() => rx.tryRecv(), TryRecvError).kind,
+    "empty",
   );
   tx.dispose();
   rx.dispose();
@@ -432,13 +437,14 @@ Deno.test("Sender.send() aborted twice rejects once, with the first reason, and 
 Deno.test("AbortSignal.timeout() cancels a Sender.reserve() with a TimeoutError", async () => {
   const [tx, rx] = channel<number>(1);
   const permit = await tx.reserve();
-  await assert.rejects(
-    tx.reserve({ signal: AbortSignal.timeout(1) }),
-    (e) => e instanceof DOMException && e.name === "TimeoutError",
+  const error = await assertRejects(
+    () => tx.reserve({ signal: AbortSignal.timeout(1) }),
+    DOMException,
   );
-  assert.equal(tx.capacity(), 0);
+  assertStrictEquals(error.name, "TimeoutError");
+  assertStrictEquals(tx.capacity(), 0);
   permit.dispose();
-  assert.equal(tx.capacity(), 1);
+  assertStrictEquals(tx.capacity(), 1);
   tx.dispose();
   rx.dispose();
 });
@@ -447,18 +453,20 @@ Deno.test("Receiver.recv() with an already aborted signal takes no message", asy
   const [tx, rx] = channel<number>(2);
   await tx.send(1);
   const reason = new Error("early");
-  await assert.rejects(
-    rx.recv({ signal: AbortSignal.abort(reason) }),
-    (e) => e === reason,
+  assertStrictEquals(
+    await assertRejects(() => rx.recv({ signal: AbortSignal.abort(reason) })),
+    reason,
   );
   const buffer: number[] = [];
-  await assert.rejects(
-    rx.recvMany(buffer, 2, { signal: AbortSignal.abort(reason) }),
-    (e) => e === reason,
+  assertStrictEquals(
+    await assertRejects(() =>
+      rx.recvMany(buffer, 2, { signal: AbortSignal.abort(reason) })
+    ),
+    reason,
   );
-  assert.deepEqual(buffer, []);
-  assert.equal(rx.len(), 1);
-  assert.equal(await rx.recv(), 1);
+  assertEquals(buffer, []);
+  assertStrictEquals(rx.len(), 1);
+  assertStrictEquals(await rx.recv(), 1);
   tx.dispose();
   rx.dispose();
 });
@@ -466,29 +474,39 @@ Deno.test("Receiver.recv() with an already aborted signal takes no message", asy
 Deno.test("Sender.send() with an already aborted signal sends nothing even with room", async () => {
   const [tx, rx] = channel<number>(2);
   const reason = "stop";
-  await assert.rejects(
-    tx.send(1, { signal: AbortSignal.abort(reason) }),
-    (e) => e === reason,
+  assertStrictEquals(
+    await assertRejects(() =>
+      tx.send(1, { signal: AbortSignal.abort(reason) })
+    ),
+    reason,
   );
-  await assert.rejects(
-    tx.reserve({ signal: AbortSignal.abort(reason) }),
-    (e) => e === reason,
+  assertStrictEquals(
+    await assertRejects(() =>
+      tx.reserve({ signal: AbortSignal.abort(reason) })
+    ),
+    reason,
   );
-  await assert.rejects(
-    tx.reserveMany(2, { signal: AbortSignal.abort(reason) }),
-    (e) => e === reason,
+  assertStrictEquals(
+    await assertRejects(() =>
+      tx.reserveMany(2, { signal: AbortSignal.abort(reason) })
+    ),
+    reason,
   );
-  await assert.rejects(
-    tx.sendTimeout(1, 10, { signal: AbortSignal.abort(reason) }),
-    (e) => e === reason,
+  assertStrictEquals(
+    await assertRejects(() =>
+      tx.sendTimeout(1, 10, { signal: AbortSignal.abort(reason) })
+    ),
+    reason,
   );
-  assert.equal(tx.capacity(), 2);
-  assert.equal(rx.len(), 0);
+  assertStrictEquals(tx.capacity(), 2);
+  assertStrictEquals(rx.len(), 0);
   rx.close();
   // Closed too: the aborted signal still wins.
-  await assert.rejects(
-    tx.send(1, { signal: AbortSignal.abort(reason) }),
-    (e) => e === reason,
+  assertStrictEquals(
+    await assertRejects(() =>
+      tx.send(1, { signal: AbortSignal.abort(reason) })
+    ),
+    reason,
   );
   tx.dispose();
   rx.dispose();
@@ -501,9 +519,9 @@ Deno.test("Receiver.recv() abandoned by an abort does not swallow the next messa
   const controller = new AbortController();
   const abandoned = rx.recv({ signal: controller.signal });
   controller.abort();
-  await assert.rejects(abandoned);
+  await assertRejects(() => abandoned);
   await tx.send("next");
-  assert.equal(await rx.recv(), "next");
+  assertStrictEquals(await rx.recv(), "next");
   tx.dispose();
   rx.dispose();
 });
@@ -515,10 +533,10 @@ Deno.test("Receiver.recv() called twice concurrently serves both callers in call
   const third = rx.recv();
   await tx.send(1);
   await tx.send(2);
-  assert.equal(await first, 1);
-  assert.equal(await second, 2);
+  assertStrictEquals(await first, 1);
+  assertStrictEquals(await second, 2);
   tx.dispose();
-  assert.equal(await third, undefined);
+  assertStrictEquals(await third, undefined);
   await setImmediate();
   rx.dispose();
 });
@@ -546,12 +564,14 @@ Deno.test("Receiver.recv() aborted while it yields to the event loop takes no me
   const first = rx.recv({ signal: controller.signal });
   const second = rx.recv();
   // The abort settles the parked call at once; watch it before awaiting.
-  const rejected = assert.rejects(first, (e) => e === reason);
+  const rejected = assertRejects(() => first).then((e) =>
+    assertStrictEquals(e, reason)
+  );
   controller.abort(reason);
   await spent;
   await rejected;
-  assert.equal(await second, 1);
-  assert.equal(rx.len(), 0);
+  assertStrictEquals(await second, 1);
+  assertStrictEquals(rx.len(), 0);
   tx.dispose();
   rx.dispose();
 });
@@ -564,15 +584,17 @@ Deno.test("Sender.send() aborted while it yields to the event loop sends nothing
   const first = tx.send(1, { signal: controller.signal });
   const second = tx.send(2);
   // A call that is yielding has not been granted: the abort wins.
-  const rejected = assert.rejects(first, (e) => e === reason);
+  const rejected = assertRejects(() => first).then((e) =>
+    assertStrictEquals(e, reason)
+  );
   controller.abort(reason);
   await spent;
   await rejected;
   await second;
   const buffer: number[] = [];
   await rx.recvMany(buffer, 4);
-  assert.deepEqual(buffer, [2]);
-  assert.equal(rx.capacity(), 4);
+  assertEquals(buffer, [2]);
+  assertStrictEquals(rx.capacity(), 4);
   tx.dispose();
   rx.dispose();
 });
@@ -593,17 +615,17 @@ Deno.test("Sender.reserve*() and Receiver.recvMany() aborted while they yield ho
     rx.recvMany(buffer, 4, { signal }),
   ];
   const rejected = calls.map((call) =>
-    assert.rejects(call, (e) => e === reason)
+    assertRejects(() => call).then((e) => assertStrictEquals(e, reason))
   );
   controller.abort(reason);
   await spent;
   await Promise.all(rejected);
-  assert.deepEqual(buffer, []);
+  assertEquals(buffer, []);
   // The consumed sender is disposed; nothing else is held.
-  assert.equal(tx.strongCount(), 1);
-  assert.equal(tx.capacity(), 3);
-  assert.equal(await rx.recv(), 7);
-  assert.equal(rx.capacity(), 4);
+  assertStrictEquals(tx.strongCount(), 1);
+  assertStrictEquals(tx.capacity(), 3);
+  assertStrictEquals(await rx.recv(), 7);
+  assertStrictEquals(rx.capacity(), 4);
   tx.dispose();
   rx.dispose();
 });
