@@ -4,7 +4,12 @@
 // Sized for CI (1,000,000 messages); set SOAK_MESSAGES=10000000 for the long
 // run. Run with --v8-flags=--expose-gc (and --allow-env to read the size).
 
-import assert from "node:assert/strict";
+import {
+  assert,
+  assertNotStrictEquals,
+  assertRejects,
+  assertStrictEquals,
+} from "@std/assert";
 import { setImmediate } from "node:timers/promises";
 import { channel, unboundedChannel } from "../mod.ts";
 import { BLOCK_CAP } from "../block.ts";
@@ -20,7 +25,7 @@ function soakMessages(): number {
   const text = granted ? Deno.env.get(name) : undefined;
   if (text === undefined) return 1_000_000;
   const n = Number(text);
-  assert.ok(
+  assert(
     Number.isSafeInteger(n) && n > 0,
     `${name} must be a positive integer`,
   );
@@ -30,7 +35,7 @@ function soakMessages(): number {
 // Collects garbage thoroughly and returns the heap in use.
 async function settledHeap(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  assert.equal(typeof gc, "function", "run with --v8-flags=--expose-gc");
+  assertStrictEquals(typeof gc, "function", "run with --v8-flags=--expose-gc");
   for (let i = 0; i < 4; i++) {
     await setImmediate();
     gc!();
@@ -38,7 +43,9 @@ async function settledHeap(): Promise<number> {
   return Deno.memoryUsage().heapUsed;
 }
 
-// Wraps one signal so that its live abort listeners can be counted.
+// Wraps one signal so that its live abort listeners can be counted. Not a
+// spy from @std/testing/mock: a spy keeps a record of every call, which over
+// a million messages would grow the very heap this file measures.
 function countListeners(
   signal: AbortSignal,
 ): { live(): number; max(): number } {
@@ -91,7 +98,7 @@ async function pump(total: number, capacity: number): Promise<{
         const aborted = tx.send(-1, { signal: controller.signal });
         controller.abort(reason);
         held.dispose();
-        await assert.rejects(aborted, (e) => e === reason);
+        assertStrictEquals(await assertRejects(() => aborted), reason);
         abortedSends++;
       }
       if (i % 1000 === 0) await tx.sendTimeout(i, 60_000, options);
@@ -113,7 +120,7 @@ async function pump(total: number, capacity: number): Promise<{
       try {
         value = await pending;
       } catch (e) {
-        assert.equal(e, reason);
+        assertStrictEquals(e, reason);
         abortedRecvs++;
         continue;
       }
@@ -123,18 +130,18 @@ async function pump(total: number, capacity: number): Promise<{
       buffer.length = 0;
       if (await rx.recvMany(buffer, 16, options) === 0) break;
       for (const v of buffer) {
-        assert.notEqual(v, -1, "an aborted send's message arrived");
+        assertNotStrictEquals(v, -1, "an aborted send's message arrived");
         sum += v;
       }
       continue;
     }
     if (value === undefined) break;
-    assert.notEqual(value, -1, "an aborted send's message arrived");
+    assertNotStrictEquals(value, -1, "an aborted send's message arrived");
     sum += value;
   }
   await producer;
-  assert.equal(rx.len(), 0);
-  assert.equal(rx.capacity(), capacity);
+  assertStrictEquals(rx.len(), 0);
+  assertStrictEquals(rx.capacity(), capacity);
   rx.dispose();
   return { listeners, sum, expected, abortedSends, abortedRecvs };
 }
@@ -147,20 +154,20 @@ Deno.test("channel() soak returns the heap, the listeners and the timers it used
     total,
     64,
   );
-  assert.equal(sum, expected);
-  assert.equal(abortedSends, Math.ceil(total / 37));
-  assert.ok(abortedRecvs > 0, "no receive was withdrawn");
-  assert.equal(
+  assertStrictEquals(sum, expected);
+  assertStrictEquals(abortedSends, Math.ceil(total / 37));
+  assert(abortedRecvs > 0, "no receive was withdrawn");
+  assertStrictEquals(
     listeners.live(),
     0,
     "abort listeners left on the shared signal",
   );
-  assert.ok(
+  assert(
     listeners.max() <= 2,
     `${listeners.max()} listeners at once on one signal`,
   );
   const after = await settledHeap();
-  assert.ok(
+  assert(
     after - before < 4 * MB,
     `heap grew by ${
       ((after - before) / MB).toFixed(1)
@@ -175,7 +182,7 @@ Deno.test("unboundedChannel() gives its blocks back once a long queue drains", a
   for (let i = 0; i < count; i++) tx.send(i);
   const full = await settledHeap();
   // The queue of small integers is about one block per BLOCK_CAP messages.
-  assert.ok(full - before > 4 * MB, "the filled queue should take memory");
+  assert(full - before > 4 * MB, "the filled queue should take memory");
   let sum = 0;
   const buffer: number[] = [];
   while (rx.len() > 0) {
@@ -183,14 +190,14 @@ Deno.test("unboundedChannel() gives its blocks back once a long queue drains", a
     await rx.recvMany(buffer, 4096);
     for (const value of buffer) sum += value;
   }
-  assert.equal(sum, (count - 1) * count / 2);
+  assertStrictEquals(sum, (count - 1) * count / 2);
   const drained = await settledHeap();
-  assert.ok(
+  assert(
     drained - before < MB,
     `${((drained - before) / MB).toFixed(1)} MB still held after draining`,
   );
   tx.dispose();
-  assert.equal(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
   rx.dispose();
 });
 
@@ -204,11 +211,11 @@ Deno.test("List keeps at most MAX_SPARE_BLOCKS spare blocks through a long run",
     const size = (wave % 10 + 1) * BLOCK_CAP * 3 + wave;
     for (let i = 0; i < size; i++) list.push(next++);
     most = Math.max(most, list.blockCount());
-    while (list.length > 0) assert.equal(list.pop(), expected++);
-    assert.ok(
+    while (list.length > 0) assertStrictEquals(list.pop(), expected++);
+    assert(
       list.blockCount() <= 1 + MAX_SPARE_BLOCKS,
       `${list.blockCount()} blocks held by an empty list`,
     );
   }
-  assert.ok(most > 10);
+  assert(most > 10);
 });
