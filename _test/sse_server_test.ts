@@ -1,8 +1,9 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // End-to-end test of examples/sse_server.ts: real HTTP on loopback, then checks that a client's channel is released.
 
-import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
+import { assert, assertEquals, assertStrictEquals, fail } from "@std/assert";
+import { delay } from "@std/async/delay";
+import { ServerSentEventParseStream } from "@std/http/server-sent-event-parse-stream";
 import { type ServerStats, startServer } from "../examples/sse_server.ts";
 
 interface Received {
@@ -16,37 +17,23 @@ async function readEvents(
   body: ReadableStream<Uint8Array>,
   count: number,
 ): Promise<Received[]> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.pipeThrough(new ServerSentEventParseStream())
+    .getReader();
   const events: Received[] = [];
-  let text = "";
   try {
     while (events.length < count) {
       const { done, value } = await reader.read();
       if (done) break;
-      text += value;
-      let end: number;
-      while ((end = text.indexOf("\n\n")) !== -1 && events.length < count) {
-        events.push(parseEvent(text.slice(0, end)));
-        text = text.slice(end + 2);
-      }
+      events.push({
+        id: Number(value.id),
+        event: value.event ?? "",
+        data: JSON.parse(value.data ?? "null"),
+      });
     }
   } finally {
     await reader.cancel();
   }
   return events;
-}
-
-function parseEvent(block: string): Received {
-  const fields = new Map<string, string>();
-  for (const line of block.split("\n")) {
-    const colon = line.indexOf(": ");
-    fields.set(line.slice(0, colon), line.slice(colon + 2));
-  }
-  return {
-    id: Number(fields.get("id")),
-    event: fields.get("event") ?? "",
-    data: JSON.parse(fields.get("data") ?? "null"),
-  };
 }
 
 /** Polls the server's stats until `done` holds, for at most five seconds. */
@@ -60,7 +47,7 @@ async function until(
     if (done(s)) return s;
     await delay(10);
   }
-  assert.fail(`Server did not ${what}: ${JSON.stringify(stats())}`);
+  fail(`Server did not ${what}: ${JSON.stringify(stats())}`);
 }
 
 function released(s: ServerStats): boolean {
@@ -78,23 +65,26 @@ Deno.test("startServer() streams events and releases the receiver and permits wh
     interval: 1,
   });
   try {
-    assert.equal(server.addr.hostname, "127.0.0.1");
+    assertStrictEquals(server.addr.hostname, "127.0.0.1");
     const response = await fetch(server.url);
-    assert.equal(response.status, 200);
-    assert.equal(response.headers.get("content-type"), "text/event-stream");
+    assertStrictEquals(response.status, 200);
+    assertStrictEquals(
+      response.headers.get("content-type"),
+      "text/event-stream",
+    );
     const during = server.stats();
-    assert.equal(during.openReceivers, 1);
-    assert.equal(during.runningProducers, 3);
+    assertStrictEquals(during.openReceivers, 1);
+    assertStrictEquals(during.runningProducers, 3);
 
     const events = await readEvents(response.body!, 15);
-    assert.equal(events.length, 15);
-    assert.deepEqual(events.map((e) => e.id), [...Array(15).keys()]);
+    assertStrictEquals(events.length, 15);
+    assertEquals(events.map((e) => e.id), [...Array(15).keys()]);
     const lastSeq = new Map<number, number>();
     for (const { event, data } of events) {
-      assert.equal(event, "tick");
-      assert.ok(data.producer >= 0 && data.producer < 3);
+      assertStrictEquals(event, "tick");
+      assert(data.producer >= 0 && data.producer < 3);
       // Each producer's events arrive in the order it sent them.
-      assert.ok(data.seq > (lastSeq.get(data.producer) ?? -1));
+      assert(data.seq > (lastSeq.get(data.producer) ?? -1));
       lastSeq.set(data.producer, data.seq);
     }
 
@@ -103,8 +93,8 @@ Deno.test("startServer() streams events and releases the receiver and permits wh
       released,
       "release the channel after the client left",
     );
-    assert.equal(after.connections, 1);
-    assert.ok(after.sent >= 15);
+    assertStrictEquals(after.connections, 1);
+    assert(after.sent >= 15);
   } finally {
     await server.shutdown();
   }
@@ -114,19 +104,19 @@ Deno.test("startServer() serves each client its own channel", async () => {
   const server = startServer({ port: 0, producers: 2, buffer: 2, interval: 1 });
   try {
     const [a, b] = await Promise.all([fetch(server.url), fetch(server.url)]);
-    assert.equal(server.stats().openReceivers, 2);
-    assert.equal(server.stats().runningProducers, 4);
+    assertStrictEquals(server.stats().openReceivers, 2);
+    assertStrictEquals(server.stats().runningProducers, 4);
     const first = await readEvents(a.body!, 4);
-    assert.deepEqual(first.map((e) => e.id), [0, 1, 2, 3]);
+    assertEquals(first.map((e) => e.id), [0, 1, 2, 3]);
     // One client left; the other one's channel is untouched.
     const one = await until(
       server.stats,
       (s) => s.openReceivers === 1 && s.runningProducers === 2,
       "release the first client's channel",
     );
-    assert.equal(one.connections, 2);
+    assertStrictEquals(one.connections, 2);
     const second = await readEvents(b.body!, 4);
-    assert.deepEqual(second.map((e) => e.id), [0, 1, 2, 3]);
+    assertEquals(second.map((e) => e.id), [0, 1, 2, 3]);
     await until(server.stats, released, "release both channels");
   } finally {
     await server.shutdown();
@@ -144,7 +134,7 @@ Deno.test("startServer() a client that stops reading stops its producers", async
   try {
     const response = await fetch(server.url);
     const reader = response.body!.getReader();
-    assert.equal((await reader.read()).done, false);
+    assertStrictEquals((await reader.read()).done, false);
     // The client reads no more: once the connection's buffers are full,
     // the channel fills and every producer waits for room, so the server
     // holds at most `buffer` events for this client.
@@ -153,9 +143,11 @@ Deno.test("startServer() a client that stops reading stops its producers", async
       (s) => s.waitingProducers === 3 && s.queued === 4,
       "stop the producers of a stalled client",
     );
-    assert.equal(stalled.heldPermits, 0);
+    assertStrictEquals(stalled.heldPermits, 0);
     // Reading again lets them go on.
-    for (let i = 0; i < 8; i++) assert.equal((await reader.read()).done, false);
+    for (let i = 0; i < 8; i++) {
+      assertStrictEquals((await reader.read()).done, false);
+    }
     await reader.cancel();
     await until(server.stats, released, "release the stalled client's channel");
   } finally {
@@ -174,7 +166,7 @@ Deno.test("startServer() shutdown closes open streams and releases their channel
   });
   const response = await fetch(server.url);
   const reader = response.body!.getReader();
-  assert.equal((await reader.read()).done, false);
+  assertStrictEquals((await reader.read()).done, false);
   controller.abort();
   // Deno closes open connections when its server stops, so the body may
   // end or fail; either way the client is done.
@@ -192,11 +184,11 @@ Deno.test("startServer() answers other paths without opening a channel", async (
   try {
     const base = server.url.replace(/\/events$/, "");
     const missing = await fetch(`${base}/nope`);
-    assert.equal(missing.status, 404);
+    assertStrictEquals(missing.status, 404);
     await missing.body?.cancel();
     const stats = await fetch(`${base}/stats`);
-    assert.deepEqual(await stats.json(), server.stats());
-    assert.equal(server.stats().connections, 0);
+    assertEquals(await stats.json(), server.stats());
+    assertStrictEquals(server.stats().connections, 0);
   } finally {
     await server.shutdown();
   }

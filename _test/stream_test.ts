@@ -8,7 +8,7 @@ import {
   assertStrictEquals,
   assertThrows,
 } from "@std/assert";
-import { delay } from "@std/async";
+import { delay } from "@std/async/delay";
 import { channel, SendError, unboundedChannel } from "../mod.ts";
 import { toReadableStream, toWritableStream } from "../stream.ts";
 

@@ -3,6 +3,7 @@
 //
 // Run it with `deno task demo` (or `npx --yes deno@2.9.6 task demo`).
 
+import { delay } from "@std/async/delay";
 import { channel, type Sender } from "../mod.ts";
 
 interface Reading {
@@ -69,7 +70,7 @@ while (await rx.recvMany(batch, BATCH) > 0) {
   batch.length = 0;
   // Writing a batch out is slow; meanwhile the sensors fill the channel and
   // then wait for room instead of piling readings up in memory.
-  await new Promise((resolve) => setTimeout(resolve, 2));
+  await delay(2);
 }
 await Promise.all(producers);
 clearTimeout(timer);

@@ -2,19 +2,26 @@
 // An example server-sent events server: producers feed one bounded channel per client, streamed with toReadableStream.
 //
 // Run it with `deno task serve` (or `deno run --allow-net=127.0.0.1
-// examples/sse_server.ts [port]`) and watch the events with
+// examples/sse_server.ts [--port 8000] [--producers 3] [--buffer 8]
+// [--interval 1000]`; `--help` lists the flags) and watch the events with
 // `curl -N http://127.0.0.1:8000/events`.
 //
 // Each request to `/events` gets its own bounded channel and a few
-// producers. The response body is `toReadableStream(rx)` piped through an
-// encoder, so it pulls a message only when the connection can take more: a
+// producers. The response body is `toReadableStream(rx)` piped through
+// @std/http's `ServerSentEventStream`, which frames each event, so it pulls
+// a message only when the connection can take more: a
 // slow client leaves the channel full, and its producers wait in
 // `reserve()` instead of piling events up in memory. When the client goes
 // away, the body stream is cancelled, which disposes the receiver; the
 // producers' reservations fail, they drop their permits and senders, and
 // nothing of the connection is left.
 
-import { setTimeout as delay } from "node:timers/promises";
+import { delay } from "@std/async/delay";
+import { parseArgs } from "@std/cli/parse-args";
+import {
+  type ServerSentEventMessage,
+  ServerSentEventStream,
+} from "@std/http/server-sent-event-stream";
 import {
   channel,
   type Permit,
@@ -165,7 +172,7 @@ export function startServer(options: ServerOptions = {}): SseServer {
         using permit = await reserve(tx, signal);
         counters.permits++;
         try {
-          await delay(interval, undefined, { signal });
+          await delay(interval, { signal });
           const tick: Tick = {
             producer: id,
             seq,
@@ -204,16 +211,19 @@ export function startServer(options: ServerOptions = {}): SseServer {
     ).finally(() => tx.dispose());
 
     let id = 0;
-    const encoder = new TextEncoder();
-    const body = toReadableStream(rx).pipeThrough(
-      new TransformStream<Tick, Uint8Array>({
-        transform(tick, controller) {
-          controller.enqueue(encoder.encode(
-            `id: ${id++}\nevent: tick\ndata: ${JSON.stringify(tick)}\n\n`,
-          ));
-        },
-      }),
-    );
+    const body = toReadableStream(rx)
+      .pipeThrough(
+        new TransformStream<Tick, ServerSentEventMessage>({
+          transform(tick, controller) {
+            controller.enqueue({
+              id: id++,
+              event: "tick",
+              data: JSON.stringify(tick),
+            });
+          },
+        }),
+      )
+      .pipeThrough(new ServerSentEventStream());
     return new Response(body, {
       headers: {
         "content-type": "text/event-stream",
@@ -297,9 +307,51 @@ export function startServer(options: ServerOptions = {}): SseServer {
   };
 }
 
+const USAGE = `Serves server-sent events fed by @seed/mpsc channels.
+
+Usage: deno run --allow-net=127.0.0.1 examples/sse_server.ts [options] [port]
+
+Options:
+  -p, --port <n>       The port to listen on; 0 picks a free one (default 8000)
+      --producers <n>  Producers per client (default 3)
+      --buffer <n>     The channel's buffer per client (default 8)
+      --interval <ms>  How long each producer takes per event (default 1000)
+  -h, --help           Show this help`;
+
+/** Reads a flag that must be a whole number, or exits with the usage. */
+function wholeNumber(
+  name: string,
+  value: string | number | undefined,
+  fallback: number,
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (String(value).trim() === "" || !Number.isSafeInteger(n) || n < 0) {
+    console.error(
+      `Cannot start the server: --${name} must be a whole number, received ${value}\n\n${USAGE}`,
+    );
+    Deno.exit(2);
+  }
+  return n;
+}
+
 if (import.meta.main) {
-  const port = Number(Deno.args[0] ?? 8000);
-  const server = startServer({ port });
+  const flags = parseArgs(Deno.args, {
+    boolean: ["help"],
+    string: ["port", "producers", "buffer", "interval"],
+    alias: { h: "help", p: "port" },
+  });
+  if (flags.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  // A bare number is the port too, as in `deno task serve 9000`.
+  const server = startServer({
+    port: wholeNumber("port", flags.port ?? flags._[0], 8000),
+    producers: wholeNumber("producers", flags.producers, 3),
+    buffer: wholeNumber("buffer", flags.buffer, 8),
+    interval: wholeNumber("interval", flags.interval, 1000),
+  });
   console.log(`Serving server-sent events on ${server.url}`);
   console.log(`Watch them with: curl -N ${server.url}`);
   Deno.addSignalListener("SIGINT", () => {
