@@ -42,6 +42,11 @@ export function writeSlot(block: Block, slot: number, value: unknown): void {
   block[slot] = value;
 }
 
+/** Reads the value in slot `slot`, leaving it there. */
+export function readSlot(block: Block, slot: number): unknown {
+  return block[slot];
+}
+
 /**
  * Takes the value out of slot `slot`: returns it and leaves `undefined`, so
  * the block does not keep the message alive.

@@ -21,7 +21,7 @@ import {
   BatchSemaphore,
   CLOSED,
 } from "./semaphore.ts";
-import { PromiseWaiter } from "./waiter.ts";
+import { isAborted, PromiseWaiter, reasonOf } from "./waiter.ts";
 
 /**
  * The largest `buffer` a bounded channel accepts: 2^53 − 1. Nothing
@@ -209,6 +209,9 @@ class SendWaiter<T> extends SenderCall<T, void> {
   }
 
   granted(): void {
+    // Decided: no abort may run for this call from here, whatever the
+    // message's `then` does when a waiting receive is resolved with it.
+    this.unlisten();
     // The message is sent the moment room is granted, so it keeps its place
     // in line even though the caller's continuation runs later.
     this.ref.chan.send(this.value);
@@ -254,6 +257,11 @@ class SendTimeoutWaiter<T> extends SendWaiter<T> {
     this.reject(new SendTimeoutError("timeout", this.value));
   }
 
+  override granted(): void {
+    this.#clear();
+    super.granted();
+  }
+
   override noRoom(): boolean {
     if (this.#ms > 0) return false;
     this.#timeout();
@@ -296,6 +304,7 @@ class ReserveWaiter<T, R> extends SenderCall<T, R> {
   }
 
   granted(): void {
+    this.unlisten();
     // The call's use of the sender passes to what it resolves with.
     this.resolve(this.#grant(this.ref, this.needed));
   }
@@ -362,18 +371,23 @@ function reserve<T, R>(
   signal: AbortSignal | undefined,
   grant: Grant<T, R>,
 ): Promise<R> {
-  if (signal?.aborted) {
+  if (signal !== undefined && isAborted(signal)) {
     ref.release();
-    return Promise.reject(signal.reason);
+    return Promise.reject(reasonOf(signal));
   }
   const semaphore = ref.chan.semaphore;
+  // Charged first: a loop of failing calls must still let timers run.
+  const proceed = mayProceed(ref.chan);
   if (n > semaphore.bound) {
     ref.release();
-    return Promise.reject(new SendError(undefined));
+    return Promise.reject(
+      new SendError(
+        undefined,
+        `Cannot reserve ${n} permits: the channel's capacity is ${semaphore.bound}`,
+      ),
+    );
   }
-  if (!mayProceed(ref.chan)) {
-    return parkCall(new ReserveWaiter(ref, n, grant), signal);
-  }
+  if (!proceed) return parkCall(new ReserveWaiter(ref, n, grant), signal);
   switch (semaphore.tryAcquire(n)) {
     case ACQUIRED:
       return Promise.resolve(grant(ref, n));
@@ -520,7 +534,9 @@ export class Sender<T> implements Disposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal !== undefined && isAborted(signal)) {
+      return Promise.reject(reasonOf(signal));
+    }
     return send(ref!, value, signal, undefined);
   }
 
@@ -604,7 +620,9 @@ export class Sender<T> implements Disposable {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal !== undefined && isAborted(signal)) {
+      return Promise.reject(reasonOf(signal));
+    }
     return send(ref!, value, signal, ms);
   }
 
@@ -1274,6 +1292,7 @@ export class WeakSender<T> implements Disposable {
  */
 export class Permit<T> implements Disposable {
   #ref: BoundedRef<T> | undefined;
+  #used = false;
 
   /**
    * Wraps one reserved slot and one use of its sender; users get permits
@@ -1306,9 +1325,18 @@ export class Permit<T> implements Disposable {
   send(value: T): void {
     const ref = this.#ref;
     if (ref === undefined) {
+      if (this.#used) {
+        throw new ReferenceError(
+          "Cannot call Permit.send(): the permit was already used",
+        );
+      }
       throw disposedError("Cannot call Permit.send()", "permit");
     }
     this.#ref = undefined;
+    this.#used = true;
+    // Decided before any user code can run (a waiting receive resolved with
+    // `value` reads its `then`): the permit is spent, the sender still held
+    // until the message is in.
     ref.chan.send(value);
     ref.release();
   }

@@ -8,7 +8,15 @@ import { charge, park, type Parked, unpark } from "./budget.ts";
 import { TryRecvError } from "./error.ts";
 import { List } from "./list.ts";
 import type { Semaphore } from "./semaphore.ts";
-import { PromiseWaiter, WaiterQueue } from "./waiter.ts";
+import {
+  isAborted,
+  isAbortSignal,
+  newPromise,
+  PromiseWaiter,
+  reasonOf,
+  takeResolve,
+  WaiterQueue,
+} from "./waiter.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
@@ -19,6 +27,14 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({
 });
 const RESOLVED_DONE: Promise<IteratorReturnResult<undefined>> = Promise
   .resolve(DONE);
+
+/** What {@linkcode Chan.takeMany} returns when the buffer refused. */
+export const REFUSED = -1;
+
+// What the fast receive slot resolves with: the message, or an iterator
+// result around it.
+const VALUE = 0;
+const RESULT = 1;
 
 /**
  * One strong sender's hold on the channel, shared by the handle and
@@ -54,6 +70,18 @@ export class TxRef<T, S extends Semaphore = Semaphore> {
 /**
  * The state every handle of one channel shares.
  *
+ * Messages reach receive calls in one of two ways: a send hands its message
+ * straight to the oldest waiting call, or the call finds it queued. The
+ * receive side keeps one line of calls in call order: the fast slot (at most
+ * one plain `recv()` or iterator step with no signal, held as the bare
+ * resolve function of its promise: the cheapest wait there is), then the
+ * queue of every other waiting call.
+ *
+ * User code can run inside the channel: a message's `then` getter when a
+ * promise is resolved with it, a `recvMany` buffer's `push`. The channel
+ * calls it only once its own state is complete, so whatever that code does
+ * to the channel finds it consistent.
+ *
  * @typeParam T The type of the messages.
  * @typeParam S The semaphore that counts the room.
  */
@@ -70,14 +98,24 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   rxClosed = false;
   /** The receiver was disposed: messages sent from now on are dropped. */
   rxDropped = false;
-  // Receive calls waiting for a message. Invariant: non-empty only while the
-  // list is empty, so an arriving message always goes to the oldest.
+  // The oldest waiting receive call when it is a plain one: its resolve
+  // function and what it resolves with. Invariant: set only while the queue
+  // below is empty, so it is always first in line.
+  #fast: ((value: never) => void) | undefined = undefined;
+  #fastKind = VALUE;
+  // Receive calls waiting for a message, after `#fast`. Invariant: the line
+  // (`#fast`, then these) is non-empty only while the list is empty, except
+  // while `#serveLine` runs or a buffer takes messages (`#busy`).
   readonly #receivers = new WaiterQueue<Receiving<T>>();
   readonly #closedWaiters = new WaiterQueue<ClosedWaiter>();
   #sharedClosed: ClosedWaiter | undefined = undefined;
   // Receive calls parked by the budget; while there are any, new receive
   // calls park behind them, keeping call order.
   #rxParked = 0;
+  // A buffer's `push` is running (user code): the head of the list is
+  // being handed over, so no other receive may take from it.
+  #busy = false;
+  #serving = false;
   /**
    * Send and reserve calls parked by the budget; while there are any, new
    * ones park too, so they keep their call order.
@@ -97,14 +135,21 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   send(value: T): void {
     // A disposed receiver discards; the permit's slot is not given back.
     if (this.rxDropped) return;
-    const receiver = this.#receivers.shift();
-    if (receiver === undefined) {
-      this.list.push(value);
+    const fast = this.#fast;
+    if (fast !== undefined) {
+      // The hot handoff: no object, one call. The slot is free again before
+      // the call is resolved, since resolving may run the message's `then`.
+      this.#fast = undefined;
+      this.releasePermits(1);
+      if (this.#fastKind === VALUE) (fast as (value: T) => void)(value);
+      else {
+        (fast as (result: IteratorResult<T>) => void)({ value, done: false });
+      }
       return;
     }
-    receiver.deliver(value);
-    // The message is consumed already, so its room is free again.
-    this.releasePermits(1);
+    this.list.push(value);
+    // Invariant: the message is queued; a waiting call takes it in turn.
+    if (this.#receivers.length > 0) this.#serveLine();
   }
 
   /**
@@ -113,9 +158,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    */
   releasePermits(n: number): void {
     this.semaphore.addPermits(n);
-    if (
-      this.rxClosed && this.#receivers.length > 0 && this.isFinished()
-    ) {
+    if (this.rxClosed && this.#lineLength() > 0 && this.isFinished()) {
       this.#finishReceivers();
     }
   }
@@ -137,23 +180,50 @@ export class Chan<T, S extends Semaphore = Semaphore> {
 
   /** Resolves once the receiver is closed or disposed. */
   closed(signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal !== undefined && isAborted(signal)) {
+      return Promise.reject(reasonOf(signal));
+    }
+    // Counted like any operation that may complete at once: a loop of
+    // `await tx.closed()` on a closed channel must still let timers run.
+    if (!charge()) {
+      const waiter = new ClosedWaiter(this);
+      waiter.listen(signal);
+      park(waiter);
+      return waiter.promise;
+    }
     if (this.rxClosed) return RESOLVED;
+    return this.waitClosed(signal);
+  }
+
+  /** Queues a `closed()` call on an open channel. */
+  waitClosed(signal: AbortSignal | undefined): Promise<void> {
     if (signal === undefined) {
       // Calls without a signal share one promise: nothing can remove their
       // waiters, and a caller that stops waiting (say, it lost a race) must
       // not leave one behind.
       let shared = this.#sharedClosed;
       if (shared === undefined) {
-        shared = this.#sharedClosed = new ClosedWaiter(this.#closedWaiters);
+        shared = this.#sharedClosed = new ClosedWaiter(this);
         this.#closedWaiters.push(shared);
       }
       return shared.promise;
     }
-    const waiter = new ClosedWaiter(this.#closedWaiters);
+    const waiter = new ClosedWaiter(this);
     waiter.listen(signal);
     this.#closedWaiters.push(waiter);
     return waiter.promise;
+  }
+
+  /** Queues a `closed()` waiter that was parked, or resolves it. */
+  resumeClosed(waiter: ClosedWaiter): void {
+    if (this.rxClosed) waiter.resolve();
+    else this.#closedWaiters.push(waiter);
+  }
+
+  /** Forgets an aborted `closed()` waiter, parked or queued. */
+  cancelClosed(waiter: ClosedWaiter): void {
+    if (waiter.parked) unpark(waiter);
+    else this.#closedWaiters.remove(waiter);
   }
 
   // -- Receiving side --
@@ -174,25 +244,62 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     return this.rxClosed || this.txCount === 0;
   }
 
+  /**
+   * Whether a new receive call would be first in line: nothing waits,
+   * nothing is parked, and no buffer is taking messages.
+   */
+  #firstInLine(): boolean {
+    return this.#fast === undefined && this.#receivers.length === 0 &&
+      !this.#busy && this.#rxParked === 0;
+  }
+
+  #lineLength(): number {
+    return (this.#fast === undefined ? 0 : 1) + this.#receivers.length;
+  }
+
   /** The next message, or `undefined` once finished. */
   recv(signal: AbortSignal | undefined): Promise<T | undefined> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!this.#mayProceed()) return this.#park(new ReceiveValue(this), signal);
+    if (signal !== undefined && isAborted(signal)) {
+      return Promise.reject(reasonOf(signal));
+    }
+    if (!this.#firstInLine()) {
+      return this.#queue(new ReceiveValue(this), signal);
+    }
+    if (!charge()) return this.#park(new ReceiveValue(this), signal);
+    // `Promise.resolve` may run the message's `then`: the take is complete.
     if (this.list.length > 0) return Promise.resolve(this.take());
     if (this.isFinished()) return RESOLVED_UNDEFINED;
-    return this.#wait(new ReceiveValue<T>(this), signal);
+    if (signal !== undefined) {
+      return this.#wait(new ReceiveValue<T>(this), signal);
+    }
+    const promise = newPromise<T | undefined>();
+    this.#fast = takeResolve();
+    this.#fastKind = VALUE;
+    return promise;
   }
 
   /** The async iterator's step: a message, or the end once finished. */
-  recvResult(): Promise<IteratorResult<T, undefined>> {
-    if (!this.#mayProceed()) {
-      return this.#park(new ReceiveResult(this), undefined);
+  recvResult(
+    signal: AbortSignal | undefined,
+  ): Promise<IteratorResult<T, undefined>> {
+    if (signal !== undefined && isAborted(signal)) {
+      return Promise.reject(reasonOf(signal));
     }
+    if (!this.#firstInLine()) {
+      return this.#queue(new ReceiveResult(this), signal);
+    }
+    if (!charge()) return this.#park(new ReceiveResult(this), signal);
     if (this.list.length > 0) {
       return Promise.resolve({ value: this.take(), done: false });
     }
     if (this.isFinished()) return RESOLVED_DONE;
-    return this.#wait(new ReceiveResult<T>(this), undefined);
+    if (signal !== undefined) {
+      return this.#wait(new ReceiveResult<T>(this), signal);
+    }
+    const promise = newPromise<IteratorResult<T, undefined>>();
+    this.#fast = takeResolve();
+    this.#fastKind = RESULT;
+    return promise;
   }
 
   /**
@@ -204,24 +311,62 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     limit: number,
     signal: AbortSignal | undefined,
   ): Promise<number> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (!this.#mayProceed()) {
+    if (signal !== undefined && isAborted(signal)) {
+      return Promise.reject(reasonOf(signal));
+    }
+    if (!this.#firstInLine()) {
+      return this.#queue(new ReceiveMany(this, buffer, limit), signal);
+    }
+    if (!charge()) {
       return this.#park(new ReceiveMany(this, buffer, limit), signal);
     }
     if (limit === 0) return RESOLVED_ZERO;
     if (this.list.length > 0) {
-      return Promise.resolve(this.takeMany(buffer, limit));
+      const count = this.takeMany(buffer, limit);
+      return count === REFUSED
+        ? Promise.reject(bufferRefused())
+        : Promise.resolve(count);
     }
     if (this.isFinished()) return RESOLVED_ZERO;
     return this.#wait(new ReceiveMany<T>(this, buffer, limit), signal);
   }
 
-  /** Moves up to `limit` queued messages to `buffer`; returns how many. */
+  /**
+   * Hands up to `limit` queued messages to `buffer`; returns how many, or
+   * {@linkcode REFUSED} if `buffer` would not take them: then they stay
+   * first in the queue, and `buffer` is put back to its length, if it can
+   * be. The caller checks that a message is queued.
+   */
   takeMany(buffer: T[], limit: number): number {
     const count = Math.min(this.list.length, limit);
-    this.list.popInto(buffer, count);
-    this.releasePermits(count);
-    return count;
+    // `buffer` is a user's object: its `push` may throw or call back into
+    // the channel. While it runs, no receive takes from the list (they
+    // queue), so the messages it is given are still first when it returns.
+    this.#busy = true;
+    let start = -1;
+    let refused = false;
+    try {
+      start = buffer.length;
+      this.list.copyInto(buffer, count);
+    } catch {
+      refused = true;
+    }
+    this.#busy = false;
+    if (refused) {
+      try {
+        if (start >= 0) buffer.length = start;
+      } catch {
+        // A buffer that refuses to shrink keeps what it took; the channel
+        // still has every message.
+      }
+    } else if (!this.rxDropped) {
+      // (A disposal while `push` ran dropped the queue, these included.)
+      this.list.advance(count);
+      this.releasePermits(count);
+    }
+    // Calls that came in while the buffer ran wait behind: serve them.
+    if (this.#lineLength() > 0) this.#serveLine();
+    return refused ? REFUSED : count;
   }
 
   /** Takes the oldest queued message, freeing its slot. */
@@ -231,17 +376,59 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     return value;
   }
 
+  /**
+   * Serves waiting receive calls from the queue, oldest first, until either
+   * runs out. Each step is complete before the call it serves is settled,
+   * and calls made meanwhile join the end of the line.
+   */
+  #serveLine(): void {
+    if (this.#serving) return;
+    this.#serving = true;
+    while (this.list.length > 0 && !this.#busy) {
+      const fast = this.#fast;
+      if (fast !== undefined) {
+        this.#fast = undefined;
+        const value = this.take();
+        if (this.#fastKind === VALUE) (fast as (value: T) => void)(value);
+        else {
+          (fast as (result: IteratorResult<T>) => void)({
+            value,
+            done: false,
+          });
+        }
+        continue;
+      }
+      const waiter = this.#receivers.shift();
+      if (waiter === undefined) break;
+      waiter.serve();
+    }
+    this.#serving = false;
+    if (this.#lineLength() > 0 && this.isFinished()) this.#finishReceivers();
+  }
+
   /** Carries on a receive call parked by the budget. */
   resumeReceive(waiter: Receiving<T>): void {
     this.#rxParked--;
     charge();
-    if (!waiter.tryComplete()) this.#receivers.push(waiter);
+    if (
+      this.#lineLength() === 0 && !this.#busy &&
+      (this.list.length > 0 || this.isFinished())
+    ) {
+      if (this.list.length > 0) waiter.serve();
+      else waiter.finish();
+      return;
+    }
+    this.#receivers.push(waiter);
+    if (this.list.length > 0) this.#serveLine();
   }
 
   /** The next message now, or a {@linkcode TryRecvError}. */
   tryRecv(): T {
-    if (this.list.length > 0) return this.take();
-    throw new TryRecvError(this.isFinished() ? "disconnected" : "empty");
+    // No barging: a receive call waiting or parked is ahead of this one.
+    if (this.list.length > 0 && this.#firstInLine()) return this.take();
+    throw new TryRecvError(
+      this.#firstInLine() && this.isFinished() ? "disconnected" : "empty",
+    );
   }
 
   /**
@@ -281,12 +468,13 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     }
   }
 
-  /**
-   * Charges the budget. A call parks when the budget is spent, or when
-   * earlier receive calls are parked, so receive calls keep their order.
-   */
-  #mayProceed(): boolean {
-    return this.#rxParked === 0 && charge();
+  /** Queues a receive call behind the calls already in line. */
+  #queue<R>(
+    waiter: Receive<T, R>,
+    signal: AbortSignal | undefined,
+  ): Promise<R> {
+    if (this.#rxParked > 0) return this.#park(waiter, signal);
+    return this.#wait(waiter, signal);
   }
 
   #park<R>(waiter: Receive<T, R>, signal: AbortSignal | undefined): Promise<R> {
@@ -303,17 +491,32 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   }
 
   #finishReceivers(): void {
+    const fast = this.#fast;
+    if (fast !== undefined) {
+      this.#fast = undefined;
+      if (this.#fastKind === VALUE) {
+        (fast as (value: undefined) => void)(undefined);
+      } else (fast as (result: typeof DONE) => void)(DONE);
+    }
     let waiter;
     while ((waiter = this.#receivers.shift())) waiter.finish();
   }
 }
 
+/** The error a receive rejects with when its buffer refused the messages. */
+export function bufferRefused(): TypeError {
+  return new TypeError(
+    "Cannot receive messages: buffer refused them (it is frozen, sealed, " +
+      "full or throws), so they stay first in the channel",
+  );
+}
+
 /** What the channel sees of a waiting receive call. */
-interface Receiving<T> extends Parked {
-  deliver(value: T): void;
+export interface Receiving<T> extends Parked {
+  /** Takes its message(s) from the list, now first in line, and settles. */
+  serve(): void;
+  /** Tells the call the channel is finished. */
   finish(): void;
-  /** Completes the call now if it can; `false` if it must wait. */
-  tryComplete(): boolean;
 }
 
 /** A waiting receive call; settled by a message or by the channel's end. */
@@ -325,24 +528,18 @@ abstract class Receive<T, R> extends PromiseWaiter<R> implements Receiving<T> {
     this.chan = chan;
   }
 
+  serve(): void {
+    // Stop listening before `take()`: from here the call's outcome is
+    // decided, whatever the message's `then` does when resolved with it.
+    this.unlisten();
+    this.deliver(this.chan.take());
+  }
+
   /** Hands the call its message. */
   abstract deliver(value: T): void;
 
   /** Tells the call the channel is finished. */
   abstract finish(): void;
-
-  tryComplete(): boolean {
-    const chan = this.chan;
-    if (chan.list.length > 0) {
-      this.deliver(chan.take());
-      return true;
-    }
-    if (chan.isFinished()) {
-      this.finish();
-      return true;
-    }
-    return false;
-  }
 
   /** The budget's turn came: carry on. */
   resume(): void {
@@ -386,38 +583,40 @@ class ReceiveMany<T> extends Receive<T, number> {
     this.#limit = limit;
   }
 
-  deliver(value: T): void {
-    this.#buffer.push(value);
-    this.resolve(1);
-  }
-
-  finish(): void {
-    this.resolve(0);
-  }
-
-  override tryComplete(): boolean {
+  override serve(): void {
+    this.unlisten();
     if (this.#limit === 0) {
       this.resolve(0);
-      return true;
+      return;
     }
-    if (this.chan.list.length > 0) {
-      this.resolve(this.chan.takeMany(this.#buffer, this.#limit));
-      return true;
-    }
-    return super.tryComplete();
+    const count = this.chan.takeMany(this.#buffer, this.#limit);
+    if (count === REFUSED) this.reject(bufferRefused());
+    else this.resolve(count);
+  }
+
+  deliver(): void {
+    // Never called: `serve` hands the messages over itself.
+  }
+
+  override finish(): void {
+    this.resolve(0);
   }
 }
 
-class ClosedWaiter extends PromiseWaiter<void> {
-  readonly #queue: WaiterQueue<ClosedWaiter>;
+class ClosedWaiter extends PromiseWaiter<void> implements Parked {
+  readonly #chan: Chan<unknown>;
 
-  constructor(queue: WaiterQueue<ClosedWaiter>) {
+  constructor(chan: Chan<unknown>) {
     super();
-    this.#queue = queue;
+    this.#chan = chan;
+  }
+
+  resume(): void {
+    this.#chan.resumeClosed(this);
   }
 
   abort(reason: unknown): void {
-    this.#queue.remove(this);
+    this.#chan.cancelClosed(this);
     this.reject(reason);
   }
 }
@@ -425,19 +624,22 @@ class ClosedWaiter extends PromiseWaiter<void> {
 /**
  * A receiver's async iterator: ends when the channel is finished, yields
  * `undefined` messages as they are, and leaves the receiver open when the
- * loop is left early.
+ * loop is left early. With a signal, an abort rejects the pending step and
+ * takes nothing.
  *
  * @typeParam T The type of the messages.
  */
 export class ReceiverIterator<T> implements AsyncIterableIterator<T> {
   readonly #chan: Chan<T>;
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(chan: Chan<T>) {
+  constructor(chan: Chan<T>, signal?: AbortSignal) {
     this.#chan = chan;
+    this.#signal = signal;
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
-    return this.#chan.recvResult();
+    return this.#chan.recvResult(this.#signal);
   }
 
   return(): Promise<IteratorResult<T, undefined>> {
@@ -453,6 +655,7 @@ export class ReceiverIterator<T> implements AsyncIterableIterator<T> {
 
 function describe(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" || typeof value === "function"
     ? `an ${typeof value}`
@@ -478,7 +681,8 @@ export function signalOf(
     );
   }
   const signal = options.signal;
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  // A brand check: an object made from `AbortSignal.prototype` is no signal.
+  if (signal === undefined || isAbortSignal(signal)) return signal;
   throw new TypeError(
     `${action}: options.signal must be an AbortSignal, received ${
       describe(signal)
@@ -528,8 +732,8 @@ export function checkBuffer(action: string, buffer: unknown): void {
       `${action}: buffer must be an array, received ${describe(buffer)}`,
     );
   }
-  // A frozen or sealed array would make delivery throw inside the channel,
-  // after the message had left the queue.
+  // Checked here for a clear error at the call; a buffer that changes while
+  // the call waits is refused at delivery instead (see `Chan.takeMany`).
   if (!Object.isExtensible(buffer)) {
     throw new TypeError(
       `${action}: buffer must be an extensible array, received a frozen or sealed array`,

@@ -45,9 +45,10 @@ export class SendError<T> extends Error {
    * Creates the error for an unsent `value`.
    *
    * @param value The value that was not sent.
+   * @param message What happened, when it is more than a closed channel.
    */
-  constructor(value: T) {
-    super("Cannot send value: channel is closed");
+  constructor(value: T, message = "Cannot send value: channel is closed") {
+    super(message);
     this.name = "SendError";
     hideValue(this, value);
   }

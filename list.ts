@@ -9,6 +9,7 @@ import {
   linkBlock,
   newBlock,
   nextBlock,
+  readSlot,
   SLOT_MASK,
   takeSlot,
   writeSlot,
@@ -84,17 +85,39 @@ export class List<T> {
   }
 
   /**
-   * Moves the `count` oldest messages to the end of `out`, a block at a
-   * time. The caller checks `count <= length`.
+   * Appends the `count` oldest messages to `out` without removing them; the
+   * caller checks `count <= length`. `out` may be a user's array that
+   * refuses them (frozen, a proxy): then this throws and the list is as it
+   * was, so nothing is lost. {@linkcode List.advance} removes them once
+   * they are handed over.
    */
-  popInto(out: T[], count: number): void {
+  copyInto(out: T[], count: number): void {
+    let block = this.#head;
+    let slot = this.#headSlot;
+    while (count > 0) {
+      const end = Math.min(BLOCK_CAP, slot + count);
+      count -= end - slot;
+      for (; slot < end; slot++) out.push(readSlot(block, slot) as T);
+      if (slot === BLOCK_CAP) {
+        block = nextBlock(block)!;
+        slot = 0;
+      }
+    }
+  }
+
+  /**
+   * Drops the `count` oldest messages, a block at a time, after
+   * {@linkcode List.copyInto} handed them over. The caller checks
+   * `count <= length`.
+   */
+  advance(count: number): void {
     let head = this.#head;
     let slot = this.#headSlot;
     this.#length -= count;
     while (count > 0) {
       const end = Math.min(BLOCK_CAP, slot + count);
       count -= end - slot;
-      for (; slot < end; slot++) out.push(takeSlot(head, slot) as T);
+      for (; slot < end; slot++) writeSlot(head, slot, undefined);
       if (slot === BLOCK_CAP) {
         const next = nextBlock(head)!;
         this.#recycle(head);
@@ -104,8 +127,36 @@ export class List<T> {
     }
     this.#head = head;
     this.#headSlot = slot;
-    // Invariant: every slot read holds `undefined`; passed blocks are spares
-    // or garbage.
+    // Invariant: every slot passed holds `undefined`; passed blocks are
+    // spares or garbage.
+  }
+
+  /**
+   * Moves the `count` oldest messages to the end of `out`, a block at a
+   * time. The caller checks `count <= length`, and that `out` takes them.
+   */
+  popInto(out: T[], count: number): void {
+    this.copyInto(out, count);
+    this.advance(count);
+  }
+
+  /**
+   * Puts `value` back in front of every queued message: a message taken
+   * for a call that could not hand it over goes back first in line.
+   */
+  unshift(value: T): void {
+    if (this.#headSlot === 0) {
+      // The head block has no free slot before the reader: put a block in
+      // front, and read from its last slot.
+      const block = this.#takeSpare();
+      linkBlock(block, this.#head);
+      this.#head = block;
+      this.#headSlot = BLOCK_CAP;
+    }
+    writeSlot(this.#head, --this.#headSlot, value);
+    this.#length++;
+    // Invariant: `value` is the oldest message; the writer's place is
+    // unchanged.
   }
 
   /**

@@ -97,13 +97,134 @@ function capture(
 }
 
 /**
+ * A new promise and its resolve function, with no closure of ours: the
+ * cheapest wait there is, for a call that can be neither aborted nor parked.
+ * The function is left in {@linkcode takeResolve}.
+ */
+export function newPromise<R>(): Promise<R> {
+  const promise = new Promise<R>(capture);
+  capturedReject = noop;
+  return promise;
+}
+
+/** The resolve function of the promise {@linkcode newPromise} just made. */
+export function takeResolve<R>(): (value: R) => void {
+  const resolve = capturedResolve as (value: R) => void;
+  capturedResolve = noop;
+  return resolve;
+}
+
+// -- Signals --
+
+// The platform's own getters, captured at load: they brand-check (a fake
+// signal made with `Object.create(AbortSignal.prototype)` makes them throw),
+// and a signal cannot shadow them with own properties.
+const abortSignalProto = globalThis.AbortSignal?.prototype;
+const getAborted = abortSignalProto &&
+  Object.getOwnPropertyDescriptor(abortSignalProto, "aborted")?.get;
+const getReason = abortSignalProto &&
+  Object.getOwnPropertyDescriptor(abortSignalProto, "reason")?.get;
+
+/**
+ * Whether `value` is a real `AbortSignal` (one the platform made), not just
+ * an object that inherits from its prototype.
+ */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof value !== "object" || value === null || getAborted === undefined) {
+    return false;
+  }
+  try {
+    getAborted.call(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a brand-checked `signal` is aborted. */
+export function isAborted(signal: AbortSignal): boolean {
+  return getAborted!.call(signal) as boolean;
+}
+
+/** The reason a brand-checked `signal` was aborted with. */
+export function reasonOf(signal: AbortSignal): unknown {
+  return getReason!.call(signal);
+}
+
+/**
+ * Every waiter that listens to one signal, behind one `abort` listener.
+ * Many waiters may share a signal (a request-scoped one is common); with a
+ * listener each, settling N of them removed N listeners from one long list,
+ * O(N^2). Here a waiter joins and leaves in O(1), and the listener is
+ * removed only when the last one leaves.
+ */
+class SignalGroup {
+  readonly signal: AbortSignal;
+  head: PromiseWaiter<unknown> | undefined = undefined;
+
+  constructor(signal: AbortSignal) {
+    this.signal = signal;
+  }
+
+  /** The `abort` listener: aborts every member, oldest first. */
+  handleEvent(): void {
+    groups.delete(this.signal);
+    // An aborted signal never fires again; letting go of the listener keeps
+    // it from holding the group (and its waiters' channels) alive.
+    this.signal.removeEventListener("abort", this);
+    const reason = getReason!.call(this.signal);
+    let waiter;
+    // Each step leaves the group and the waiter's channel consistent: an
+    // abort may run code that makes another member leave.
+    while ((waiter = this.head) !== undefined) {
+      this.#unlink(waiter);
+      waiter.abort(reason);
+    }
+  }
+
+  join(waiter: PromiseWaiter<unknown>): void {
+    const head = this.head;
+    if (head === undefined) this.signal.addEventListener("abort", this);
+    // Newest first: abort order among waiters of one signal does not matter
+    // to anyone but the queues, which keep their own order.
+    waiter.signalNext = head;
+    waiter.signalPrev = undefined;
+    if (head !== undefined) head.signalPrev = waiter;
+    this.head = waiter;
+  }
+
+  leave(waiter: PromiseWaiter<unknown>): void {
+    this.#unlink(waiter);
+    if (this.head === undefined) {
+      groups.delete(this.signal);
+      this.signal.removeEventListener("abort", this);
+    }
+  }
+
+  #unlink(waiter: PromiseWaiter<unknown>): void {
+    const { signalPrev: prev, signalNext: next } = waiter;
+    if (prev === undefined) this.head = next;
+    else prev.signalNext = next;
+    if (next !== undefined) next.signalPrev = prev;
+    waiter.signalPrev = waiter.signalNext = undefined;
+    waiter.group = undefined;
+    // Invariant: `waiter` is in no group, and will not be aborted.
+  }
+}
+
+const groups = new WeakMap<AbortSignal, SignalGroup>();
+
+/**
  * A call that waits, with its own promise settled once: a node of a
- * {@linkcode WaiterQueue}, and the listener of its `AbortSignal` (through
- * `handleEvent`, so no closure is allocated).
+ * {@linkcode WaiterQueue}, and a member of its signal's group.
  *
  * One class holds the links, the signal and the promise, so a waiting call
  * costs this object and its promise, built in as few constructor levels as
  * possible: waiting is the hot path once a bounded channel is full.
+ *
+ * Every way of settling starts with {@linkcode PromiseWaiter.unlisten}, so
+ * once the channel has decided a call's outcome, no abort can run for it,
+ * whatever user code runs before the promise settles.
  *
  * @typeParam R What the promise resolves with.
  */
@@ -114,8 +235,11 @@ export abstract class PromiseWaiter<R> implements Waiter {
   next: Waiter | undefined = undefined;
   /** Whether the queue is the budget's, not its channel's. */
   parked = false;
-  /** The signal this waiter listens to, until it settles. */
-  signal: AbortSignal | undefined = undefined;
+  /** The group of the signal this waiter listens to, until it settles. */
+  group: SignalGroup | undefined = undefined;
+  /** The neighbours in that group. */
+  signalPrev: PromiseWaiter<unknown> | undefined = undefined;
+  signalNext: PromiseWaiter<unknown> | undefined = undefined;
   // Initialized in declaration order: the promise first, then the settle
   // functions its executor left in the slots. (Initializers, not
   // assignments in the constructor, so each field is stored once.)
@@ -130,41 +254,36 @@ export abstract class PromiseWaiter<R> implements Waiter {
     capturedResolve = capturedReject = noop;
   }
 
-  /** Starts listening to `signal`, if any. */
+  /** Starts listening to `signal` (brand-checked, not aborted), if any. */
   listen(signal: AbortSignal | undefined): void {
     if (signal === undefined) return;
-    this.signal = signal;
-    signal.addEventListener("abort", this);
+    let group = groups.get(signal);
+    if (group === undefined) {
+      group = new SignalGroup(signal);
+      groups.set(signal, group);
+    }
+    this.group = group;
+    group.join(this as PromiseWaiter<unknown>);
   }
 
-  /** Stops listening: every settled waiter must call this once. */
+  /** Stops listening: the first step of every settlement. */
   unlisten(): void {
-    const signal = this.signal;
-    if (signal === undefined) return;
-    this.signal = undefined;
-    signal.removeEventListener("abort", this);
+    this.group?.leave(this as PromiseWaiter<unknown>);
   }
 
-  /** The `abort` listener. */
-  handleEvent(): void {
-    const signal = this.signal!;
-    this.unlisten();
-    this.abort(signal.reason);
-  }
-
-  /** Leaves the queue and rejects with `reason`. */
+  /** Leaves the queue and rejects with `reason`: the signal aborted. */
   abstract abort(reason: unknown): void;
 
   /** Stops listening and resolves the promise. */
   resolve(value: R): void {
     // Most waits have no signal: skip the call then.
-    if (this.signal !== undefined) this.unlisten();
+    if (this.group !== undefined) this.unlisten();
     this.#resolve(value);
   }
 
   /** Stops listening and rejects the promise. */
   reject(reason: unknown): void {
-    if (this.signal !== undefined) this.unlisten();
+    if (this.group !== undefined) this.unlisten();
     this.#reject(reason);
   }
 }
