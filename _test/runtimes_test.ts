@@ -7,8 +7,15 @@
 // --allow-net=127.0.0.1 (no writes: Chromium's profile directory is made
 // and removed by the shell that starts it).
 
-import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertNotMatch,
+  assertStrictEquals,
+  fail,
+} from "@std/assert";
+import { delay } from "@std/async/delay";
 
 const ROOT = new URL("../", import.meta.url);
 const ENTRY = new URL("./runtimes/entry.ts", import.meta.url);
@@ -32,18 +39,24 @@ interface Report {
 
 const decoder = new TextDecoder();
 
-let bundled: Promise<string> | undefined;
+const bundled = new Map<string, Promise<string>>();
 
-/** Bundles the public API once per run, with `deno bundle`. */
-function bundle(): Promise<string> {
-  bundled ??= (async () => {
+/**
+ * Bundles `entry` once per run, with `deno bundle`: the public API
+ * ({@linkcode ENTRY}), or the smoke suite with the @std/assert it imports
+ * ({@linkcode SMOKE}), resolved through deno.json as for the tests.
+ */
+function bundle(entry: URL): Promise<string> {
+  let code = bundled.get(entry.href);
+  if (code !== undefined) return code;
+  code = (async () => {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
         "bundle",
         "--quiet",
         "--platform=browser",
         "--format=esm",
-        ENTRY.pathname,
+        entry.pathname,
       ],
       cwd: ROOT.pathname,
       stdin: "null",
@@ -52,20 +65,21 @@ function bundle(): Promise<string> {
     }).output();
     if (code !== 0) {
       throw new Error(
-        `Cannot bundle the module: deno bundle exited with ${code}:\n${
+        `Cannot bundle ${entry.pathname}: deno bundle exited with ${code}:\n${
           decoder.decode(stderr)
         }`,
       );
     }
     return decoder.decode(stdout);
   })();
-  return bundled;
+  bundled.set(entry.href, code);
+  return code;
 }
 
 /** Turns a report into one summary line, failing on any failed check. */
 function judge(report: Report): void {
   if (report.fatal !== undefined) {
-    assert.fail(
+    fail(
       `${report.runtime}: the smoke suite could not run:\n${report.fatal}`,
     );
   }
@@ -76,13 +90,13 @@ function judge(report: Report): void {
       results.length - failed.length
     } of ${results.length} smoke checks passed`,
   );
-  assert.ok(results.length > 0, `${report.runtime}: no smoke check ran`);
-  assert.deepEqual(
+  assert(results.length > 0, `${report.runtime}: no smoke check ran`);
+  assertEquals(
     report.unhandled ?? [],
     [],
     `${report.runtime}: unhandled promise rejections`,
   );
-  assert.deepEqual(
+  assertEquals(
     failed.map((r) => `${r.name}: ${r.error}`),
     [],
     `${report.runtime}: smoke checks failed`,
@@ -92,16 +106,16 @@ function judge(report: Report): void {
 // -- The bundle --
 
 Deno.test("mod.ts bundle uses no Deno API and no Promise.withResolvers", async () => {
-  const code = await bundle();
-  assert.ok(code.includes("unboundedChannel"), "the bundle has the module");
-  assert.doesNotMatch(code, /\bDeno\s*\.\s*[A-Za-z]/);
-  assert.doesNotMatch(code, /\bwithResolvers\b/);
+  const code = await bundle(ENTRY);
+  assert(code.includes("unboundedChannel"), "the bundle has the module");
+  assertNotMatch(code, /\bDeno\s*\.\s*[A-Za-z]/);
+  assertNotMatch(code, /\bwithResolvers\b/);
 });
 
 // -- Node.js --
 
 Deno.test("mod.ts bundle passes the smoke suite under Node.js 20", async () => {
-  const code = await bundle();
+  const [code, smoke] = await Promise.all([bundle(ENTRY), bundle(SMOKE)]);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command("node", {
@@ -117,14 +131,20 @@ Deno.test("mod.ts bundle passes the smoke suite under Node.js 20", async () => {
     );
   }
   const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(code));
+  await writer.write(
+    new TextEncoder().encode(JSON.stringify({ mpsc: code, smoke })),
+  );
   await writer.close();
   const output = await child.output();
   const stdout = decoder.decode(output.stdout);
   const stderr = decoder.decode(output.stderr);
-  assert.equal(output.code, 0, `node exited with ${output.code}:\n${stderr}`);
+  assertStrictEquals(
+    output.code,
+    0,
+    `node exited with ${output.code}:\n${stderr}`,
+  );
   const report: Report = JSON.parse(stdout);
-  assert.match(report.runtime, /^Node\.js v20\./, "Node.js 20 is installed");
+  assertMatch(report.runtime, /^Node\.js v20\./, "Node.js 20 is installed");
   judge(report);
 });
 
@@ -178,14 +198,13 @@ Deno.test("mod.ts bundle passes the smoke suite in headless Chromium", async () 
   try {
     await Deno.stat(chromium);
   } catch {
-    assert.fail(
+    fail(
       `Chromium is not installed at ${chromium}: install Debian's package with ` +
         "`apt-get install -y chromium` (as .ci/run does), or set CHROMIUM " +
         "to a Chromium binary. This suite does not skip.",
     );
   }
-  const code = await bundle();
-  const smoke = await Deno.readTextFile(SMOKE);
+  const [code, smoke] = await Promise.all([bundle(ENTRY), bundle(SMOKE)]);
 
   let deliver!: (report: Report) => void;
   const reported = new Promise<Report>((resolve) => deliver = resolve);
@@ -233,16 +252,16 @@ Deno.test("mod.ts bundle passes the smoke suite in headless Chromium", async () 
     const first = await Promise.race([
       reported,
       output.then((o) => o),
-      delay(CHROMIUM_TIMEOUT_MS, undefined, { signal: timer.signal }).then(
+      delay(CHROMIUM_TIMEOUT_MS, { signal: timer.signal }).then(
         () => "timeout" as const,
         () => "cancelled" as const,
       ),
     ]);
     if (first === "timeout" || first === "cancelled") {
-      assert.fail(`Chromium did not report within ${CHROMIUM_TIMEOUT_MS} ms`);
+      fail(`Chromium did not report within ${CHROMIUM_TIMEOUT_MS} ms`);
     }
     if ("stderr" in first) {
-      assert.fail(
+      fail(
         `Chromium exited with ${first.code} before reporting:\n${
           decoder.decode(first.stderr)
         }`,

@@ -2,8 +2,17 @@
 // This module is browser compatible.
 // The smoke suite that _test/runtimes_test.ts runs on the bundled module under Node.js and in Chromium.
 
-// Plain JavaScript that every target parses as is: no TypeScript, no
-// `using` declarations (Node.js 20 cannot parse them), no Deno or Node APIs.
+// Plain JavaScript: no TypeScript, no `using` declarations (Node.js 20
+// cannot parse them), no Deno or Node APIs. _test/runtimes_test.ts bundles
+// this file with `deno bundle`, which brings @std/assert along, so both
+// targets load it as one self-contained module.
+
+import {
+  assert,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
 
 /**
  * Runs every smoke check against the bundled module.
@@ -28,40 +37,6 @@ export async function runSmoke(mpsc) {
 function describe(error) {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
-}
-
-function ok(condition, message) {
-  if (!condition) throw new Error(`Check failed: ${message}`);
-}
-
-function equal(actual, expected, message) {
-  if (!Object.is(actual, expected)) {
-    throw new Error(
-      `Check failed: ${message}: expected ${String(expected)}, got ${
-        String(actual)
-      }`,
-    );
-  }
-}
-
-async function rejects(promise, test, message) {
-  try {
-    await promise;
-  } catch (error) {
-    ok(test(error), `${message} (rejected with ${describe(error)})`);
-    return;
-  }
-  throw new Error(`Check failed: ${message}: the promise resolved`);
-}
-
-function throws(fn, test, message) {
-  try {
-    fn();
-  } catch (error) {
-    ok(test(error), `${message} (threw ${describe(error)})`);
-    return;
-  }
-  throw new Error(`Check failed: ${message}: nothing was thrown`);
 }
 
 // A macrotask the way the platform offers it, to see the budget yield.
@@ -93,9 +68,12 @@ const CHECKS = [
         "toWritableStream",
       ]
     ) {
-      ok(name in mpsc, `the bundle exports ${name}`);
+      assert(name in mpsc, `the bundle exports ${name}`);
     }
-    ok(Number.isSafeInteger(mpsc.MAX_BUFFER), "MAX_BUFFER is a safe integer");
+    assert(
+      Number.isSafeInteger(mpsc.MAX_BUFFER),
+      "MAX_BUFFER is a safe integer",
+    );
   }],
 
   ["bounded round trip", async ({ channel }) => {
@@ -109,8 +87,12 @@ const CHECKS = [
       received.push(v);
     }
     await producer;
-    equal(received.join(","), "0,1,2,3,4,5,6,7,8,9", "messages in order");
-    equal(await rx.recv(), undefined, "recv() after the end");
+    assertStrictEquals(
+      received.join(","),
+      "0,1,2,3,4,5,6,7,8,9",
+      "messages in order",
+    );
+    assertStrictEquals(await rx.recv(), undefined, "recv() after the end");
     rx.dispose();
   }],
 
@@ -123,15 +105,19 @@ const CHECKS = [
       tx.send(null);
       const clone = tx.clone();
       tx.dispose();
-      equal(rx.senderStrongCount(), 1, "strong count after clone and dispose");
+      assertStrictEquals(
+        rx.senderStrongCount(),
+        1,
+        "strong count after clone and dispose",
+      );
       clone.send("b");
       clone[Symbol.dispose]();
       const received = [];
       for await (const v of rx) received.push(v);
-      equal(received.length, 4, "for await got every message");
-      equal(received[1], undefined, "an undefined message");
-      equal(received[2], null, "a null message");
-      equal(received[3], "b", "the clone's message");
+      assertStrictEquals(received.length, 4, "for await got every message");
+      assertStrictEquals(received[1], undefined, "an undefined message");
+      assertStrictEquals(received[2], null, "a null message");
+      assertStrictEquals(received[3], "b", "the clone's message");
       rx.dispose();
     },
   ],
@@ -139,30 +125,49 @@ const CHECKS = [
   ["permits: reserve, reserveMany, tryReserve, dispose", async (mpsc) => {
     const [tx, rx] = mpsc.channel(3);
     const permit = await tx.reserve();
-    equal(tx.capacity(), 2, "capacity after reserve");
+    assertStrictEquals(tx.capacity(), 2, "capacity after reserve");
     const many = await tx.reserveMany(2);
-    equal(tx.capacity(), 0, "capacity after reserveMany(2)");
-    throws(
+    assertStrictEquals(tx.capacity(), 0, "capacity after reserveMany(2)");
+    const full = assertThrows(
       () => tx.tryReserve(),
-      (e) => e instanceof mpsc.TrySendError && e.kind === "full",
+      mpsc.TrySendError,
+      undefined,
       "tryReserve() on a full channel",
     );
+    assertStrictEquals(full.kind, "full", "tryReserve() on a full channel");
     for (const p of many) p.send("many");
     permit.dispose();
-    equal(tx.capacity(), 1, "a disposed permit gives its slot back");
+    assertStrictEquals(
+      tx.capacity(),
+      1,
+      "a disposed permit gives its slot back",
+    );
     const owned = await tx.reserveOwned();
-    throws(
+    assertThrows(
       () => tx.capacity(),
-      (e) => e instanceof ReferenceError,
+      ReferenceError,
+      undefined,
       "reserveOwned() consumes the sender",
     );
     const back = owned.send("owned");
-    equal(back.capacity(), 0, "capacity with three messages queued");
+    assertStrictEquals(
+      back.capacity(),
+      0,
+      "capacity with three messages queued",
+    );
     back.dispose();
     const buffer = [];
-    equal(await rx.recvMany(buffer, 10), 3, "recvMany() count");
-    equal(buffer.join(","), "many,many,owned", "permit messages in order");
-    equal(await rx.recv(), undefined, "closed once every sender is gone");
+    assertStrictEquals(await rx.recvMany(buffer, 10), 3, "recvMany() count");
+    assertStrictEquals(
+      buffer.join(","),
+      "many,many,owned",
+      "permit messages in order",
+    );
+    assertStrictEquals(
+      await rx.recv(),
+      undefined,
+      "closed once every sender is gone",
+    );
     rx.dispose();
   }],
 
@@ -172,14 +177,21 @@ const CHECKS = [
     const pending = rx.recv({ signal: controller.signal });
     const reason = new Error("stop");
     controller.abort(reason);
-    await rejects(pending, (e) => e === reason, "recv() rejects with reason");
-    await rejects(
-      tx.send(1, { signal: controller.signal }),
-      (e) => e === reason,
+    assertStrictEquals(
+      await assertRejects(() => pending, "recv() rejects"),
+      reason,
+      "recv() rejects with the reason",
+    );
+    assertStrictEquals(
+      await assertRejects(
+        () => tx.send(1, { signal: controller.signal }),
+        "an already aborted send rejects",
+      ),
+      reason,
       "an already aborted send rejects with the reason",
     );
     await tx.send(2);
-    equal(await rx.recv(), 2, "the next message is not lost");
+    assertStrictEquals(await rx.recv(), 2, "the next message is not lost");
     tx.dispose();
     rx.dispose();
   }],
@@ -190,9 +202,13 @@ const CHECKS = [
     const controller = new AbortController();
     const pending = tx.reserve({ signal: controller.signal });
     controller.abort();
-    await rejects(pending, (e) => e instanceof Error, "reserve() rejects");
-    equal(await rx.recv(), "full", "the buffered message");
-    equal(tx.capacity(), 1, "no slot is held by the aborted reserve");
+    await assertRejects(() => pending, Error, undefined, "reserve() rejects");
+    assertStrictEquals(await rx.recv(), "full", "the buffered message");
+    assertStrictEquals(
+      tx.capacity(),
+      1,
+      "no slot is held by the aborted reserve",
+    );
     tx.dispose();
     rx.dispose();
   }],
@@ -200,32 +216,42 @@ const CHECKS = [
   ["timeouts and closing", async (mpsc) => {
     const [tx, rx] = mpsc.channel(1);
     await tx.sendTimeout("first", 0);
-    await rejects(
-      tx.sendTimeout("second", 5),
-      (e) => e instanceof mpsc.SendTimeoutError && e.kind === "timeout",
+    const timeout = await assertRejects(
+      () => tx.sendTimeout("second", 5),
+      mpsc.SendTimeoutError,
+      undefined,
       "sendTimeout() on a full channel",
     );
+    assertStrictEquals(timeout.kind, "timeout", "sendTimeout() kind");
     rx.close();
-    await rejects(
-      tx.send("third"),
-      (e) => e instanceof mpsc.SendError && e.value === "third",
+    const closed = await assertRejects(
+      () => tx.send("third"),
+      mpsc.SendError,
+      undefined,
       "send() after close()",
     );
-    equal(await rx.recv(), "first", "buffered messages stay receivable");
-    equal(await rx.recv(), undefined, "then the end");
-    throws(
+    assertStrictEquals(closed.value, "third", "send() hands the value back");
+    assertStrictEquals(
+      await rx.recv(),
+      "first",
+      "buffered messages stay receivable",
+    );
+    assertStrictEquals(await rx.recv(), undefined, "then the end");
+    const disconnected = assertThrows(
       () => rx.tryRecv(),
-      (e) => e instanceof mpsc.TryRecvError && e.kind === "disconnected",
+      mpsc.TryRecvError,
+      undefined,
       "tryRecv() after the end",
     );
+    assertStrictEquals(disconnected.kind, "disconnected", "tryRecv() kind");
     tx.dispose();
     rx.dispose();
   }],
 
   ["bad arguments throw RangeError and TypeError", ({ channel }) => {
-    throws(() => channel(0), (e) => e instanceof RangeError, "channel(0)");
-    throws(() => channel(1.5), (e) => e instanceof RangeError, "channel(1.5)");
-    throws(() => channel("1"), (e) => e instanceof TypeError, 'channel("1")');
+    assertThrows(() => channel(0), RangeError, undefined, "channel(0)");
+    assertThrows(() => channel(1.5), RangeError, undefined, "channel(1.5)");
+    assertThrows(() => channel("1"), TypeError, undefined, 'channel("1")');
   }],
 
   [
@@ -245,8 +271,8 @@ const CHECKS = [
         await rx.recv();
         received++;
       }
-      ok(ran, `the macrotask ran during ${total} ready receives`);
-      ok(received < total, "the yield came before the queue was drained");
+      assert(ran, `the macrotask ran during ${total} ready receives`);
+      assert(received < total, "the yield came before the queue was drained");
       tx.dispose();
       rx.dispose();
     },
@@ -266,7 +292,11 @@ const CHECKS = [
     for await (const v of rx2) received.push(v);
     await piped;
     await producer;
-    equal(received.join(","), "0,1,2,3,4", "piped messages in order");
+    assertStrictEquals(
+      received.join(","),
+      "0,1,2,3,4",
+      "piped messages in order",
+    );
     rx2.dispose();
   }],
 ];
