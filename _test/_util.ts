@@ -17,11 +17,6 @@ export async function stateOf(promise: Promise<unknown>): Promise<State> {
   return state;
 }
 
-/** A predicate for `assert.rejects` that wants exactly `reason`. */
-export function is(reason: unknown): (error: unknown) => boolean {
-  return (error) => error === reason;
-}
-
 /** `signal`, instrumented to count the listeners registered on it. */
 export function countListeners(signal: AbortSignal): () => number {
   const active = new Set<unknown>();
