@@ -10,7 +10,7 @@ import {
 } from "@std/assert";
 import { setImmediate } from "node:timers/promises";
 import fc from "npm:fast-check@3.23.2";
-import { BUDGET } from "../budget.ts";
+import { spendBudget as exhaustBudget } from "../budget.ts";
 import {
   channel,
   OwnedPermit,
@@ -1325,22 +1325,15 @@ class Runner {
   }
 
   /**
-   * Spends the cooperative budget with ready receives on a side channel, so
-   * that the next ready call in this turn yields first. The yield ends
-   * before the turn's check (one macrotask, queued first), so the model
-   * does not see it; what it exercises is every call's path after a yield.
+   * Makes the next ready call in this turn find the cooperative budget
+   * spent, so that it parks and yields first. The yield ends before the
+   * turn's check (one macrotask, queued first), so the model does not see
+   * it; what it exercises is every call's path after a yield.
    */
   spendBudget(): void {
     this.trace.push("(budget spent)");
-    const [tx, rx] = unboundedChannel<number>();
-    for (let i = 0; i <= BUDGET; i++) tx.send(i);
-    tx.dispose();
-    const receives = [];
-    for (let i = 0; i <= BUDGET; i++) receives.push(rx.recv());
-    this.sideWork.push(Promise.all(receives).finally(() => rx.dispose()));
+    exhaustBudget();
   }
-
-  readonly sideWork: Promise<unknown>[] = [];
 
   /** Disposes everything on both sides, receiver last. */
   teardown(): void {
@@ -1438,7 +1431,6 @@ export async function runProgram(
     runner.unblock();
   }
   runner.teardown();
-  await Promise.all(runner.sideWork);
   await setImmediate();
   runner.check("after teardown");
   runner.checkBooks();
