@@ -12,15 +12,9 @@
 // the allocation column only shows what survived the last collection.
 
 import { channel, unboundedChannel } from "../mod.ts";
-import { List } from "../list.ts";
-import { BLOCK_CAP } from "../block.ts";
-import {
-  asyncChannel,
-  type Contender,
-  minimalChannel,
-  promiseFloor,
-  webStreams,
-} from "./peers.ts";
+import type { Contender, Order, Run } from "./harness.ts";
+import { asyncChannel, stdChannel, webStreams } from "./peers.ts";
+import { promiseFloor, ringFloor } from "./floors.ts";
 import { seedMpsc } from "./scenarios.ts";
 
 /** Bytes per message of one container holding `messages` numbers. */
@@ -34,12 +28,12 @@ export interface QueuedResult {
    * message was read (or `null`).
    */
   readonly bytesAfterDrain: number | null;
-  /** Blocks the list holds after the drain (the List rows only). */
-  readonly blocksAfterDrain: number | null;
 }
 
 /** What a streaming run allocated. */
 export interface AllocationResult {
+  /** A stable key the report looks the run up by. */
+  readonly key: string;
   /** The contender and scenario. */
   readonly name: string;
   /** Heap growth over the run divided by the messages (no GC in between). */
@@ -77,7 +71,6 @@ const held: unknown[] = [];
 
 interface Filled {
   readonly drain?: () => void;
-  readonly blocks?: () => number;
 }
 
 function measureQueued(
@@ -94,10 +87,8 @@ function measureQueued(
   held.push(filled);
   const full = heapAfterGc();
   let bytesAfterDrain: number | null = null;
-  let blocksAfterDrain: number | null = null;
   if (filled.drain !== undefined) {
     filled.drain();
-    if (filled.blocks !== undefined) blocksAfterDrain = filled.blocks();
     // What the drained container holds: the heap with it, minus the heap
     // once it is gone.
     const drained = heapAfterGc();
@@ -109,7 +100,6 @@ function measureQueued(
     name,
     bytesPerMessage: (full - before) / messages,
     bytesAfterDrain,
-    blocksAfterDrain,
   };
 }
 
@@ -139,20 +129,6 @@ function queuedResults(messages: number): QueuedResult[] {
         };
       },
     ),
-    measureQueued(
-      `List (internal, ${BLOCK_CAP}-slot blocks)`,
-      messages,
-      (n) => {
-        const list = new List<number>();
-        for (let i = 0; i < n; i++) list.push(i);
-        return {
-          drain() {
-            for (let i = 0; i < n; i++) list.pop();
-          },
-          blocks: () => list.blockCount(),
-        };
-      },
-    ),
     measureQueued("plain Array (push)", messages, (n) => {
       const values: number[] = [];
       for (let i = 0; i < n; i++) values.push(i);
@@ -174,9 +150,10 @@ function queuedResults(messages: number): QueuedResult[] {
 }
 
 async function measureAllocation(
+  key: string,
   name: string,
   messages: number,
-  prepare: (messages: number) => () => Promise<number> | number,
+  prepare: (messages: number) => Run,
 ): Promise<AllocationResult> {
   // A full warm-up run, so that what is measured is the optimized steady
   // state and not the compiler's own allocations.
@@ -187,40 +164,125 @@ async function measureAllocation(
   const after = heapNow();
   const retained = heapAfterGc();
   return {
+    key,
     name,
     bytesPerMessage: (after - before) / messages,
     retainedPerMessage: (retained - before) / messages,
   };
 }
 
-function spsc(contender: Contender, capacity?: number) {
-  return (n: number) => contender.spsc!(n, capacity)!;
+function spsc(
+  contender: Contender,
+  capacity: number | undefined,
+  order: Order,
+) {
+  return (n: number) => contender.spsc!(n, capacity, order)!;
+}
+
+/**
+ * The streaming runs: each is [key, name, run]. The keys the report reads
+ * are `waiting:*` (consumer first: every receive waits and each send hands
+ * its message over) and `ready:*` (producer first: receives find messages
+ * ready).
+ */
+function allocationCases(): [string, string, (n: number) => Run][] {
+  const cf = "consumer-first";
+  const pf = "producer-first";
+  return [
+    [
+      "waiting:module:64",
+      "@seed/mpsc SPSC bounded 64, consumer first",
+      spsc(seedMpsc, 64, cf),
+    ],
+    [
+      "waiting:ring:64",
+      "floor: ring SPSC bounded 64, consumer first",
+      spsc(ringFloor, 64, cf),
+    ],
+    [
+      "waiting:module:unbounded",
+      "@seed/mpsc SPSC unbounded, consumer first",
+      spsc(seedMpsc, undefined, cf),
+    ],
+    [
+      "waiting:ring:unbounded",
+      "floor: ring SPSC unbounded, consumer first",
+      spsc(ringFloor, undefined, cf),
+    ],
+    [
+      "waiting:std:64",
+      "@std/async Channel SPSC capacity 64, consumer first",
+      spsc(stdChannel, 64, cf),
+    ],
+    [
+      "ready:module:64",
+      "@seed/mpsc SPSC bounded 64, producer first",
+      spsc(seedMpsc, 64, pf),
+    ],
+    [
+      "ready:ring:64",
+      "floor: ring SPSC bounded 64, producer first",
+      spsc(ringFloor, 64, pf),
+    ],
+    [
+      "ready:module:unbounded",
+      "@seed/mpsc SPSC unbounded, producer first",
+      spsc(seedMpsc, undefined, pf),
+    ],
+    [
+      "ready:module:1",
+      "@seed/mpsc SPSC bounded 1, producer first",
+      spsc(seedMpsc, 1, pf),
+    ],
+    [
+      "ready:module:1024",
+      "@seed/mpsc SPSC bounded 1024, producer first",
+      spsc(seedMpsc, 1024, pf),
+    ],
+    [
+      "ready:module:mpsc",
+      "@seed/mpsc MPSC 16 producers, bounded 64, producer first",
+      (n) => seedMpsc.mpsc!(16, n, 64, pf)!,
+    ],
+    [
+      "ping-pong:module",
+      "@seed/mpsc ping-pong (per round trip)",
+      (n) => seedMpsc.pingPong!(n)!,
+    ],
+    [
+      "ping-pong:ring",
+      "floor: ring ping-pong (per round trip)",
+      (n) => ringFloor.pingPong!(n)!,
+    ],
+    [
+      "drain:module",
+      "@seed/mpsc drain with recv()",
+      (n) => seedMpsc.drain!(n)!,
+    ],
+    [
+      "ready:async-channel:64",
+      "async-channel@0.2.0 SPSC bounded 64, producer first",
+      spsc(asyncChannel, 64, pf),
+    ],
+    [
+      "ready:web-streams:64",
+      "Web Streams SPSC bounded 64, producer first",
+      spsc(webStreams, 64, pf),
+    ],
+    [
+      "promise",
+      "floor: one promise per message",
+      (n) => promiseFloor.spsc!(n, undefined, cf)!,
+    ],
+  ];
 }
 
 async function allocationResults(
   messages: number,
 ): Promise<AllocationResult[]> {
-  const cases: [string, (n: number) => () => Promise<number> | number][] = [
-    ["@seed/mpsc SPSC unbounded", spsc(seedMpsc)],
-    ["@seed/mpsc SPSC bounded 1", spsc(seedMpsc, 1)],
-    ["@seed/mpsc SPSC bounded 64", spsc(seedMpsc, 64)],
-    ["@seed/mpsc SPSC bounded 1024", spsc(seedMpsc, 1024)],
-    [
-      "@seed/mpsc MPSC 16 producers, bounded 64",
-      (n) => seedMpsc.mpsc!(16, n, 64),
-    ],
-    ["@seed/mpsc drain with recv()", (n) => seedMpsc.drain!(n)],
-    ["async-channel@0.2.0 SPSC bounded 64", spsc(asyncChannel, 64)],
-    ["Web Streams SPSC bounded 64", spsc(webStreams, 64)],
-    [
-      "floor: array queue + one resolver, SPSC bounded 64",
-      spsc(minimalChannel, 64),
-    ],
-    ["floor: one promise per message", spsc(promiseFloor)],
-  ];
   const results: AllocationResult[] = [];
-  for (const [name, prepare] of cases) {
-    results.push(await measureAllocation(name, messages, prepare));
+  for (const [key, name, prepare] of allocationCases()) {
+    results.push(await measureAllocation(key, name, messages, prepare));
   }
   return results;
 }
@@ -242,7 +304,7 @@ export async function measureMemory(
   const allocation = await allocationResults(messages);
   // The promise floor allocates about 100 bytes per message; a collection
   // during its run would have left far less.
-  const floor = allocation.find((r) => r.name.startsWith("floor: one promise"));
+  const floor = allocation.find((r) => r.key === "promise");
   return {
     messages,
     gcFreeRuns: floor !== undefined && floor.bytesPerMessage > 50,
@@ -268,9 +330,7 @@ if (import.meta.main) {
       console.log(
         `${r.name.padEnd(40)} ${
           fixed(r.bytesPerMessage).padStart(8)
-        } B/msg  after drain: ${fixed(r.bytesAfterDrain, 0)} B, blocks ${
-          r.blocksAfterDrain ?? "n/a"
-        }`,
+        } B/msg  after drain: ${fixed(r.bytesAfterDrain, 0)} B`,
       );
     }
     if (!report.gcFreeRuns) {
@@ -280,7 +340,7 @@ if (import.meta.main) {
     }
     for (const r of report.allocation) {
       console.log(
-        `${r.name.padEnd(52)} ${
+        `${r.name.padEnd(60)} ${
           fixed(r.bytesPerMessage).padStart(8)
         } B/msg allocated, ${fixed(r.retainedPerMessage)} B/msg retained`,
       );

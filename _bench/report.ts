@@ -1,71 +1,103 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // Runs every benchmark scenario in one process, interleaving the
-// contenders, measures memory in a child process, and writes BENCHMARKS.md.
+// contenders, times a 1 ms interval against each loop, measures memory in a
+// child process, and writes BENCHMARKS.md with an SVG chart per scenario.
 //
-//   deno task bench:report            # 7 rounds of 1,000,000 messages
-//   deno task bench:report --runs=5 --messages=100000 --out=/tmp/B.md
+//   deno task bench:report                  # 7 rounds of 1,000,000 messages
+//   deno task bench:report --quick          # a smoke run: 1 round of 100,000
+//   deno task bench:report --runs=5 --messages=200000 --out=/tmp/B.md --charts=/tmp/charts
+//   deno task bench:report --only=spsc_bounded_64 --no-memory
 //
 // Each round runs every scenario once; within a scenario the contenders
 // take turns in an order that rotates from round to round, so a slow
 // moment of a shared machine falls on all of them alike. One extra round
-// first warms up the compiler and is not recorded.
+// first warms up the compiler and is not recorded. Then the loop scenarios
+// run once more each with a 1 ms interval ticking, whose gaps say how long
+// the loop kept timers and I/O waiting.
 
+import { parseArgs } from "@std/cli/parse-args";
+import type { Kind } from "./harness.ts";
 import {
   BUDGET_OFF,
   MODULE,
   QUADRATIC_CAP,
+  RECV_MANY,
   type Scenario,
   scenarios,
   SLOW_CAP,
-  SYNC_READ,
 } from "./scenarios.ts";
-import type { MemoryReport } from "./memory.ts";
-import type { Kind } from "./peers.ts";
+import { ARRAY_QUEUE, PROMISE_FLOOR, RING, SYNC_FLOOR } from "./floors.ts";
+import { idleGaps, percentile, withInterval } from "./timer.ts";
+import { barChart, type ChartRow } from "./chart.ts";
+import type { AllocationResult, MemoryReport } from "./memory.ts";
+
+// -- Options --
 
 interface Options {
-  runs: number;
-  messages: number;
-  out: string;
-  memory: boolean;
-  only: RegExp | undefined;
+  readonly runs: number;
+  readonly messages: number;
+  readonly timerRuns: number;
+  readonly out: string;
+  readonly charts: string;
+  readonly memory: boolean;
+  readonly only: RegExp | undefined;
+  readonly quick: boolean;
 }
 
+const USAGE =
+  "Usage: report.ts [--quick] [--runs=N] [--messages=N] [--timer-runs=N] [--out=FILE] [--charts=DIR] [--no-memory] [--only=REGEXP]";
+
 function parseOptions(args: string[]): Options {
-  const options: Options = {
-    runs: 7,
-    messages: 1_000_000,
-    out: "BENCHMARKS.md",
-    memory: true,
-    only: undefined,
+  const flags = parseArgs(args, {
+    boolean: ["quick", "memory", "help"],
+    string: ["runs", "messages", "timer-runs", "out", "charts", "only"],
+    negatable: ["memory"],
+    default: { memory: true, out: "BENCHMARKS.md", charts: "_bench/charts" },
+    unknown(arg) {
+      throw new TypeError(`Cannot run the report: unknown option ${arg}`);
+    },
+  });
+  if (flags.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const quick = flags.quick;
+  const count = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(
+        `Cannot run the report: ${name} must be a positive integer, received ${value}`,
+      );
+    }
+    return n;
   };
-  for (const arg of args) {
-    const [key, value = ""] = arg.replace(/^--/, "").split("=", 2) as [
-      string,
-      string?,
-    ];
-    if (key === "runs") options.runs = Number(value);
-    else if (key === "messages") options.messages = Number(value);
-    else if (key === "out") options.out = value;
-    else if (key === "no-memory") options.memory = false;
-    else if (key === "only") options.only = new RegExp(value);
-    else throw new TypeError(`Cannot run the report: unknown option ${arg}`);
-  }
-  if (!Number.isInteger(options.runs) || options.runs < 1) {
-    throw new RangeError(
-      `Cannot run the report: runs must be a positive integer, received ${options.runs}`,
-    );
-  }
-  return options;
+  return {
+    quick,
+    runs: count("--runs", flags.runs, quick ? 1 : 7),
+    messages: count("--messages", flags.messages, quick ? 100_000 : 1_000_000),
+    timerRuns: count("--timer-runs", flags["timer-runs"], 1),
+    out: flags.out,
+    charts: flags.charts,
+    memory: flags.memory,
+    only: flags.only === undefined ? undefined : new RegExp(flags.only),
+  };
 }
 
 // -- Measuring --
 
-/** The measured rates of one row, in messages per second. */
+/** The measurements of one row. */
 interface Row {
   readonly name: string;
   readonly kind: Kind;
+  readonly budgetOff: boolean;
+  /** Rates of the recorded rounds, in messages per second. */
   readonly rates: number[];
+  /** The 1 ms interval's gaps during its timer runs, in milliseconds. */
+  readonly gaps: number[];
 }
+
+type Results = Map<Scenario, Row[]>;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -73,18 +105,27 @@ function log(message: string): void {
   console.error(message);
 }
 
-async function runRounds(
-  list: Scenario[],
-  runs: number,
-): Promise<Map<Scenario, Row[]>> {
-  const rows = new Map<Scenario, Row[]>();
+function check(scenario: Scenario, index: number, sum: number): void {
+  const entry = scenario.entries[index]!;
+  const expected = entry.expected ?? scenario.expected;
+  if (sum !== expected) {
+    throw new Error(
+      `Cannot trust ${scenario.id} ${entry.name}: expected sum ${expected}, got ${sum}`,
+    );
+  }
+}
+
+async function runRounds(list: Scenario[], runs: number): Promise<Results> {
+  const results: Results = new Map();
   for (const scenario of list) {
-    rows.set(
+    results.set(
       scenario,
       scenario.entries.map((e) => ({
         name: e.name,
         kind: e.contender.kind,
+        budgetOff: e.budgetOff ?? false,
         rates: [],
+        gaps: [],
       })),
     );
   }
@@ -100,15 +141,10 @@ async function runRounds(
         const t0 = performance.now();
         const sum = await run();
         const ms = performance.now() - t0;
-        const expected = entry.expected ?? scenario.expected;
-        if (sum !== expected) {
-          throw new Error(
-            `Cannot trust ${scenario.id} ${entry.name}: expected sum ${expected}, got ${sum}`,
-          );
-        }
+        check(scenario, index, sum);
         if (round > 0) {
           const messages = entry.messages ?? scenario.messages;
-          rows.get(scenario)![index]!.rates.push(messages / (ms / 1000));
+          results.get(scenario)![index]!.rates.push(messages / (ms / 1000));
         }
       }
     }
@@ -118,7 +154,26 @@ async function runRounds(
       } s`,
     );
   }
-  return rows;
+  return results;
+}
+
+async function runTimers(results: Results, runs: number): Promise<void> {
+  const started = performance.now();
+  for (let round = 0; round < runs; round++) {
+    for (const [scenario, rows] of results) {
+      if (!scenario.loop) continue;
+      for (let index = 0; index < rows.length; index++) {
+        const run = scenario.entries[index]!.prepare();
+        gc?.();
+        const timed = await withInterval(run);
+        check(scenario, index, timed.sum);
+        rows[index]!.gaps.push(...timed.gaps);
+      }
+    }
+  }
+  log(
+    `timer rounds: ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 async function runMemory(messages: number): Promise<MemoryReport> {
@@ -142,9 +197,9 @@ async function runMemory(messages: number): Promise<MemoryReport> {
   return JSON.parse(new TextDecoder().decode(output.stdout)) as MemoryReport;
 }
 
-/** What \`deno task bench:report\` runs. */
+/** What `deno task bench:report` runs. */
 const TASK =
-  "deno run --v8-flags=--expose-gc --allow-read --allow-run --allow-write=BENCHMARKS.md --allow-sys=osRelease,systemMemoryInfo _bench/report.ts";
+  "deno run --v8-flags=--expose-gc --allow-read --allow-run --allow-write=BENCHMARKS.md,_bench/charts --allow-sys=osRelease,systemMemoryInfo _bench/report.ts";
 
 /** The flags of the memory child process (see `_bench/memory.ts`). */
 const MEMORY_V8_FLAGS =
@@ -152,7 +207,8 @@ const MEMORY_V8_FLAGS =
 
 // -- Statistics --
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1
@@ -160,21 +216,29 @@ function median(values: number[]): number {
     : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function best(rows: Row[], kind: Kind): Row | undefined {
+/** The fastest row of `kind` by median (the peers: the fastest peer). */
+function fastest(rows: readonly Row[], kind: Kind): Row | undefined {
   let top: Row | undefined;
   for (const row of rows) {
     if (row.kind !== kind || row.rates.length === 0) continue;
-    if (top === undefined || median(row.rates) > median(top.rates)) top = row;
+    if (top === undefined || rate(row) > rate(top)) top = row;
   }
   return top;
 }
 
-function find(rows: Row[], name: string): Row | undefined {
-  return rows.find((r) => r.name === name);
+function find(rows: readonly Row[] | undefined, name: string): Row | undefined {
+  return rows?.find((r) => r.name === name);
 }
 
 function rate(row: Row | undefined): number {
   return row === undefined ? NaN : median(row.rates);
+}
+
+function rowsOf(results: Results, id: string): Row[] | undefined {
+  for (const [scenario, rows] of results) {
+    if (scenario.id === id) return rows;
+  }
+  return undefined;
 }
 
 // -- Formatting --
@@ -190,47 +254,120 @@ function ratio(value: number): string {
 }
 
 function percent(value: number): string {
-  return `${(value * 100).toFixed(1)}%`;
+  return Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : "n/a";
 }
 
-const FLOOR_MINIMAL = "floor: array queue + one resolver";
-const FLOOR_PROMISE = "floor: one promise per message";
-const FLOOR_SYNC = "floor: sync array push/pop";
+function msText(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : "n/a";
+}
 
-function scenarioTable(scenario: Scenario, rows: Row[]): string {
-  const fastestPeer = best(rows, "peer");
-  const minimal = rate(find(rows, FLOOR_MINIMAL));
-  const promise = rate(find(rows, FLOOR_PROMISE));
-  const sync = rate(find(rows, FLOOR_SYNC) ?? find(rows, SYNC_READ));
+/** The file name of a scenario's chart. */
+function chartFile(base: string): string {
+  return `${base.replace(/[^a-z0-9]+/gi, "_")}.svg`;
+}
+
+function scenarioTable(
+  scenario: Scenario,
+  rows: Row[],
+  chartLink: string | undefined,
+): string {
+  const peer = fastest(rows, "peer");
+  const ring = rate(find(rows, RING));
+  const promise = rate(find(rows, PROMISE_FLOOR));
+  const timed = rows.some((r) => r.gaps.length > 0);
   const lines = [
     `### ${scenario.id}`,
     "",
+    ...(chartLink === undefined
+      ? []
+      : [`![${scenario.base}](${chartLink})`, ""]),
     scenario.description +
     ` ${scenario.messages.toLocaleString("en-US")} messages per run.`,
     "",
-    "| Contender | M msg/s (median) | min | max | vs fastest peer | vs array-queue floor | vs promise floor | vs sync floor |",
-    "|---|--:|--:|--:|--:|--:|--:|--:|",
+    `| Contender | M msg/s (median) | min | max | vs fastest peer | vs ring floor | vs promise floor |${
+      timed ? " 1 ms interval: median gap (ms) | p99 gap (ms) |" : ""
+    }`,
+    `|---|--:|--:|--:|--:|--:|--:|${timed ? "--:|--:|" : ""}`,
   ];
   const sorted = [...rows].sort((a, b) => rate(b) - rate(a));
   for (const row of sorted) {
     const m = rate(row);
-    const name = row.name === MODULE || row.kind === "module"
-      ? `**${row.name}**`
-      : row.name;
+    const name = row.kind === "module" ? `**${row.name}**` : row.name;
     lines.push(
       `| ${name} | ${millions(m)} | ${millions(Math.min(...row.rates))} | ${
         millions(Math.max(...row.rates))
-      } | ${ratio(m / rate(fastestPeer))} | ${ratio(m / minimal)} | ${
+      } | ${ratio(m / rate(peer))} | ${ratio(m / ring)} | ${
         ratio(m / promise)
-      } | ${ratio(m / sync)} |`,
+      } |${
+        timed
+          ? ` ${msText(median(row.gaps))} | ${
+            msText(percentile(row.gaps, 99))
+          } |`
+          : ""
+      }`,
     );
   }
-  lines.push(
-    "",
-    `Fastest peer: ${fastestPeer?.name ?? "none"}.`,
-    "",
-  );
+  lines.push("", `Fastest peer: ${peer?.name ?? "none"}.`, "");
   return lines.join("\n");
+}
+
+// -- Charts --
+
+/** The charts, one per scenario base (both orders in one chart). */
+function charts(results: Results): Map<string, string> {
+  const byBase = new Map<string, Scenario[]>();
+  for (const scenario of results.keys()) {
+    const list = byBase.get(scenario.base) ?? [];
+    list.push(scenario);
+    byBase.set(scenario.base, list);
+  }
+  const files = new Map<string, string>();
+  for (const [base, list] of byBase) {
+    const ordered = list.some((s) => s.order !== undefined);
+    const first = list.find((s) => s.order !== "producer-first")!;
+    const second = list.find((s) => s.order === "producer-first");
+    const names: string[] = [];
+    for (const s of list) {
+      for (const row of results.get(s)!) {
+        if (!names.includes(row.name)) names.push(row.name);
+      }
+    }
+    const rows: ChartRow[] = names.map((name) => {
+      const a = find(results.get(first), name);
+      const b = second === undefined
+        ? undefined
+        : find(results.get(second), name);
+      return {
+        name,
+        kind: (a ?? b)!.kind,
+        ...(a === undefined ? {} : { first: rate(a) }),
+        ...(b === undefined ? {} : { second: rate(b) }),
+      };
+    });
+    rows.sort((x, y) =>
+      (y.first ?? y.second ?? 0) - (x.first ?? x.second ?? 0)
+    );
+    files.set(
+      chartFile(base),
+      barChart({
+        title: base,
+        subtitle: `${
+          first.messages.toLocaleString("en-US")
+        } messages per run; blue: @seed/mpsc, grey: peers, amber: floors.`,
+        ordered,
+        rows,
+      }),
+    );
+  }
+  return files;
+}
+
+/** `to` relative to the directory of `from` when it lies below it. */
+function relativeTo(from: string, to: string): string {
+  const slash = from.lastIndexOf("/");
+  const dir = slash < 0 ? "" : from.slice(0, slash + 1);
+  if (dir === "") return to;
+  return to.startsWith(dir) ? to.slice(dir.length) : to;
 }
 
 // -- Targets --
@@ -243,227 +380,203 @@ interface Target {
   readonly why?: string;
 }
 
-function rowsOf(
-  results: Map<Scenario, Row[]>,
-  id: string,
-): Row[] {
-  for (const [scenario, rows] of results) {
-    if (scenario.id === id) return rows;
-  }
-  return [];
-}
+/** The target ratios of issue 9. */
+const VS_RING = 0.9;
+const VS_PEER = 1.25;
+const BUDGET_COST = 0.03;
+const GAP_MEDIAN = 1.5;
+const GAP_P99 = 5;
+/** "One small object": a few fields, with V8's compressed pointers. */
+const SMALL_OBJECT = 32;
 
 function evaluate(
-  results: Map<Scenario, Row[]>,
+  results: Results,
   memory: MemoryReport | undefined,
+  idle: readonly number[],
   messages: number,
 ): Target[] {
   const targets: Target[] = [];
+  const idleMedian = median(idle);
+  const idleP99 = percentile(idle, 99);
   for (const [scenario, rows] of results) {
-    if (!/spsc|mpsc|for_await/.test(scenario.id)) continue;
+    if (!scenario.loop || scenario.base.startsWith("send/")) continue;
     const mine = rate(find(rows, MODULE));
     const off = rate(find(rows, `${MODULE} ${BUDGET_OFF}`));
-    const peer = best(rows, "peer");
+    const ring = rate(find(rows, RING));
+    const peer = fastest(rows, "peer");
+    const vsRing = mine / ring;
+    targets.push({
+      name: `${scenario.id}: ≥ ${VS_RING}× the ring floor`,
+      measured: `${ratio(vsRing)} (${millions(mine)} vs ${
+        millions(ring)
+      } M msg/s); budget off ${ratio(off / ring)}`,
+      met: vsRing >= VS_RING,
+      why: off / ring >= VS_RING
+        ? `the budget: with it off the ratio is ${ratio(off / ring)}`
+        : `short by ${percent(1 - vsRing / VS_RING)}, budget off too (${
+          ratio(off / ring)
+        }): the channel's own path costs more than the ring's`,
+    });
     const vsPeer = mine / rate(peer);
     targets.push({
-      name: `${scenario.id}: ≥ 1.25× the fastest peer`,
-      measured: `${ratio(vsPeer)} (${peer?.name ?? "none"}); budget off: ${
-        ratio(off / rate(peer))
-      }`,
-      met: vsPeer >= 1.25,
-      why: off / rate(peer) >= 1.25 ? WHY.budgetRegime : WHY.waitingPath,
+      name: `${scenario.id}: ≥ ${VS_PEER}× the fastest peer`,
+      measured: `${ratio(vsPeer)} (${peer?.name ?? "none"}, ${
+        millions(rate(peer))
+      } M msg/s); budget off ${ratio(off / rate(peer))}`,
+      met: vsPeer >= VS_PEER,
+      why: off / rate(peer) >= VS_PEER
+        ? `the budget: with it off the ratio is ${ratio(off / rate(peer))}`
+        : `short by ${percent(1 - vsPeer / VS_PEER)}; ${
+          peer?.name ?? "the peer"
+        } is ${ratio(rate(peer) / ring)} the ring floor here`,
     });
-    const minimal = rate(find(rows, FLOOR_MINIMAL));
-    const vsMinimal = mine / minimal;
+  }
+  for (const [scenario, rows] of results) {
+    if (!scenario.loop || scenario.base.startsWith("send/")) continue;
+    const gaps = find(rows, MODULE)?.gaps ?? [];
+    if (gaps.length === 0) continue;
+    const m = median(gaps);
+    const p99 = percentile(gaps, 99);
     targets.push({
-      name: `${scenario.id}: ≥ 1× the array-queue floor`,
-      measured: `${ratio(vsMinimal)}; budget off: ${ratio(off / minimal)}`,
-      met: vsMinimal >= 1,
-      why: off / minimal >= 1 ? WHY.budgetRegime : WHY.waitingPath,
+      name:
+        `${scenario.id}: a 1 ms interval's median gap ≤ ${GAP_MEDIAN} ms and p99 ≤ ${GAP_P99} ms`,
+      measured: `median ${msText(m)} ms, p99 ${
+        msText(p99)
+      } ms (${gaps.length} ticks); idle loop: ${msText(idleMedian)}, ${
+        msText(idleP99)
+      } ms`,
+      met: m <= GAP_MEDIAN && p99 <= GAP_P99,
+      why: idleMedian > GAP_MEDIAN
+        ? `not reachable on this machine: an idle event loop ticks a 1 ms interval every ${
+          msText(idleMedian)
+        } ms (median); against that baseline the loop adds ${
+          msText(m - idleMedian)
+        } ms to the median`
+        : `the loop holds the thread longer than a turn should`,
     });
   }
   const burst = rowsOf(results, "uncontented/burst_unbounded");
-  const sync = rate(find(burst, SYNC_READ));
-  for (const variant of ["recvMany(1024)", "tryRecv()"]) {
-    const r = rate(find(burst, `${MODULE} ${variant}`)) / sync;
+  const ping = rowsOf(results, "uncontented/ping_pong_bounded_1");
+  for (
+    const [label, rows, on, off] of [
+      ["`recv()` drain", burst, MODULE, `${MODULE} ${BUDGET_OFF}`],
+      [
+        "`recvMany(1024)` drain",
+        burst,
+        RECV_MANY,
+        `${RECV_MANY} ${BUDGET_OFF}`,
+      ],
+      ["ping-pong", ping, MODULE, `${MODULE} ${BUDGET_OFF}`],
+    ] as const
+  ) {
+    if (rows === undefined) continue;
+    const a = rate(find(rows, on));
+    const b = rate(find(rows, off));
+    const cost = 1 - a / b;
     targets.push({
-      name: `burst drain with ${variant}: ≥ 0.5× a synchronous array read`,
-      measured: ratio(r),
-      met: r >= 0.5,
-      why: WHY.drain,
+      name: `cooperative budget: < ${
+        percent(BUDGET_COST)
+      } of the throughput of a ${label}`,
+      measured: `${percent(cost)} (${millions(a)} vs ${
+        millions(b)
+      } M msg/s without it)`,
+      met: cost < BUDGET_COST,
+      why: "the budget's clock checks and yields cost more than the target",
     });
   }
-  const on = rate(find(burst, MODULE));
-  const off = rate(find(burst, `${MODULE} ${BUDGET_OFF}`));
-  const cost = 1 - on / off;
-  const manyOn = rate(find(burst, `${MODULE} recvMany(1024)`));
-  const manyOff = rate(find(burst, `${MODULE} recvMany(1024), ${BUDGET_OFF}`));
-  targets.push({
-    name:
-      "cooperative budget: < 10% of the throughput of a drain of ready messages",
-    measured: `\`recv()\`: ${percent(cost)} (${millions(on)} vs ${
-      millions(off)
-    } M msg/s without it); \`recvMany(1024)\`: ${
-      percent(1 - manyOn / manyOff)
-    }`,
-    met: cost < 0.1,
-    why: WHY.budget,
-  });
+  if (burst !== undefined) {
+    const sync = rate(find(burst, SYNC_FLOOR));
+    const many = rate(find(burst, RECV_MANY)) / sync;
+    targets.push({
+      name:
+        "burst drain with `recvMany(1024)`: ≥ 0.5× a synchronous array read",
+      measured: ratio(many),
+      met: many >= 0.5,
+      why:
+        "an array read is one load per message; `recvMany()` copies block by block and settles a promise per batch",
+    });
+  }
   const shallow = rate(
     find(rowsOf(results, "uncontented/steady_backlog_10"), MODULE),
   );
   const deep = rate(
     find(rowsOf(results, `uncontented/steady_backlog_${messages}`), MODULE),
   );
-  targets.push({
-    name: `throughput with ${
-      messages.toLocaleString("en-US")
-    } buffered within 20% of 10 buffered`,
-    measured: `${ratio(deep / shallow)} (${millions(deep)} vs ${
-      millions(shallow)
-    } M msg/s)`,
-    met: deep / shallow >= 0.8,
-    why: WHY.steady,
-  });
-  if (memory !== undefined) {
-    const unbounded = memory.queued[0]!;
+  if (Number.isFinite(shallow) && Number.isFinite(deep)) {
     targets.push({
-      name: "bytes per queued number: ≤ 10.5",
-      measured: `${unbounded.bytesPerMessage.toFixed(2)} (${unbounded.name})`,
-      met: unbounded.bytesPerMessage <= 10.5,
-      why: WHY.bytes,
+      name: `throughput with ${
+        messages.toLocaleString("en-US")
+      } buffered within 20% of 10 buffered`,
+      measured: `${ratio(deep / shallow)} (${millions(deep)} vs ${
+        millions(shallow)
+      } M msg/s)`,
+      met: deep / shallow >= 0.8,
+      why: "the cost per message should not depend on the queue's length",
     });
-    const list = memory.queued.find((q) => q.blocksAfterDrain !== null);
-    const held = unbounded.bytesAfterDrain ?? Infinity;
-    targets.push({
-      name: "after a drain the channel holds at most a few blocks",
-      measured: `${
-        Math.max(0, held).toFixed(0)
-      } bytes held by the drained channel and its handles; ${
-        list?.blocksAfterDrain ?? "n/a"
-      } blocks in the list`,
-      met: held < 4096 && (list?.blocksAfterDrain ?? Infinity) <= 4,
-      why: WHY.drained,
-    });
-    const spsc = memory.allocation.find((a) =>
-      a.name === "@seed/mpsc SPSC bounded 64"
-    );
-    const minimal = memory.allocation.find((a) =>
-      a.name.startsWith("floor: array queue")
-    );
-    const streaming = memory.allocation.find((a) =>
-      a.name === "@seed/mpsc SPSC unbounded"
-    );
-    const promise = memory.allocation.find((a) =>
-      a.name.startsWith("floor: one promise")
-    );
-    if (streaming !== undefined && promise !== undefined) {
-      // Each message there costs two awaits: the producer's and the
-      // consumer's, so two promise floors are all it may allocate.
-      targets.push({
-        name:
-          "no allocation per message beyond the promises (SPSC unbounded, two awaits per message: at most twice the one-promise floor, +5% for noise)",
-        measured: `${streaming.bytesPerMessage.toFixed(1)} vs ${
-          (2 * promise.bytesPerMessage).toFixed(1)
-        } bytes allocated per message${
-          memory.gcFreeRuns ? "" : " (a GC ran: undercounted)"
-        }`,
-        met: memory.gcFreeRuns &&
-          streaming.bytesPerMessage <= 2 * promise.bytesPerMessage * 1.05,
-        why: WHY.allocation,
-      });
-    }
-    if (spsc !== undefined && minimal !== undefined) {
-      targets.push({
-        name:
-          "no allocation per message beyond the promises (SPSC bounded 64, vs the array-queue floor)",
-        measured: `${spsc.bytesPerMessage.toFixed(1)} vs ${
-          minimal.bytesPerMessage.toFixed(1)
-        } bytes allocated per message${
-          memory.gcFreeRuns ? "" : " (a GC ran: undercounted)"
-        }`,
-        met: memory.gcFreeRuns &&
-          spsc.bytesPerMessage <= minimal.bytesPerMessage,
-        why: WHY.allocation,
-      });
-    }
   }
+  if (memory !== undefined) targets.push(...memoryTargets(memory));
   return targets;
 }
 
-/**
- * Why a target may be missed: what the measurements showed when it was.
- * Printed only next to a target that is not met.
- */
-const WHY = {
-  budgetRegime:
-    "the cooperative budget: without it (the budget-off ratio) the target is met. Producer and consumer stay in step across a yield (a call that spends the budget is parked and resumed from the refill itself), so what remains is the yield: one macrotask per 128 operations, a few microseconds in Deno, against about 80 ns per message. The peers and floors never yield. See Notes.",
-  waitingPath:
-    "the waiting path: even without the budget (the budget-off ratio) the target is missed, because here sends or receives wait for each message, and a waiting call costs a waiter object with its promise, more than the floor's bare promise and closure. See Notes.",
-  drain:
-    "an array read is one load per message; `tryRecv()` goes through the handle (disposed check), the channel (count and permit release) and the list (read and clear the slot, advance the block), and `recvMany()` copies block by block into a growing array and settles a promise per batch. See Notes.",
-  budget:
-    "each yield is one turn of the event loop (a `setImmediate` and the loop's I/O poll: a CPU profile of a `recv()` drain spends about a sixth of its time idle in those turns), about 2 µs on this machine, against 128 receives of about 50 to 60 ns: at 128 operations per turn the cost cannot fall below about 20%. About 1024 operations per turn would bring it near 5%. See Notes.",
-  steady: "the cost per message should not depend on the queue's length.",
-  bytes: "a block is an array of 32 slots plus its link.",
-  drained: "blocks the reader has passed are recycled or released.",
-  allocation:
-    "the module should allocate no more than the floor per message: more means a per-message object on the hot path.",
-};
+function allocation(
+  memory: MemoryReport,
+  key: string,
+): AllocationResult | undefined {
+  return memory.allocation.find((a) => a.key === key);
+}
 
-/** What the numbers mean; true of the design, not of one run. */
-const NOTES = `## Notes
-
-### The cooperative budget and the two regimes of a channel
-
-One budget counter serves every channel (as the contract says: a busy
-consumer must never starve timers and I/O). Every ready \`send\`,
-\`reserve*\` and receive charges it; it fills up again only once a
-macrotask has run; after 128 operations in one turn of the event loop the
-next one first yields a macrotask (\`setImmediate\`).
-
-A producer and a consumer on one thread can run in *lockstep*: the
-producer's send always finds room and the consumer's receive always finds
-a message, nothing waits, and the two pass the turn back and forth through
-microtasks. A call that finds the budget spent is parked as a waiter and
-resumed synchronously by the refill, so both sides come back from the yield
-at the pace they left it and lockstep survives (an earlier design resumed
-them through async frames, which put one side a few microtasks behind and
-moved every long run into a *full* regime where every send waited: half the
-throughput). What the budget still costs is the yield itself: one
-macrotask per 128 operations, or per 64 messages in a send-and-receive
-loop. The "(budget off)" rows run the same code without the budget, and
-every peer and floor in these tables has none.
-
-In the MPSC scenario sixteen producers keep the channel full, so every send
-waits; there the cost of a waiting call (a waiter object and its promise)
-decides the ratio to the floor, whose waiting send is a bare promise.
-
-### Drains
-
-A drain of ready messages with \`recv()\` pays one resolved promise per
-message and one yield per 128; \`recvMany(buffer, 1024)\` pays one promise
-and one budget charge per 1024 messages, and \`tryRecv()\` none. The
-synchronous floor there is a plain indexed read of an array already filled,
-the fastest way a program can visit the same numbers.
-
-### The peers
-
-- async-channel returns a buffered value synchronously from \`get()\`
-  (awaiting a plain value is cheaper than awaiting a promise), which makes
-  it the fastest peer in lockstep; its buffer and its queue of waiting
-  senders are arrays read with \`shift()\`, quadratic once long (the drain
-  and \`for await\` rows, where the producer runs ahead).
-- it-pushable has no backpressure: it appears only in unbounded scenarios.
-- @repeaterjs/repeater's \`push()\` resolves when the value is consumed or
-  buffered; its \`FixedBuffer\` is an array read with \`shift()\`, so it is
-  used bounded only (capacity 1024 in the \`for await\` scenario).
-- effect's \`Queue\` runs inside one Effect program (producer and consumer
-  as fibers); its scheduler yields on its own, like our budget.
-- Web Streams: \`ReadableStream\` with a controller for unbounded; a
-  \`TransformStream\` whose writable side has a \`CountQueuingStrategy\` of
-  the capacity for bounded (producers \`await writer.ready\`, then write).
-`;
+function memoryTargets(memory: MemoryReport): Target[] {
+  const targets: Target[] = [];
+  const note = memory.gcFreeRuns ? "" : " (a GC ran: undercounted)";
+  const unbounded = memory.queued[0]!;
+  targets.push({
+    name: "bytes per queued number: ≤ 10.5",
+    measured: `${unbounded.bytesPerMessage.toFixed(2)} (${unbounded.name})`,
+    met: unbounded.bytesPerMessage <= 10.5,
+    why: "a block is an array of 32 slots plus its link",
+  });
+  const held = unbounded.bytesAfterDrain ?? Infinity;
+  targets.push({
+    name: "after a drain the channel holds at most a few blocks (< 4 KiB)",
+    measured: `${
+      Math.max(0, held).toFixed(0)
+    } bytes held by the drained channel and its handles`,
+    met: held < 4096,
+    why: "blocks the reader has passed should be recycled or released",
+  });
+  for (const shape of ["64", "unbounded"]) {
+    const mine = allocation(memory, `waiting:module:${shape}`);
+    const ring = allocation(memory, `waiting:ring:${shape}`);
+    if (mine === undefined || ring === undefined) continue;
+    targets.push({
+      name:
+        `waiting path (consumer first, SPSC ${shape}): allocates ≤ the ring floor + one small object (${SMALL_OBJECT} B) per message`,
+      measured: `${mine.bytesPerMessage.toFixed(1)} vs ${
+        ring.bytesPerMessage.toFixed(1)
+      } bytes per message${note}`,
+      met: memory.gcFreeRuns &&
+        mine.bytesPerMessage <= ring.bytesPerMessage + SMALL_OBJECT,
+      why: `${
+        (mine.bytesPerMessage - ring.bytesPerMessage).toFixed(1)
+      } bytes more per message than the ring: an object per handoff beyond its promise`,
+    });
+  }
+  const mine = allocation(memory, "ready:module:64");
+  const ring = allocation(memory, "ready:ring:64");
+  if (mine !== undefined && ring !== undefined) {
+    targets.push({
+      name:
+        "ready path (producer first, SPSC 64): allocates ≤ the ring floor per message (+5% for noise)",
+      measured: `${mine.bytesPerMessage.toFixed(1)} vs ${
+        ring.bytesPerMessage.toFixed(1)
+      } bytes per message${note}`,
+      met: memory.gcFreeRuns &&
+        mine.bytesPerMessage <= ring.bytesPerMessage * 1.05,
+      why: "a per-message object on the ready path",
+    });
+  }
+  return targets;
+}
 
 // -- The document --
 
@@ -484,6 +597,74 @@ async function machine(): Promise<string[]> {
   ];
 }
 
+/** Markers of the table the README copies. */
+const README_START = "<!-- README table: start -->";
+const README_END = "<!-- README table: end -->";
+
+/**
+ * The README's table: the consumer-first order (and the ping-pong), per
+ * scenario our rate, the fastest peer named, and the two ratios.
+ */
+function readmeTable(results: Results): string[] {
+  const lines = [
+    README_START,
+    "",
+    "| Scenario (consumer waiting first) | @seed/mpsc M msg/s | Fastest peer (M msg/s) | vs fastest peer | vs hand-written ring |",
+    "|---|--:|---|--:|--:|",
+  ];
+  for (const [scenario, rows] of results) {
+    if (!scenario.loop || scenario.base.startsWith("send/")) continue;
+    if (scenario.order === "producer-first") continue;
+    const mine = rate(find(rows, MODULE));
+    const peer = fastest(rows, "peer");
+    const vsPeer = mine / rate(peer);
+    lines.push(
+      `| ${scenario.base.replace(/^[a-z]+\//, "")} | ${millions(mine)} | ${
+        peer?.name ?? "none"
+      } (${millions(rate(peer))}) | ${
+        vsPeer < 1 ? `**${ratio(vsPeer)}** (the peer wins)` : ratio(vsPeer)
+      } | ${ratio(mine / rate(find(rows, RING)))} |`,
+    );
+  }
+  lines.push("", README_END);
+  return lines;
+}
+
+function timerTable(results: Results, idle: readonly number[]): string[] {
+  // Columns: the module with and without the budget, the ring floor and
+  // every peer that ran a loop scenario.
+  const names: string[] = [MODULE, `${MODULE} ${BUDGET_OFF}`];
+  for (const [scenario, rows] of results) {
+    if (!scenario.loop) continue;
+    for (const row of rows) {
+      if (row.gaps.length === 0 || names.includes(row.name)) continue;
+      if (row.kind === "module" || row.name === ARRAY_QUEUE) continue;
+      if (row.name === PROMISE_FLOOR) continue;
+      names.push(row.name);
+    }
+  }
+  const lines = [
+    "| Scenario | " + names.map((n) => n.replace(/\|/g, "\\|")).join(" | ") +
+    " |",
+    "|---|" + names.map(() => "--:|").join(""),
+    `| idle event loop (baseline) | ${msText(median(idle))} / ${
+      msText(percentile(idle, 99))
+    } |${names.slice(1).map(() => " |").join("")}`,
+  ];
+  for (const [scenario, rows] of results) {
+    if (!scenario.loop) continue;
+    const cells = names.map((name) => {
+      const row = find(rows, name);
+      if (row === undefined || row.gaps.length === 0) return "n/a";
+      return `${msText(median(row.gaps))} / ${
+        msText(percentile(row.gaps, 99))
+      }`;
+    });
+    lines.push(`| ${scenario.id} | ${cells.join(" | ")} |`);
+  }
+  return lines;
+}
+
 function memorySection(memory: MemoryReport): string {
   const lines = [
     "## Memory",
@@ -492,8 +673,8 @@ function memorySection(memory: MemoryReport): string {
       memory.messages.toLocaleString("en-US")
     } numbers buffered, then after reading them all (senders and receiver still alive). Numbers below 2^30 are small integers, stored in the slot itself.`,
     "",
-    "| Container | bytes per queued number | bytes held after the drain | blocks after the drain |",
-    "|---|--:|--:|--:|",
+    "| Container | bytes per queued number | bytes held after the drain |",
+    "|---|--:|--:|",
   ];
   for (const q of memory.queued) {
     lines.push(
@@ -501,7 +682,7 @@ function memorySection(memory: MemoryReport): string {
         q.bytesAfterDrain === null
           ? "n/a"
           : Math.max(0, q.bytesAfterDrain).toFixed(0)
-      } | ${q.blocksAfterDrain ?? "n/a"} |`,
+      } |`,
     );
   }
   lines.push(
@@ -512,7 +693,7 @@ function memorySection(memory: MemoryReport): string {
       memory.gcFreeRuns
         ? ""
         : " (**a collection did run: these numbers undercount**)"
-    }; then what is left after a full collection. The SPSC runs include the benchmark's own two \`async\` loops (each \`await\` allocates). The drain starts with every message queued, so a negative \`retained\` there is the queue it gave back.`,
+    }; then what is left after a full collection. Each run includes the benchmark's own \`async\` loops (each \`await\` allocates), alike for every contender. "Consumer first" is the waiting path: each receive waits and each send hands its message to it; "producer first" is the ready path. The drain starts with every message queued, so a negative \`retained\` there is the queue it gave back.`,
     "",
     "| Run | bytes allocated per message | bytes retained per message |",
     "|---|--:|--:|",
@@ -528,54 +709,76 @@ function memorySection(memory: MemoryReport): string {
   return lines.join("\n");
 }
 
-function headline(
-  results: Map<Scenario, Row[]>,
-  memory: MemoryReport | undefined,
-): string[] {
-  const lines: string[] = [];
-  for (const [scenario, rows] of results) {
-    if (!/spsc|mpsc|for_await|burst/.test(scenario.id)) continue;
-    // In the drain, compare the batch receive with the peers' best (a
-    // batch receive too), and name the other ways to drain.
-    const burst = scenario.id.includes("burst");
-    const name = burst ? `${MODULE} recvMany(1024)` : MODULE;
-    const mine = rate(find(rows, name));
-    const off = rate(find(rows, `${MODULE} ${BUDGET_OFF}`));
-    const peer = best(rows, "peer");
-    lines.push(
-      `- ${scenario.id}${burst ? " with `recvMany(1024)`" : ""}: ${
-        millions(mine)
-      } M msg/s, ${ratio(mine / rate(peer))} the fastest peer (${
-        peer?.name ?? "none"
-      }), ${
-        ratio(mine / rate(find(rows, FLOOR_MINIMAL)))
-      } the array-queue floor${
-        burst
-          ? `; \`tryRecv()\` ${
-            millions(rate(find(rows, `${MODULE} tryRecv()`)))
-          }, \`recv()\` ${millions(rate(find(rows, MODULE)))} M msg/s`
-          : Number.isFinite(off)
-          ? ` (budget off: ${millions(off)} M msg/s, ${
-            ratio(off / rate(peer))
-          } the fastest peer)`
-          : ""
-      }.`,
-    );
-  }
-  if (memory !== undefined) {
-    const [unbounded, , , array, streams] = memory.queued;
-    lines.push(
-      `- Memory: ${
-        unbounded?.bytesPerMessage.toFixed(2)
-      } bytes per queued number with ${
-        memory.messages.toLocaleString("en-US")
-      } buffered (plain Array ${
-        array?.bytesPerMessage.toFixed(2)
-      }, Web Streams ${streams?.bytesPerMessage.toFixed(2)}).`,
-    );
-  }
-  return lines;
-}
+/** What the numbers mean; true of the method, not of one run. */
+const NOTES = `## Notes
+
+### The two orders
+
+A consumer that waits for events arriving over time is already waiting on
+an empty channel when each message comes: every send hands its message to a
+waiting receive (the *waiting path*). That is the order users hit, and the
+headline here. When the producer starts first, the consumer finds messages
+ready (the *ready path*), and a producer and a consumer that never wait can
+pass the turn back and forth through microtasks. Both orders are measured
+for every loop scenario. The order a run starts in can drift: a channel
+whose waiting handoff resolves a few microtasks late lets the producer run
+ahead, and the run then moves into the ready path.
+
+### The floors
+
+- \`${RING}\` is as fast as a channel can be written by hand: a ring buffer
+  of a power-of-two size, at most one waiting receiver held as its resolve
+  function, a ring of waiting senders, a \`send()\` that returns nothing
+  when it does not wait; no checks, no cancellation, no budget. Every "vs
+  ring floor" ratio and every floor target is taken against it.
+- \`${ARRAY_QUEUE}\` is the hand-written channel earlier reports used as the
+  floor: an array with a read index, a closure per waiting receive, waiting
+  senders read with \`shift()\`, and a \`send()\` that always returns a
+  promise. It is slower than the ring, so ratios against it flatter; it is
+  kept for contrast only.
+- \`${PROMISE_FLOOR}\` creates, resolves and awaits one promise per message
+  and does nothing else; \`${SYNC_FLOOR}\` reads (or pushes and reads) an
+  array synchronously.
+
+### The 1 ms interval
+
+While each loop scenario runs once more, a \`setInterval(…, 1)\` records the
+gaps between its ticks, from the start of the run to the first tick after
+its end. A loop that never yields to the event loop leaves one gap as long
+as the run itself; the budget exists to keep it short. The idle row is the
+same interval with nothing else running: Deno's timers have a floor of
+their own, and no loop can tick faster than that.
+
+### The peers
+
+- @std/async's \`Channel\` (jsr): its \`receive()\` rejects with
+  \`ChannelClosedError\` once the channel is closed and empty, so its
+  consumer loop ends in a \`catch\` around the whole loop (no cost per
+  message). Unbounded is capacity \`Number.MAX_SAFE_INTEGER\` (it takes only
+  integers). Its \`send()\` returns one shared resolved promise when it does
+  not wait.
+- async-channel returns a buffered value synchronously from \`get()\`
+  (awaiting a plain value is cheaper than awaiting a promise); its buffer
+  and its queue of waiting senders are arrays read with \`shift()\`,
+  quadratic once long (the drain, and \`for await\` with the producer
+  first, where it moves ${QUADRATIC_CAP.toLocaleString("en-US")} messages).
+- it-pushable has no backpressure: it appears only in unbounded scenarios
+  (and the ping-pong, which never holds more than one message).
+- @repeaterjs/repeater's executor starts at the first \`next()\`, so its
+  consumer is always first: it has no producer-first rows. Its
+  \`FixedBuffer\` is an array read with \`shift()\`, so it is used bounded
+  only (capacity 1024 in the \`for await\` scenario).
+- effect's \`Queue\` runs inside one Effect program: producers are forked
+  fibers, started later (consumer first) or at once (producer first); its
+  scheduler yields on its own, like our budget.
+- Web Streams: \`ReadableStream\` with a controller for unbounded; a
+  \`TransformStream\` whose writable side has a \`CountQueuingStrategy\` of
+  the capacity for bounded (producers \`await writer.ready\`, then write).
+- effect and @repeaterjs/repeater move ${
+  SLOW_CAP.toLocaleString("en-US")
+} messages per run (they run under 1 M msg/s, steady well before that), so
+  the report finishes within minutes.
+`;
 
 async function main(): Promise<void> {
   const options = parseOptions(Deno.args);
@@ -584,36 +787,61 @@ async function main(): Promise<void> {
     options.only?.test(s.id) ?? true
   );
   log(
-    `${list.length} scenarios, ${options.runs} rounds of ${options.messages} messages`,
+    `${list.length} scenarios, ${options.runs} rounds of ${options.messages} messages${
+      options.quick ? " (quick)" : ""
+    }`,
   );
   let memory: MemoryReport | undefined;
   if (options.memory) {
     log("memory (child process)...");
     memory = await runMemory(options.messages);
   }
+  const idle = await idleGaps(500);
   const results = await runRounds(list, options.runs);
-  const targets = evaluate(results, memory, options.messages);
+  await runTimers(results, options.timerRuns);
+  const targets = evaluate(results, memory, idle, options.messages);
   const seconds = (performance.now() - started) / 1000;
   const unmet = targets.filter((t) => !t.met);
+
+  const chartFiles = charts(results);
+  await Deno.mkdir(options.charts, { recursive: true });
+  for (const [file, svg] of chartFiles) {
+    await Deno.writeTextFile(`${options.charts}/${file}`, svg);
+  }
+  const linked = new Set<string>();
+  const link = (scenario: Scenario) => {
+    if (linked.has(scenario.base)) return undefined;
+    linked.add(scenario.base);
+    return relativeTo(
+      options.out,
+      `${options.charts}/${chartFile(scenario.base)}`,
+    );
+  };
 
   const doc = [
     "# Benchmarks",
     "",
     "<!-- Written by `deno task bench:report` (_bench/report.ts): do not edit by hand. -->",
     "",
-    `Throughput of @seed/mpsc against the channels and queues a TypeScript developer could pick instead, and against the floors the engine sets. Measured ${
+    `Throughput of @seed/mpsc against the channels and queues a TypeScript developer could pick instead, and against floors written by hand. Measured ${
       new Date().toISOString().slice(0, 16).replace("T", " ")
-    } UTC in ${seconds.toFixed(0)} s.`,
+    } UTC in ${seconds.toFixed(0)} s${
+      options.quick
+        ? " in **quick mode** (one round of 100,000 messages: a smoke run, not numbers to quote)"
+        : ""
+    }.`,
     "",
     "## Headline",
     "",
-    ...headline(results, memory),
+    "The consumer waits first, as a real program's consumer usually does (see Notes for the other order). Ratios divide medians.",
+    "",
+    ...readmeTable(results),
     "",
     "## Targets",
     "",
     unmet.length === 0
       ? "Every target is met."
-      : `${unmet.length} of ${targets.length} targets are **not met**; each says why.`,
+      : `${unmet.length} of ${targets.length} targets are **not met**; each says by how much and why.`,
     "",
     "| Target | Measured | Met |",
     "|---|---|---|",
@@ -623,27 +851,31 @@ async function main(): Promise<void> {
       } |`
     ),
     "",
+    "## A 1 ms interval during each loop",
+    "",
+    "Median / 99th-percentile gap between ticks of a 1 ms `setInterval`, in milliseconds, while the loop runs (one run per contender and scenario). A loop that never yields leaves a single gap as long as the whole run.",
+    "",
+    ...timerTable(results, idle),
+    "",
     "## Machine and method",
     "",
     ...(await machine()),
     `- Command: \`deno task bench:report${
       Deno.args.length > 0 ? " " + Deno.args.join(" ") : ""
     }\`, which runs \`${TASK}\``,
-    `- ${options.runs} recorded rounds after one warm-up round, in one process. Each round runs every scenario once; within a scenario the contenders take turns, in an order that rotates every round. A full collection runs before each timed run. Tables give the median of the rounds, then the slowest and fastest run.`,
+    `- ${options.runs} recorded rounds after one warm-up round, in one process. Each round runs every scenario once; within a scenario the contenders take turns, in an order that rotates every round. A full collection runs before each timed run. Tables give the median of the rounds, then the slowest and fastest run. Then ${options.timerRuns} more run${
+      options.timerRuns === 1 ? "" : "s"
+    } of each loop scenario with the 1 ms interval.`,
     "- Every run checks the sum of the messages it received.",
-    "- Peers (pinned npm versions): WHATWG Streams (built in), effect@4.1.0 `Queue` (inside one Effect program, producer and consumer as fibers), @repeaterjs/repeater@3.1.0 with `FixedBuffer`, it-pushable@3.2.4 (object mode; no backpressure, so unbounded only), async-channel@0.2.0.",
-    "- Floors: `floor: array queue + one resolver` is the simplest channel one would write by hand (an array with a read index, one pending receiver, an array of waiting senders; no cancellation, no checks); `floor: one promise per message` creates, resolves and awaits one promise per message and does nothing else, the limit of any promise-based channel; `floor: sync array push/pop` moves each message through an array synchronously (for a drain: reads an array already filled).",
-    "- \"vs\" columns divide the row's median by the other row's median.",
-    `- Rows marked "(N messages)" move fewer messages per run: ${
-      QUADRATIC_CAP.toLocaleString("en-US")
-    } for async-channel where its queue grows (it reads with \`Array.prototype.shift\`, quadratic in the queue's length: its rate would only fall with more), ${
-      SLOW_CAP.toLocaleString("en-US")
-    } for effect and @repeaterjs/repeater (under 1 M msg/s; their rate is steady well before), so that the report finishes within minutes.`,
+    "- Peers: @std/async@1.5.0 `Channel` (jsr), and pinned npm packages: WHATWG Streams (built in), effect@4.1.0 `Queue`, @repeaterjs/repeater@3.1.0 with `FixedBuffer`, it-pushable@3.2.4, async-channel@0.2.0. Each runs through its own loops written with its own API, the same for every library: one producer awaiting each send, one consumer awaiting each receive until the stream ends.",
+    `- Rows marked "(N messages)" move fewer messages per run (see Notes).`,
     `- Rows marked "${BUDGET_OFF}" run @seed/mpsc with its cooperative budget turned off through the test-only switch \`setBudgetEnabled(false)\` (\`budget.ts\`), to show what the budget costs.`,
     "",
     "## Throughput",
     "",
-    ...[...results].map(([scenario, rows]) => scenarioTable(scenario, rows)),
+    ...[...results].map(([scenario, rows]) =>
+      scenarioTable(scenario, rows, link(scenario))
+    ),
     ...(memory === undefined ? [] : [memorySection(memory)]),
     NOTES,
   ].join("\n");
@@ -657,7 +889,11 @@ async function main(): Promise<void> {
   if (!fmt.success) {
     log(`deno fmt ${options.out} failed; the report is unformatted`);
   }
-  log(`wrote ${options.out} in ${seconds.toFixed(0)} s`);
+  log(
+    `wrote ${options.out} and ${chartFiles.size} charts in ${options.charts} in ${
+      seconds.toFixed(0)
+    } s`,
+  );
 }
 
 if (import.meta.main) await main();

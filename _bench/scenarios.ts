@@ -4,27 +4,45 @@
 // Each scenario lists its contenders: @seed/mpsc (with variants), the peers
 // and the floors. Groups carry the names of Tokio's benchmark groups
 // (`benches/sync_mpsc.rs`): `uncontented` (one producer), `contention`
-// (many producers), `send` (the ways to send).
+// (many producers), `send` (the ways to send); a last part names the order
+// the producer and the consumer start in.
 
-import { channel, unboundedChannel } from "../mod.ts";
+import {
+  channel,
+  type Receiver,
+  type Sender,
+  unboundedChannel,
+  type UnboundedReceiver,
+  type UnboundedSender,
+} from "../mod.ts";
 import { setBudgetEnabled } from "../budget.ts";
 import {
-  asyncChannel,
+  type Adapter,
   type Contender,
+  expectedSum,
+  fromAdapter,
+  inOrder,
+  type Order,
+  ORDERS,
+  type Run,
+} from "./harness.ts";
+import {
+  asyncChannel,
   effectQueue,
   effectQueueBatch,
-  expectedSum,
-  FLOORS,
   itPushable,
-  minimalChannel,
   PEERS,
-  promiseFloor,
   repeater,
-  type Run,
-  shiftQueue,
-  syncFloor,
+  stdChannel,
   webStreams,
 } from "./peers.ts";
+import {
+  arrayQueueFloor,
+  promiseFloor,
+  ringFloor,
+  shiftQueue,
+  syncFloor,
+} from "./floors.ts";
 
 /** One contender's part in a scenario. */
 export interface Entry {
@@ -38,12 +56,23 @@ export interface Entry {
   readonly messages?: number;
   /** The sum its runs must produce, when not the scenario's. */
   readonly expected?: number;
+  /** Whether it runs @seed/mpsc with the cooperative budget off. */
+  readonly budgetOff?: boolean;
 }
 
 /** One table of the report, one `Deno.bench` group. */
 export interface Scenario {
-  /** The group name: Tokio's group, a slash, what is measured. */
+  /** The group name: Tokio's group, a slash, what is measured, the order. */
   readonly id: string;
+  /** The group name without the order: scenarios that differ only by it. */
+  readonly base: string;
+  /** The order producer and consumer start in, when it matters. */
+  readonly order?: Order;
+  /**
+   * Whether its runs are loops of messages passed between a producer and a
+   * consumer, which the report times a 1 ms interval against.
+   */
+  readonly loop: boolean;
   /** One sentence on what the timed part does. */
   readonly description: string;
   /** How many messages the timed part moves. */
@@ -60,19 +89,10 @@ export const MODULE = "@seed/mpsc";
 /** The suffix of the rows that run with the cooperative budget off. */
 export const BUDGET_OFF = "(budget off)";
 
-/** The sync floor's name in the drain table, where it only reads. */
-export const SYNC_READ = "floor: sync array read";
+/** The name of @seed/mpsc's `recvMany(buffer, 1024)` drain. */
+export const RECV_MANY = `${MODULE} recvMany(1024)`;
 
 // -- @seed/mpsc --
-
-async function sendEach(
-  tx: { send(value: number): Promise<void> },
-  start: number,
-  end: number,
-  step: number,
-): Promise<void> {
-  for (let i = start; i < end; i += step) await tx.send(i);
-}
 
 async function recvAll(
   rx: { recv(): Promise<number | undefined> },
@@ -85,72 +105,87 @@ async function recvAll(
   }
 }
 
+async function iterateAll(rx: AsyncIterable<number>): Promise<number> {
+  let sum = 0;
+  for await (const value of rx) sum += value;
+  return sum;
+}
+
+const boundedAdapter: Adapter<[Sender<number>, Receiver<number>]> = {
+  open(capacity) {
+    return capacity === undefined ? undefined : channel<number>(capacity);
+  },
+  async produce([tx], start, end, step) {
+    for (let i = start; i < end; i += step) await tx.send(i);
+  },
+  close([tx]) {
+    tx.dispose();
+  },
+  consume([, rx]) {
+    return recvAll(rx);
+  },
+  async pingPong(messages) {
+    const [pingTx, pingRx] = channel<number>(1);
+    const [pongTx, pongRx] = channel<number>(1);
+    const echoed = (async () => {
+      for (let i = 0; i < messages; i++) {
+        await pongTx.send((await pingRx.recv())!);
+      }
+    })();
+    let sum = 0;
+    for (let i = 0; i < messages; i++) {
+      await pingTx.send(i);
+      sum += (await pongRx.recv())!;
+    }
+    await echoed;
+    return sum;
+  },
+};
+
+const unboundedAdapter: Adapter<
+  [UnboundedSender<number>, UnboundedReceiver<number>]
+> = {
+  open(capacity) {
+    return capacity === undefined ? unboundedChannel<number>() : undefined;
+  },
+  async produce([tx], start, end, step) {
+    // `send()` never waits here; the await gives the consumer its turn, as
+    // the other contenders' awaited sends do.
+    for (let i = start; i < end; i += step) {
+      tx.send(i);
+      await undefined;
+    }
+  },
+  close([tx]) {
+    tx.dispose();
+  },
+  consume([, rx]) {
+    return recvAll(rx);
+  },
+  iterate([, rx]) {
+    return iterateAll(rx);
+  },
+  fill([tx], messages) {
+    for (let i = 0; i < messages; i++) tx.send(i);
+  },
+};
+
+const bounded = fromAdapter(MODULE, "module", boundedAdapter);
+const unbounded = fromAdapter(MODULE, "module", unboundedAdapter);
+
 /** @seed/mpsc through `send()` and `recv()`. */
 export const seedMpsc: Contender = {
   name: MODULE,
   kind: "module",
-  spsc(messages, capacity) {
-    if (capacity === undefined) {
-      return async () => {
-        const [tx, rx] = unboundedChannel<number>();
-        const produced = (async () => {
-          for (let i = 0; i < messages; i++) {
-            tx.send(i);
-            await undefined;
-          }
-          tx.dispose();
-        })();
-        const sum = await recvAll(rx);
-        await produced;
-        return sum;
-      };
-    }
-    return async () => {
-      const [tx, rx] = channel<number>(capacity);
-      const produced = sendEach(tx, 0, messages, 1).then(() => tx.dispose());
-      const sum = await recvAll(rx);
-      await produced;
-      return sum;
-    };
+  spsc(messages, capacity, order) {
+    return capacity === undefined
+      ? unbounded.spsc!(messages, undefined, order)
+      : bounded.spsc!(messages, capacity, order);
   },
-  mpsc(producers, messages, capacity) {
-    return async () => {
-      const [tx, rx] = channel<number>(capacity);
-      const tasks: Promise<void>[] = [];
-      for (let p = 0; p < producers; p++) {
-        const sender = tx.clone();
-        tasks.push(
-          sendEach(sender, p, messages, producers).then(() => sender.dispose()),
-        );
-      }
-      tx.dispose();
-      const sum = await recvAll(rx);
-      await Promise.all(tasks);
-      return sum;
-    };
-  },
-  iterate(messages) {
-    return async () => {
-      const [tx, rx] = unboundedChannel<number>();
-      const produced = (async () => {
-        for (let i = 0; i < messages; i++) {
-          tx.send(i);
-          await undefined;
-        }
-        tx.dispose();
-      })();
-      let sum = 0;
-      for await (const value of rx) sum += value;
-      await produced;
-      return sum;
-    };
-  },
-  drain(messages) {
-    const [tx, rx] = unboundedChannel<number>();
-    for (let i = 0; i < messages; i++) tx.send(i);
-    tx.dispose();
-    return () => recvAll(rx);
-  },
+  mpsc: bounded.mpsc!,
+  iterate: unbounded.iterate!,
+  drain: unbounded.drain!,
+  pingPong: bounded.pingPong!,
   steady(backlog, messages) {
     const [tx, rx] = unboundedChannel<number>();
     for (let i = 0; i < backlog; i++) tx.send(0);
@@ -198,32 +233,31 @@ function drainTryRecv(messages: number): Run {
   };
 }
 
-/** Runs `run` with the cooperative budget off, and turns it back on. */
-function budgetOff(prepare: () => Run): () => Run {
-  return () => {
-    const run = prepare();
-    return async () => {
-      setBudgetEnabled(false);
-      try {
-        return await run();
-      } finally {
-        setBudgetEnabled(true);
-      }
-    };
+/**
+ * Runs `run` with the cooperative budget off, and turns it back on.
+ *
+ * @param run The timed part.
+ * @returns The same timed part, budget off.
+ */
+export function withBudgetOff(run: Run): Run {
+  return async () => {
+    setBudgetEnabled(false);
+    try {
+      return await run();
+    } finally {
+      setBudgetEnabled(true);
+    }
   };
 }
 
 /** Bounded SPSC through `reserve()` and `Permit.send()`. */
-function reserveEach(messages: number, capacity: number): Run {
-  return async () => {
+function reserveEach(messages: number, capacity: number, order: Order): Run {
+  return () => {
     const [tx, rx] = channel<number>(capacity);
-    const produced = (async () => {
+    return inOrder(order, () => recvAll(rx), async () => {
       for (let i = 0; i < messages; i++) (await tx.reserve()).send(i);
       tx.dispose();
-    })();
-    const sum = await recvAll(rx);
-    await produced;
-    return sum;
+    });
   };
 }
 
@@ -232,30 +266,22 @@ function reserveManyEach(
   messages: number,
   capacity: number,
   batch: number,
+  order: Order,
 ): Run {
-  return async () => {
+  return () => {
     const [tx, rx] = channel<number>(capacity);
-    const produced = (async () => {
+    return inOrder(order, () => recvAll(rx), async () => {
       let i = 0;
       while (i < messages) {
         const permits = await tx.reserveMany(Math.min(batch, messages - i));
         for (const permit of permits) permit.send(i++);
       }
       tx.dispose();
-    })();
-    const sum = await recvAll(rx);
-    await produced;
-    return sum;
+    });
   };
 }
 
-// -- The scenarios --
-
-function entry(contender: Contender, prepare: (() => Run) | undefined) {
-  return prepare === undefined
-    ? []
-    : [{ contender, name: contender.name, prepare }];
-}
+// -- Building the tables --
 
 /**
  * Peers whose queue is an array read with `shift()` slow down quadratically
@@ -270,30 +296,6 @@ export const QUADRATIC_CAP = 20_000;
  */
 export const SLOW_CAP = 250_000;
 
-/** Runs `messages` messages, or `cap` if fewer, naming the row after it. */
-function capped(
-  contender: Contender,
-  messages: number,
-  cap: number,
-  prepare: (messages: number) => Run | undefined,
-): Entry[] {
-  if (prepare(0) === undefined) return [];
-  if (messages <= cap) {
-    return [{
-      contender,
-      name: contender.name,
-      prepare: () => prepare(messages)!,
-    }];
-  }
-  return [{
-    contender,
-    name: `${contender.name} (${cap.toLocaleString("en-US")} messages)`,
-    prepare: () => prepare(cap)!,
-    messages: cap,
-    expected: expectedSum(cap),
-  }];
-}
-
 /** How many messages a peer moves in a scenario that moves `messages`. */
 function capOf(contender: Contender): number {
   return contender === effectQueue || contender === repeater
@@ -301,33 +303,96 @@ function capOf(contender: Contender): number {
     : Infinity;
 }
 
-function shiftEntry(backlog: number, messages: number): Entry {
-  return {
-    contender: shiftQueue,
-    name: shiftQueue.name,
-    prepare: () => shiftQueue.steady!(backlog, messages),
-    messages,
-    expected: expectedSum(Math.max(0, messages - backlog)),
-  };
+/**
+ * The entry of `contender`, moving `messages` messages or `cap` if fewer
+ * (the row's name then says so); none if it cannot run the scenario.
+ */
+function entryOf(
+  contender: Contender,
+  messages: number,
+  build: (messages: number) => Run | undefined,
+  cap = capOf(contender),
+): Entry[] {
+  const n = Math.min(messages, cap);
+  // Building a run does not start it, and a run of no messages buffers
+  // nothing: probing with it is cheap.
+  if (build(0) === undefined) return [];
+  const prepare = () => build(n)!;
+  if (n === messages) return [{ contender, name: contender.name, prepare }];
+  return [{
+    contender,
+    name: `${contender.name} (${n.toLocaleString("en-US")} messages)`,
+    prepare,
+    messages: n,
+    expected: expectedSum(n),
+  }];
 }
 
-function variant(name: string, prepare: () => Run): Entry {
-  return { contender: seedMpsc, name: `${MODULE} ${name}`, prepare };
-}
-
-function spscEntries(messages: number, capacity?: number): Entry[] {
+/** @seed/mpsc's row and its budget-off twin. */
+function moduleEntries(
+  messages: number,
+  build: (messages: number) => Run | undefined,
+): Entry[] {
   return [
-    ...entry(seedMpsc, () => seedMpsc.spsc!(messages, capacity)!),
-    variant(
-      BUDGET_OFF,
-      budgetOff(() => seedMpsc.spsc!(messages, capacity)!),
-    ),
-    ...[...PEERS, ...FLOORS].flatMap((c) =>
-      c.spsc === undefined
-        ? []
-        : capped(c, messages, capOf(c), (n) => c.spsc!(n, capacity))
-    ),
+    { contender: seedMpsc, name: MODULE, prepare: () => build(messages)! },
+    {
+      contender: seedMpsc,
+      name: `${MODULE} ${BUDGET_OFF}`,
+      prepare: () => withBudgetOff(build(messages)!),
+      budgetOff: true,
+    },
   ];
+}
+
+function variant(name: string, prepare: () => Run, budgetOff = false): Entry {
+  return { contender: seedMpsc, name: `${MODULE} ${name}`, prepare, budgetOff };
+}
+
+/** The peers and floors of the loop scenarios, in table order. */
+const OTHERS: readonly Contender[] = [
+  ...PEERS,
+  ringFloor,
+  arrayQueueFloor,
+  promiseFloor,
+];
+
+/** The part of a scenario id that names the order. */
+function orderPart(order: Order): string {
+  return order === "consumer-first" ? "consumer_first" : "producer_first";
+}
+
+/** The sentence that says how a scenario's run starts. */
+function orderSentence(order: Order): string {
+  return order === "consumer-first"
+    ? "The consumer starts first and waits on the empty channel, so each send hands its message to a waiting receive."
+    : "The producer starts first, so the consumer finds messages ready.";
+}
+
+/** Both orders of one loop scenario. */
+function ordered(
+  base: string,
+  description: string,
+  messages: number,
+  build: (contender: Contender, messages: number, order: Order) =>
+    | Run
+    | undefined,
+  capFor?: (contender: Contender, order: Order) => number | undefined,
+): Scenario[] {
+  return ORDERS.map((order) => ({
+    id: `${base}/${orderPart(order)}`,
+    base,
+    order,
+    loop: true,
+    description: `${description} ${orderSentence(order)}`,
+    messages,
+    expected: expectedSum(messages),
+    entries: [
+      ...moduleEntries(messages, (n) => build(seedMpsc, n, order)),
+      ...OTHERS.flatMap((c) =>
+        entryOf(c, messages, (n) => build(c, n, order), capFor?.(c, order))
+      ),
+    ],
+  }));
 }
 
 /**
@@ -336,126 +401,137 @@ function spscEntries(messages: number, capacity?: number): Entry[] {
  * @param messages How many messages each run moves.
  */
 export function scenarios(messages = 1_000_000): Scenario[] {
-  const sum = expectedSum(messages);
-  const list: Scenario[] = [
-    {
-      id: "uncontented/spsc_unbounded",
-      description:
-        "One producer sends each message and awaits once; one consumer awaits `recv()` per message.",
-      messages,
-      expected: sum,
-      entries: spscEntries(messages),
-    },
-  ];
+  const list: Scenario[] = [];
+  list.push(...ordered(
+    "uncontented/spsc_unbounded",
+    "One producer sends each message and awaits once; one consumer awaits `recv()` per message.",
+    messages,
+    (c, n, order) => c.spsc?.(n, undefined, order),
+  ));
   for (const capacity of [1, 64, 1024]) {
-    list.push({
-      id: `uncontented/spsc_bounded_${capacity}`,
-      description:
-        `One producer awaits \`send()\` per message into a channel of capacity ${capacity}; one consumer awaits \`recv()\` per message.`,
+    list.push(...ordered(
+      `uncontented/spsc_bounded_${capacity}`,
+      `One producer awaits \`send()\` per message into a channel of capacity ${capacity}; one consumer awaits \`recv()\` per message.`,
       messages,
-      expected: sum,
-      entries: spscEntries(messages, capacity),
-    });
+      (c, n, order) => c.spsc?.(n, capacity, order),
+    ));
   }
-  list.push({
-    id: "contention/mpsc_bounded_64_16_producers",
-    description:
-      "16 producers await `send()` per message into a channel of capacity 64; one consumer awaits `recv()` per message.",
+  list.push(...ordered(
+    "contention/mpsc_bounded_64_16_producers",
+    "16 producers await `send()` per message into a channel of capacity 64; one consumer awaits `recv()` per message.",
     messages,
-    expected: sum,
-    entries: [
-      ...entry(seedMpsc, () => seedMpsc.mpsc!(16, messages, 64)),
-      variant(BUDGET_OFF, budgetOff(() => seedMpsc.mpsc!(16, messages, 64))),
-      ...[webStreams, effectQueue, repeater, asyncChannel, ...FLOORS].flatMap(
-        (c) => capped(c, messages, capOf(c), (n) => c.mpsc!(16, n, 64)),
-      ),
-    ],
-  });
-  list.push({
-    id: "uncontented/for_await_unbounded",
-    description:
-      "As spsc_unbounded, the consumer reading with `for await` over the receiver (@repeaterjs/repeater: bounded, FixedBuffer(1024)).",
+    (c, n, order) => c.mpsc?.(16, n, 64, order),
+  ));
+  list.push(...ordered(
+    "uncontented/for_await_unbounded",
+    "As spsc_unbounded, the consumer reading with `for await` (@repeaterjs/repeater: bounded, FixedBuffer(1024)).",
     messages,
-    expected: sum,
+    (c, n, order) => c.iterate?.(n, order),
+    // async-channel's iterator queues with shift(): where the producer runs
+    // ahead it becomes quadratic.
+    (c, order) =>
+      c === asyncChannel && order === "producer-first"
+        ? QUADRATIC_CAP
+        : undefined,
+  ));
+  list.push({
+    id: "uncontented/ping_pong_bounded_1",
+    base: "uncontented/ping_pong_bounded_1",
+    loop: true,
+    description:
+      "Round trips through two channels of capacity 1: one task sends a message and awaits the reply, the other receives each and sends it back (it-pushable: unbounded, which a ping-pong never fills). The rate counts round trips.",
+    messages,
+    expected: expectedSum(messages),
     entries: [
-      ...entry(seedMpsc, () => seedMpsc.iterate!(messages)),
-      variant(BUDGET_OFF, budgetOff(() => seedMpsc.iterate!(messages))),
-      ...[webStreams, repeater, itPushable].flatMap((c) =>
-        capped(c, messages, capOf(c), (n) => c.iterate!(n))
+      ...moduleEntries(messages, (n) => seedMpsc.pingPong!(n)),
+      ...[...PEERS, ringFloor, arrayQueueFloor].flatMap((c) =>
+        entryOf(c, messages, (n) => c.pingPong?.(n))
       ),
-      ...capped(
-        asyncChannel,
-        messages,
-        QUADRATIC_CAP,
-        (n) => asyncChannel.iterate!(n),
-      ),
-      ...FLOORS.flatMap((c) => entry(c, () => c.iterate!(messages))),
     ],
   });
   list.push({
     id: "uncontented/burst_unbounded",
+    base: "uncontented/burst_unbounded",
+    loop: false,
     description:
       "Drain an unbounded channel holding every message (filled untimed, senders gone).",
     messages,
-    expected: sum,
+    expected: expectedSum(messages),
     entries: [
-      ...entry(seedMpsc, () => seedMpsc.drain!(messages)),
+      ...moduleEntries(messages, (n) => seedMpsc.drain!(n)),
       variant("recvMany(1024)", () => drainRecvMany(messages)),
-      variant("tryRecv()", () => drainTryRecv(messages)),
-      variant(BUDGET_OFF, budgetOff(() => seedMpsc.drain!(messages))),
       variant(
-        `recvMany(1024), ${BUDGET_OFF}`,
-        budgetOff(() => drainRecvMany(messages)),
+        `recvMany(1024) ${BUDGET_OFF}`,
+        () => withBudgetOff(drainRecvMany(messages)),
+        true,
       ),
-      ...[webStreams, effectQueue, effectQueueBatch, itPushable].flatMap((c) =>
-        entry(c, () => c.drain!(messages))
-      ),
-      ...capped(
+      variant("tryRecv()", () => drainTryRecv(messages)),
+      ...[stdChannel, webStreams, itPushable, effectQueue, effectQueueBatch]
+        .flatMap((c) => entryOf(c, messages, (n) => c.drain?.(n), Infinity)),
+      ...entryOf(
         asyncChannel,
         messages,
-        QUADRATIC_CAP,
         (n) => asyncChannel.drain!(n),
+        QUADRATIC_CAP,
       ),
-      ...[minimalChannel, promiseFloor].flatMap((c) =>
-        entry(c, () => c.drain!(messages))
+      ...[ringFloor, arrayQueueFloor, promiseFloor, syncFloor].flatMap((c) =>
+        entryOf(c, messages, (n) => c.drain?.(n))
       ),
-      {
-        contender: syncFloor,
-        name: SYNC_READ,
-        prepare: () => syncFloor.drain!(messages),
-      },
     ],
   });
-  list.push({
-    id: "send/permits_bounded_64",
-    description:
-      "As spsc_bounded_64, the producer sending through `reserve()` or `reserveMany(64)` permits.",
-    messages,
-    expected: sum,
-    entries: [
-      ...entry(seedMpsc, () => seedMpsc.spsc!(messages, 64)!),
-      variant("reserve() + permit.send()", () => reserveEach(messages, 64)),
-      variant(
-        "reserveMany(64) + permit.send()",
-        () => reserveManyEach(messages, 64, 64),
-      ),
-      ...FLOORS.flatMap((c) => entry(c, () => c.spsc!(messages, 64)!)),
-    ],
-  });
+  for (const order of ORDERS) {
+    list.push({
+      id: `send/permits_bounded_64/${orderPart(order)}`,
+      base: "send/permits_bounded_64",
+      order,
+      loop: true,
+      description:
+        `As spsc_bounded_64, the producer sending through \`reserve()\` or \`reserveMany(64)\` permits. ${
+          orderSentence(order)
+        }`,
+      messages,
+      expected: expectedSum(messages),
+      entries: [
+        ...moduleEntries(messages, (n) => seedMpsc.spsc!(n, 64, order)),
+        variant(
+          "reserve() + permit.send()",
+          () => reserveEach(messages, 64, order),
+        ),
+        variant(
+          "reserveMany(64) + permit.send()",
+          () => reserveManyEach(messages, 64, 64, order),
+        ),
+        ...entryOf(ringFloor, messages, (n) => ringFloor.spsc!(n, 64, order)),
+      ],
+    });
+  }
   for (const backlog of [10, messages]) {
+    const steady = (c: Contender, n = messages) => () => c.steady!(backlog, n)!;
+    // Each shift() moves the whole backlog once it is long, so that row
+    // moves fewer messages to finish in time; its rate is comparable.
+    const shifted = backlog > 16_384 ? 2_000 : messages;
     list.push({
       id: `uncontented/steady_backlog_${backlog}`,
+      base: `uncontented/steady_backlog_${backlog}`,
+      loop: false,
       description:
         `An unbounded channel holding ${backlog} messages: send one, then await \`recv()\` one, so its length stays ${backlog}.`,
       messages,
       expected: expectedSum(Math.max(0, messages - backlog)),
       entries: [
-        ...[seedMpsc, minimalChannel, syncFloor].flatMap((c) =>
-          entry(c, () => c.steady!(backlog, messages))
-        ),
-        // Each shift() moves the whole backlog once it is long, so this one
-        // moves fewer messages to finish in time; its rate is comparable.
-        shiftEntry(backlog, backlog > 16_384 ? 2_000 : messages),
+        { contender: seedMpsc, name: MODULE, prepare: steady(seedMpsc) },
+        ...[ringFloor, syncFloor].map((c) => ({
+          contender: c,
+          name: c.name,
+          prepare: steady(c),
+        })),
+        {
+          contender: shiftQueue,
+          name: shiftQueue.name,
+          prepare: steady(shiftQueue, shifted),
+          messages: shifted,
+          expected: expectedSum(Math.max(0, shifted - backlog)),
+        },
       ],
     });
   }

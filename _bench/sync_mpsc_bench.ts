@@ -8,7 +8,7 @@
 
 import { channel, unboundedChannel } from "../mod.ts";
 import { MODULE, scenarios } from "./scenarios.ts";
-import { AsyncChannel } from "./peers.ts";
+import { AsyncChannel, Channel } from "./peers.ts";
 
 /** Messages per run: enough to reach a steady state, few enough to be quick. */
 const MESSAGES = 100_000;
@@ -59,6 +59,13 @@ for (const capacity of [1, 100, 100_000]) {
         undefined,
         new CountQueuingStrategy({ highWaterMark: capacity }),
       );
+    },
+  });
+  Deno.bench({
+    name: "@std/async@1.5.0 Channel",
+    group: `create_medium/${capacity}`,
+    fn() {
+      new Channel<number>({ capacity });
     },
   });
   Deno.bench({
