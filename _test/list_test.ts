@@ -1,5 +1,6 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 import { assert, assertEquals, assertStrictEquals } from "@std/assert";
+import { delay } from "@std/async/delay";
 import { BLOCK_CAP } from "../block.ts";
 import { List, MAX_SPARE_BLOCKS } from "../list.ts";
 
@@ -98,7 +99,7 @@ async function collect(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   assert(gc, "run with --v8-flags=--expose-gc");
   // A WeakRef target stays alive until the current job ends.
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await delay(0);
   gc();
 }
 
