@@ -414,7 +414,14 @@ function send<T>(
     ref.retain();
     return parkCall(newSendWaiter(ref, value, ms), signal);
   }
-  switch (chan.semaphore.tryAcquire(1)) {
+  const semaphore = chan.semaphore;
+  // The handoff to a waiting receive needs no slot: a slot taken and given
+  // back at once would only cost two calls.
+  if (chan.hasFastReceiver() && semaphore.canAcquireNow(1)) {
+    chan.handOff(value);
+    return RESOLVED;
+  }
+  switch (semaphore.tryAcquire(1)) {
     case ACQUIRED:
       // The ready path: no allocation beyond the shared resolved promise.
       chan.send(value);
@@ -527,6 +534,10 @@ export class Sender<T> implements Disposable {
    */
   send(value: T, options?: WaitOptions): Promise<void> {
     const ref = this.#ref;
+    // The hot path: a live sender, no options.
+    if (options === undefined && ref !== undefined) {
+      return send(ref, value, undefined, undefined);
+    }
     let signal;
     try {
       if (ref === undefined) this.#use("send");
@@ -1852,6 +1863,11 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   recv(options?: WaitOptions): Promise<T | undefined> {
+    const chan = this.#chan;
+    // The hot path: a live receiver, no options.
+    if (options === undefined && chan !== undefined) {
+      return chan.recv(undefined);
+    }
     try {
       const chan = this.#use("recv");
       return chan.recv(signalOf("Cannot call Receiver.recv()", options));

@@ -11,10 +11,8 @@ import type { Semaphore } from "./semaphore.ts";
 import {
   isAborted,
   isAbortSignal,
-  newPromise,
   PromiseWaiter,
   reasonOf,
-  takeResolve,
   WaiterQueue,
 } from "./waiter.ts";
 
@@ -103,6 +101,12 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // below is empty, so it is always first in line.
   #fast: ((value: never) => void) | undefined = undefined;
   #fastKind = VALUE;
+  // The executor of every fast wait: one closure per channel, made once.
+  // (Measured faster than handing the resolve function out through module
+  // variables, and it allocates nothing per wait.)
+  readonly #waitFast = (resolve: (value: never) => void): void => {
+    this.#fast = resolve;
+  };
   // Receive calls waiting for a message, after `#fast`. Invariant: the line
   // (`#fast`, then these) is non-empty only while the list is empty, except
   // while `#serveLine` runs or a buffer takes messages (`#busy`).
@@ -150,6 +154,22 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     this.list.push(value);
     // Invariant: the message is queued; a waiting call takes it in turn.
     if (this.#receivers.length > 0) this.#serveLine();
+  }
+
+  /** Whether the oldest waiting receive is a plain one, in the fast slot. */
+  hasFastReceiver(): boolean {
+    return this.#fast !== undefined;
+  }
+
+  /**
+   * Hands `value` to the receive in the fast slot, which the caller checked
+   * is there, without touching the room: the message never occupies a slot.
+   */
+  handOff(value: T): void {
+    const fast = this.#fast!;
+    this.#fast = undefined;
+    if (this.#fastKind === VALUE) (fast as (value: T) => void)(value);
+    else (fast as (result: IteratorResult<T>) => void)({ value, done: false });
   }
 
   /**
@@ -272,10 +292,8 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     if (signal !== undefined) {
       return this.#wait(new ReceiveValue<T>(this), signal);
     }
-    const promise = newPromise<T | undefined>();
-    this.#fast = takeResolve();
     this.#fastKind = VALUE;
-    return promise;
+    return new Promise(this.#waitFast);
   }
 
   /** The async iterator's step: a message, or the end once finished. */
@@ -296,10 +314,8 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     if (signal !== undefined) {
       return this.#wait(new ReceiveResult<T>(this), signal);
     }
-    const promise = newPromise<IteratorResult<T, undefined>>();
-    this.#fast = takeResolve();
     this.#fastKind = RESULT;
-    return promise;
+    return new Promise(this.#waitFast);
   }
 
   /**

@@ -82,6 +82,11 @@ export class BatchSemaphore implements Semaphore {
     return this.#closed;
   }
 
+  /** Whether {@linkcode tryAcquire} of `n` would succeed now. */
+  canAcquireNow(n: number): boolean {
+    return !this.#closed && this.#permits >= n && this.#waiters.length === 0;
+  }
+
   /** Takes `n` permits now if nobody waits and enough are free. */
   tryAcquire(n: number): TryAcquire {
     if (this.#closed) return CLOSED;

@@ -22,12 +22,8 @@ export interface Waiter {
 export class WaiterQueue<W extends Waiter> {
   #head: W | undefined = undefined;
   #tail: W | undefined = undefined;
-  #length = 0;
-
-  /** The number of waiters queued. */
-  get length(): number {
-    return this.#length;
-  }
+  /** The number of waiters queued (read it, never write it). */
+  length = 0;
 
   /** The oldest waiter, if any. */
   peek(): W | undefined {
@@ -42,7 +38,7 @@ export class WaiterQueue<W extends Waiter> {
     if (tail === undefined) this.#head = waiter;
     else tail.next = waiter;
     this.#tail = waiter;
-    this.#length++;
+    this.length++;
     // Invariant: `waiter` is the tail and every earlier waiter precedes it.
   }
 
@@ -57,7 +53,7 @@ export class WaiterQueue<W extends Waiter> {
       next.prev = undefined;
       waiter.next = undefined;
     }
-    this.#length--;
+    this.length--;
     // Invariant: the others keep their order; `waiter` links to nothing.
     return waiter;
   }
@@ -76,7 +72,7 @@ export class WaiterQueue<W extends Waiter> {
     if (next === undefined) this.#tail = prev as W | undefined;
     else next.prev = prev;
     waiter.prev = waiter.next = undefined;
-    this.#length--;
+    this.length--;
     // Invariant: the others keep their order; `waiter` links to nothing.
   }
 }
@@ -94,24 +90,6 @@ function capture(
 ): void {
   capturedResolve = resolve;
   capturedReject = reject;
-}
-
-/**
- * A new promise and its resolve function, with no closure of ours: the
- * cheapest wait there is, for a call that can be neither aborted nor parked.
- * The function is left in {@linkcode takeResolve}.
- */
-export function newPromise<R>(): Promise<R> {
-  const promise = new Promise<R>(capture);
-  capturedReject = noop;
-  return promise;
-}
-
-/** The resolve function of the promise {@linkcode newPromise} just made. */
-export function takeResolve<R>(): (value: R) => void {
-  const resolve = capturedResolve as (value: R) => void;
-  capturedResolve = noop;
-  return resolve;
 }
 
 // -- Signals --
