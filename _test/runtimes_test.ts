@@ -15,7 +15,7 @@ import {
   assertStrictEquals,
   fail,
 } from "@std/assert";
-import { delay } from "@std/async/delay";
+import { deadline } from "@std/async/deadline";
 
 const ROOT = new URL("../", import.meta.url);
 const ENTRY = new URL("./runtimes/entry.ts", import.meta.url);
@@ -246,20 +246,18 @@ Deno.test("mod.ts bundle passes the smoke suite in headless Chromium", async () 
     stderr: "piped",
   }).spawn();
   const output = child.output();
-  const timer = new AbortController();
   try {
-    // None of the three rejects, so the losers leave no unhandled rejection.
-    const first = await Promise.race([
-      reported,
-      output.then((o) => o),
-      delay(CHROMIUM_TIMEOUT_MS, { signal: timer.signal }).then(
-        () => "timeout" as const,
-        () => "cancelled" as const,
-      ),
-    ]);
-    if (first === "timeout" || first === "cancelled") {
-      fail(`Chromium did not report within ${CHROMIUM_TIMEOUT_MS} ms`);
-    }
+    // The page's report or Chromium's exit, whichever comes first; deadline()
+    // rejects with a TimeoutError when neither comes in time.
+    const first = await deadline(
+      Promise.race([reported, output]),
+      CHROMIUM_TIMEOUT_MS,
+    ).catch((error) => {
+      if (error instanceof DOMException && error.name === "TimeoutError") {
+        fail(`Chromium did not report within ${CHROMIUM_TIMEOUT_MS} ms`);
+      }
+      throw error;
+    });
     if ("stderr" in first) {
       fail(
         `Chromium exited with ${first.code} before reporting:\n${
@@ -269,7 +267,6 @@ Deno.test("mod.ts bundle passes the smoke suite in headless Chromium", async () 
     }
     judge(first);
   } finally {
-    timer.abort();
     try {
       child.kill("SIGTERM");
     } catch {
