@@ -9,6 +9,7 @@ import {
   checkBuffer,
   checkInteger,
   disposedError,
+  inspectAs,
   notAHandle,
   ReceiverIterator,
   signalOf,
@@ -480,10 +481,19 @@ function newSendWaiter<T>(
  * assertStrictEquals(await rx.recv(), undefined);
  * ```
  */
-export class Sender<T> implements Disposable {
+export class Sender<in out T> implements Disposable {
   #ref: BoundedRef<T> | undefined;
 
   static {
+    inspectAs(this, (sender) => {
+      const chan = sender.#ref?.chan;
+      return chan && {
+        capacity: chan.semaphore.available(),
+        maxCapacity: chan.semaphore.bound,
+        strongCount: chan.txCount,
+        closed: chan.rxClosed,
+      };
+    });
     refOfSender = (sender) => sender.#ref;
     isSender = (value): value is Sender<unknown> =>
       typeof value === "object" && value !== null && #ref in value;
@@ -1129,8 +1139,15 @@ export class Sender<T> implements Disposable {
  * assertStrictEquals(await rx.recv(), undefined);
  * ```
  */
-export class WeakSender<T> implements Disposable {
+export class WeakSender<in out T> implements Disposable {
   #chan: BoundedChan<T> | undefined;
+
+  static {
+    inspectAs(this, (weak) => {
+      const chan = weak.#chan;
+      return chan && { strongCount: chan.txCount, weakCount: chan.weakCount };
+    });
+  }
 
   /**
    * Wraps one weak count of a channel; users get weak senders from
@@ -1301,9 +1318,17 @@ export class WeakSender<T> implements Disposable {
  * rx.dispose();
  * ```
  */
-export class Permit<T> implements Disposable {
+export class Permit<in out T> implements Disposable {
   #ref: BoundedRef<T> | undefined;
   #used = false;
+
+  static {
+    inspectAs(
+      this,
+      (permit) =>
+        permit.#used ? { used: true } : permit.#ref && { used: false },
+    );
+  }
 
   /**
    * Wraps one reserved slot and one use of its sender; users get permits
@@ -1416,11 +1441,15 @@ export class Permit<T> implements Disposable {
  * assertStrictEquals(rx.len(), 1);
  * ```
  */
-export class PermitIterator<T>
+export class PermitIterator<in out T>
   implements IterableIterator<Permit<T>>, Disposable {
   #ref: BoundedRef<T> | undefined;
   #remaining: number;
   #disposed = false;
+
+  static {
+    inspectAs(this, (it) => it.#disposed ? undefined : { len: it.#remaining });
+  }
 
   /**
    * Wraps `n` reserved slots and one use of their sender; users get permit
@@ -1603,8 +1632,15 @@ export class PermitIterator<T>
  * rx.dispose();
  * ```
  */
-export class OwnedPermit<T> implements Disposable {
+export class OwnedPermit<in out T> implements Disposable {
   #ref: BoundedRef<T> | undefined;
+
+  static {
+    inspectAs(this, (permit) => {
+      const chan = permit.#ref?.chan;
+      return chan && { strongCount: chan.txCount, closed: chan.rxClosed };
+    });
+  }
 
   /**
    * Wraps one reserved slot and a sender's count; users get owned permits
@@ -1814,8 +1850,20 @@ export class OwnedPermit<T> implements Disposable {
  * assertEquals(got, [1, 2]);
  * ```
  */
-export class Receiver<T> implements AsyncIterable<T>, Disposable {
+export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
   #chan: BoundedChan<T> | undefined;
+
+  static {
+    inspectAs(this, (receiver) => {
+      const chan = receiver.#chan;
+      return chan && {
+        len: chan.list.length,
+        capacity: chan.semaphore.available(),
+        maxCapacity: chan.semaphore.bound,
+        closed: chan.isClosed(),
+      };
+    });
+  }
 
   /**
    * Wraps the receiving side of a channel; users get the receiver from
@@ -2130,6 +2178,43 @@ export class Receiver<T> implements AsyncIterable<T>, Disposable {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return new ReceiverIterator(this.#use("[Symbol.asyncIterator]"));
+  }
+
+  /**
+   * Iterates the messages as `for await` does, with a signal that stops the
+   * loop: an abort rejects the pending step with `signal.reason`.
+   *
+   * Cancellation: an aborted step took no message; it stays in the channel
+   * for the next receive. The receiver stays open.
+   *
+   * @param options `signal` stops the iteration.
+   * @returns An async iterator of the messages.
+   * @throws {TypeError} If `options.signal` is not an `AbortSignal`.
+   *
+   * @example Stopping a loop with a signal
+   * ```ts
+   * import { channel } from "@seed/mpsc";
+   * import { assertEquals, assertRejects } from "@std/assert";
+   *
+   * const [tx, rx] = channel<number>(4);
+   * tx.trySend(1);
+   * const controller = new AbortController();
+   * const got: number[] = [];
+   * await assertRejects(async () => {
+   *   for await (const n of rx.values({ signal: controller.signal })) {
+   *     got.push(n);
+   *     controller.abort(new Error("stop"));
+   *   }
+   * }, Error, "stop");
+   * assertEquals(got, [1]);
+   * tx.trySend(2); // the receiver is still open
+   * assertEquals(rx.tryRecv(), 2);
+   * ```
+   */
+  values(options?: WaitOptions): AsyncIterableIterator<T> {
+    const chan = this.#use("values");
+    const signal = signalOf("Cannot call Receiver.values()", options);
+    return new ReceiverIterator(chan, signal);
   }
 
   /**

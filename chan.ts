@@ -786,3 +786,33 @@ export function aliasDispose(
     });
   }
 }
+
+const DENO_INSPECT = Symbol.for("Deno.customInspect");
+const NODE_INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * Makes `Deno.inspect`, `console.log` and Node's `util.inspect` show a
+ * handle as `Name { field: value, ... }`, from `fields`, which returns the
+ * handle's state (never a message), or `undefined` once it is disposed.
+ */
+export function inspectAs<H>(
+  klass: { prototype: H; name: string },
+  fields: (handle: H) => Record<string, number | boolean> | undefined,
+): void {
+  const name = klass.name;
+  function inspect(this: H): string {
+    const state = fields(this);
+    if (state === undefined) return `${name} { disposed: true }`;
+    const parts = Object.entries(state).map(([key, value]) =>
+      `${key}: ${value}`
+    );
+    return `${name} { ${parts.join(", ")} }`;
+  }
+  for (const key of [DENO_INSPECT, NODE_INSPECT]) {
+    Object.defineProperty(klass.prototype, key, {
+      value: inspect,
+      writable: true,
+      configurable: true,
+    });
+  }
+}

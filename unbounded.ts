@@ -9,6 +9,7 @@ import {
   checkBuffer,
   checkInteger,
   disposedError,
+  inspectAs,
   notAHandle,
   ReceiverIterator,
   signalOf,
@@ -73,8 +74,15 @@ export function unboundedChannel<T>(): [
  * assertEquals(got, [0, 1, 2]);
  * ```
  */
-export class UnboundedSender<T> implements Disposable {
+export class UnboundedSender<in out T> implements Disposable {
   #ref: UnboundedRef<T> | undefined;
+
+  static {
+    inspectAs(this, (sender) => {
+      const chan = sender.#ref?.chan;
+      return chan && { strongCount: chan.txCount, closed: chan.rxClosed };
+    });
+  }
 
   /**
    * Wraps one strong count of a channel. Users get senders from
@@ -115,6 +123,9 @@ export class UnboundedSender<T> implements Disposable {
    */
   send(value: T): void {
     const chan = this.#use("send");
+    // A plain receive waiting takes the message straight away: it is never
+    // counted as queued.
+    if (chan.hasFastReceiver() && !chan.rxClosed) return chan.handOff(value);
     if (!chan.semaphore.tryAdd()) throw new SendError(value);
     chan.send(value);
   }
@@ -337,8 +348,15 @@ export class UnboundedSender<T> implements Disposable {
  * assertStrictEquals(await rx.recv(), "via weak");
  * ```
  */
-export class WeakUnboundedSender<T> implements Disposable {
+export class WeakUnboundedSender<in out T> implements Disposable {
   #chan: UnboundedChan<T> | undefined;
+
+  static {
+    inspectAs(this, (weak) => {
+      const chan = weak.#chan;
+      return chan && { strongCount: chan.txCount, weakCount: chan.weakCount };
+    });
+  }
 
   /**
    * Wraps one weak count of a channel; users get weak senders from
@@ -504,8 +522,16 @@ export class WeakUnboundedSender<T> implements Disposable {
  * assertStrictEquals(await rx.recv(), undefined);
  * ```
  */
-export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
+export class UnboundedReceiver<in out T>
+  implements AsyncIterable<T>, Disposable {
   #chan: UnboundedChan<T> | undefined;
+
+  static {
+    inspectAs(this, (receiver) => {
+      const chan = receiver.#chan;
+      return chan && { len: chan.list.length, closed: chan.isClosed() };
+    });
+  }
 
   /**
    * Wraps the receiving side of a channel; users get the receiver from
@@ -557,6 +583,11 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   recv(options?: WaitOptions): Promise<T | undefined> {
+    const chan = this.#chan;
+    // The hot path: a live receiver, no options.
+    if (options === undefined && chan !== undefined) {
+      return chan.recv(undefined);
+    }
     try {
       const chan = this.#use("recv");
       return chan.recv(
@@ -770,6 +801,43 @@ export class UnboundedReceiver<T> implements AsyncIterable<T>, Disposable {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return new ReceiverIterator(this.#use("[Symbol.asyncIterator]"));
+  }
+
+  /**
+   * Iterates the messages as `for await` does, with a signal that stops the
+   * loop: an abort rejects the pending step with `signal.reason`.
+   *
+   * Cancellation: an aborted step took no message; it stays in the channel
+   * for the next receive. The receiver stays open.
+   *
+   * @param options `signal` stops the iteration.
+   * @returns An async iterator of the messages.
+   * @throws {TypeError} If `options.signal` is not an `AbortSignal`.
+   *
+   * @example Stopping a loop with a signal
+   * ```ts
+   * import { unboundedChannel } from "@seed/mpsc";
+   * import { assertEquals, assertRejects } from "@std/assert";
+   *
+   * const [tx, rx] = unboundedChannel<number>();
+   * tx.send(1);
+   * const controller = new AbortController();
+   * const got: number[] = [];
+   * await assertRejects(async () => {
+   *   for await (const n of rx.values({ signal: controller.signal })) {
+   *     got.push(n);
+   *     controller.abort(new Error("stop"));
+   *   }
+   * }, Error, "stop");
+   * assertEquals(got, [1]);
+   * tx.send(2); // the receiver is still open
+   * assertEquals(rx.tryRecv(), 2);
+   * ```
+   */
+  values(options?: WaitOptions): AsyncIterableIterator<T> {
+    const chan = this.#use("values");
+    const signal = signalOf("Cannot call UnboundedReceiver.values()", options);
+    return new ReceiverIterator(chan, signal);
   }
 
   /**
