@@ -29,6 +29,8 @@ export interface Chart {
   readonly ordered: boolean;
   /** The rows, top to bottom. */
   readonly rows: readonly ChartRow[];
+  /** A rate to mark with a dashed line across every row (the ring floor). */
+  readonly reference?: number;
 }
 
 const COLOURS: Record<Kind, string> = {
@@ -121,6 +123,15 @@ export function barChart(chart: Chart): string {
       bottom + 28
     }" text-anchor="middle" fill="#57606a">M msg/s (median of the rounds)</text>`,
   );
+  const reference = chart.reference;
+  if (reference !== undefined && Number.isFinite(reference)) {
+    const rx = x(reference).toFixed(1);
+    out.push(
+      `<line x1="${rx}" y1="${
+        top - 4
+      }" x2="${rx}" y2="${bottom}" stroke="#bf8700" stroke-width="1.5" stroke-dasharray="4 3"/>`,
+    );
+  }
   chart.rows.forEach((row, index) => {
     const y = top + index * rowHeight;
     const colour = COLOURS[row.kind];
