@@ -192,7 +192,8 @@ export function layoutOf(
     blocksAt,
     lengthsAt,
     dataAt,
-    byteLength: dataAt + ringSlots * slotBytes,
+    // A whole number of 8-byte words, so every typed view fits.
+    byteLength: Math.ceil((dataAt + ringSlots * slotBytes) / 8) * 8,
   };
 }
 
