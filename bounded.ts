@@ -12,6 +12,7 @@ import {
   inspectAs,
   notAHandle,
   ReceiverIterator,
+  registerReceiver,
   signalOf,
   TxRef,
 } from "./chan.ts";
@@ -142,6 +143,12 @@ abstract class SenderCall<T, R> extends PromiseWaiter<R>
     const chan = this.ref.chan;
     chan.txParked--;
     charge();
+    if (this.needed > chan.semaphore.bound) {
+      this.unlisten();
+      this.ref.release();
+      this.reject(beyondCapacity(this.needed, chan.semaphore.bound));
+      return;
+    }
     switch (chan.semaphore.tryAcquire(this.needed)) {
       case ACQUIRED:
         this.acquired = this.needed;
@@ -315,6 +322,14 @@ class ReserveWaiter<T, R> extends SenderCall<T, R> {
   }
 }
 
+/** The error of a reservation larger than the channel can ever hold. */
+function beyondCapacity(n: number, bound: number): SendError<undefined> {
+  return new SendError(
+    undefined,
+    `Cannot reserve ${n} permits: the channel's capacity is ${bound}`,
+  );
+}
+
 /** Gives `n` unused slots back and ends the use of `ref` that held them. */
 function giveBack(ref: BoundedRef<unknown>, n: number): void {
   ref.chan.releasePermits(n);
@@ -378,17 +393,13 @@ function reserve<T, R>(
   }
   const semaphore = ref.chan.semaphore;
   // Charged first: a loop of failing calls must still let timers run.
-  const proceed = mayProceed(ref.chan);
+  if (!mayProceed(ref.chan)) {
+    return parkCall(new ReserveWaiter(ref, n, grant), signal);
+  }
   if (n > semaphore.bound) {
     ref.release();
-    return Promise.reject(
-      new SendError(
-        undefined,
-        `Cannot reserve ${n} permits: the channel's capacity is ${semaphore.bound}`,
-      ),
-    );
+    return Promise.reject(beyondCapacity(n, semaphore.bound));
   }
-  if (!proceed) return parkCall(new ReserveWaiter(ref, n, grant), signal);
   switch (semaphore.tryAcquire(n)) {
     case ACQUIRED:
       return Promise.resolve(grant(ref, n));
@@ -1854,6 +1865,9 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
   #chan: BoundedChan<T> | undefined;
 
   static {
+    registerReceiver((value) =>
+      #chan in value ? (value.#chan as Chan<unknown> | undefined) : false
+    );
     inspectAs(this, (receiver) => {
       const chan = receiver.#chan;
       return chan && {

@@ -330,13 +330,14 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     if (signal !== undefined && isAborted(signal)) {
       return Promise.reject(reasonOf(signal));
     }
+    // A limit of 0 asks for nothing, so it waits for no one.
+    if (limit === 0 && this.#rxParked === 0 && charge()) return RESOLVED_ZERO;
     if (!this.#firstInLine()) {
       return this.#queue(new ReceiveMany(this, buffer, limit), signal);
     }
     if (!charge()) {
       return this.#park(new ReceiveMany(this, buffer, limit), signal);
     }
-    if (limit === 0) return RESOLVED_ZERO;
     if (this.list.length > 0) {
       const count = this.takeMany(buffer, limit);
       return count === REFUSED
@@ -383,6 +384,20 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     // Calls that came in while the buffer ran wait behind: serve them.
     if (this.#lineLength() > 0) this.#serveLine();
     return refused ? REFUSED : count;
+  }
+
+  /**
+   * Puts `count` messages a receive took back in front of the queue, in
+   * order, as if never taken: a stream's pull was served just as the
+   * stream was cancelled. Dropped if the receiver is gone.
+   */
+  unreceive(values: readonly T[], count: number): void {
+    if (this.rxDropped || count === 0) return;
+    for (let i = count - 1; i >= 0; i--) this.list.unshift(values[i]!);
+    this.semaphore.reclaim(count);
+    // Invariant: the messages are first again and hold their room; calls
+    // that came to wait meanwhile take them in turn.
+    if (this.#lineLength() > 0) this.#serveLine();
   }
 
   /** Takes the oldest queued message, freeing its slot. */
@@ -815,4 +830,37 @@ export function inspectAs<H>(
       configurable: true,
     });
   }
+}
+
+// -- Reaching a handle's channel from other files of the module --
+
+/** What a handle class tells about a value: not one of its handles. */
+export const NOT_A_HANDLE = false;
+
+type ChanLookup = (value: object) => Chan<unknown> | undefined | false;
+
+const receiverLookups: ChanLookup[] = [];
+
+/**
+ * Registers how a receiver class finds its channel, from a static block
+ * that can read its private field, so the stream adapters and `select`
+ * can reach it without a public accessor.
+ */
+export function registerReceiver(lookup: ChanLookup): void {
+  receiverLookups.push(lookup);
+}
+
+/**
+ * The channel behind a receiver handle of ours: `undefined` if the handle is
+ * disposed, `false` if `value` is no receiver of ours.
+ */
+export function chanOfReceiver(
+  value: unknown,
+): Chan<unknown> | undefined | false {
+  if (typeof value !== "object" || value === null) return NOT_A_HANDLE;
+  for (const lookup of receiverLookups) {
+    const chan = lookup(value);
+    if (chan !== NOT_A_HANDLE) return chan;
+  }
+  return NOT_A_HANDLE;
 }

@@ -18,6 +18,11 @@ export interface Semaphore {
   close(): void;
   /** Whether {@linkcode Semaphore.close} was called. */
   isClosed(): boolean;
+  /**
+   * Counts `n` received messages as queued again (they were put back), even
+   * beyond the bound: the room they take is repaid as messages leave.
+   */
+  reclaim(n: number): void;
 }
 
 /** {@linkcode BatchSemaphore.tryAcquire} took the permits. */
@@ -55,7 +60,8 @@ export class BatchSemaphore implements Semaphore {
   /** The number of permits in all: the channel's capacity. */
   readonly bound: number;
   // Invariant: `#permits` are free; the rest are held by permits, by queued
-  // messages, or by waiters (their `acquired`).
+  // messages, or by waiters (their `acquired`). Below 0 only after
+  // `reclaim`: the channel holds more than its bound until it is repaid.
   #permits: number;
   #closed = false;
   readonly #waiters = new WaiterQueue<Acquirer>();
@@ -71,7 +77,7 @@ export class BatchSemaphore implements Semaphore {
 
   /** The number of free permits. */
   available(): number {
-    return this.#permits;
+    return Math.max(0, this.#permits);
   }
 
   isIdle(): boolean {
@@ -103,7 +109,7 @@ export class BatchSemaphore implements Semaphore {
    */
   enqueue(waiter: Acquirer): void {
     if (this.#waiters.length === 0) {
-      const take = Math.min(this.#permits, waiter.needed);
+      const take = Math.max(0, Math.min(this.#permits, waiter.needed));
       this.#permits -= take;
       waiter.acquired = take;
     }
@@ -131,6 +137,10 @@ export class BatchSemaphore implements Semaphore {
       this.#handingOut = false;
     }
     // Invariant: either no permit is free or nobody waits.
+  }
+
+  reclaim(n: number): void {
+    this.#permits -= n;
   }
 
   /** Removes a waiter that gave up and hands its permits to the next. */
@@ -177,6 +187,10 @@ export class Counter implements Semaphore {
 
   addPermits(n: number): void {
     this.#queued -= n;
+  }
+
+  reclaim(n: number): void {
+    this.#queued += n;
   }
 
   close(): void {

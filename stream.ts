@@ -5,6 +5,7 @@
 import type { Receiver, Sender } from "./bounded.ts";
 import type { UnboundedReceiver, UnboundedSender } from "./unbounded.ts";
 import { SendError } from "./error.ts";
+import { chanOfReceiver } from "./chan.ts";
 
 /**
  * Options for {@linkcode toReadableStream}.
@@ -195,8 +196,14 @@ export function toReadableStream<T>(
         return;
       }
       // The receive was granted before a cancel could withdraw it; the
-      // cancelled stream would throw on enqueue, and drops its chunks.
+      // cancelled stream would throw on enqueue. With `keepOpen` the
+      // receiver lives on, so the messages go back first in its queue;
+      // without it the receiver is disposed, and they with it.
       if (cancelled.signal.aborted) {
+        if (keepOpen) {
+          const chan = chanOfReceiver(receiver);
+          if (chan) chan.unreceive(batch, received);
+        }
         batch.length = 0;
         return;
       }

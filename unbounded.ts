@@ -12,6 +12,7 @@ import {
   inspectAs,
   notAHandle,
   ReceiverIterator,
+  registerReceiver,
   signalOf,
   TxRef,
 } from "./chan.ts";
@@ -527,6 +528,9 @@ export class UnboundedReceiver<in out T>
   #chan: UnboundedChan<T> | undefined;
 
   static {
+    registerReceiver((value) =>
+      #chan in value ? (value.#chan as Chan<unknown> | undefined) : false
+    );
     inspectAs(this, (receiver) => {
       const chan = receiver.#chan;
       return chan && { len: chan.list.length, closed: chan.isClosed() };

@@ -258,21 +258,21 @@ const CHECKS = [
     "budget: a busy receiver yields to the event loop",
     async ({ unboundedChannel }) => {
       const [tx, rx] = unboundedChannel();
-      const total = 2000;
-      for (let i = 0; i < total; i++) tx.send(i);
+      const limit = 1_000_000;
       let ran = false;
       macrotask(() => {
         ran = true;
       });
-      // Every message is ready, so without the budget this loop would never
-      // let the macrotask run before draining all of them.
+      // Every receive finds its message ready, so without the budget this
+      // loop would never let the macrotask run; with it, the turn yields
+      // once it has run its slice (1 ms).
       let received = 0;
-      while (!ran && received < total) {
-        await rx.recv();
+      while (!ran && received < limit) {
+        tx.send(received);
+        assertStrictEquals(await rx.recv(), received, "messages in order");
         received++;
       }
-      assert(ran, `the macrotask ran during ${total} ready receives`);
-      assert(received < total, "the yield came before the queue was drained");
+      assert(ran, `the macrotask never ran during ${limit} ready receives`);
       tx.dispose();
       rx.dispose();
     },
