@@ -441,6 +441,11 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   resumeReceive(waiter: Receiving<T>): void {
     this.#rxParked--;
     charge();
+    if (waiter.wantsNothing()) {
+      // A `recvMany` with limit 0: nothing to wait for.
+      waiter.serve();
+      return;
+    }
     if (
       this.#lineLength() === 0 && !this.#busy &&
       (this.list.length > 0 || this.isFinished())
@@ -548,6 +553,8 @@ export interface Receiving<T> extends Parked {
   serve(): void;
   /** Tells the call the channel is finished. */
   finish(): void;
+  /** Whether the call asks for no message (a limit of 0). */
+  wantsNothing(): boolean;
 }
 
 /** A waiting receive call; settled by a message or by the channel's end. */
@@ -571,6 +578,10 @@ abstract class Receive<T, R> extends PromiseWaiter<R> implements Receiving<T> {
 
   /** Tells the call the channel is finished. */
   abstract finish(): void;
+
+  wantsNothing(): boolean {
+    return false;
+  }
 
   /** The budget's turn came: carry on. */
   resume(): void {
@@ -627,6 +638,10 @@ class ReceiveMany<T> extends Receive<T, number> {
 
   deliver(): void {
     // Never called: `serve` hands the messages over itself.
+  }
+
+  override wantsNothing(): boolean {
+    return this.#limit === 0;
   }
 
   override finish(): void {

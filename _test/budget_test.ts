@@ -8,11 +8,8 @@ import {
   assertStrictEquals,
 } from "@std/assert";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
-import { setBudgetEnabled } from "../budget.ts";
+import { CHECK_EVERY, setBudgetEnabled, spendBudget } from "../budget.ts";
 import { channel, SendError, unboundedChannel } from "../mod.ts";
-
-// Tokio's per-task budget, which the contract keeps.
-const BUDGET = 128;
 
 /**
  * Whether `promise` settles during a burst of microtasks, that is without
@@ -80,160 +77,193 @@ function spin(ms: number): void {
 
 // -- Which operations count --
 
-Deno.test("budget: the 129th ready operation of every kind yields to the event loop", async (t) => {
-  const OPS = BUDGET + 1;
-  const cases: [string, () => (i: number) => Promise<unknown>][] = [
-    ["Receiver.recv()", () => {
-      const [tx, rx] = channel<number>(OPS);
-      for (let i = 0; i < OPS; i++) tx.trySend(i);
-      return async (i) => assertStrictEquals(await rx.recv(), i);
-    }],
-    ["Receiver.recvMany()", () => {
-      const [tx, rx] = channel<number>(OPS);
-      for (let i = 0; i < OPS; i++) tx.trySend(i);
-      return async (i) => {
-        const buffer: number[] = [];
-        assertStrictEquals(await rx.recvMany(buffer, 1), 1);
-        assertEquals(buffer, [i]);
-      };
-    }],
-    ["Receiver.recvMany() with limit 0", () => {
-      const [_tx, rx] = channel<number>(1);
-      return async () => assertStrictEquals(await rx.recvMany([], 0), 0);
-    }],
-    ["Receiver[Symbol.asyncIterator]()", () => {
-      const [tx, rx] = channel<number>(OPS);
-      for (let i = 0; i < OPS; i++) tx.trySend(i);
-      const iterator = rx[Symbol.asyncIterator]();
-      return async (i) =>
-        assertEquals(await iterator.next(), { value: i, done: false });
-    }],
-    ["Sender.send()", () => {
-      const [tx, rx] = channel<number>(OPS);
-      return async (i) => {
-        await tx.send(i);
-        assertStrictEquals(rx.len(), i + 1);
-      };
-    }],
-    ["Sender.sendTimeout()", () => {
-      const [tx, rx] = channel<number>(OPS);
-      return async (i) => {
-        await tx.sendTimeout(i, 1_000);
-        assertStrictEquals(rx.len(), i + 1);
-      };
-    }],
-    ["Sender.reserve()", () => {
-      const [tx] = channel<number>(1);
-      return async () => (await tx.reserve()).dispose();
-    }],
-    ["Sender.reserveMany()", () => {
-      const [tx] = channel<number>(2);
-      return async () => {
-        const permits = await tx.reserveMany(2);
-        assertStrictEquals(permits.len(), 2);
-        permits.dispose();
-      };
-    }],
-    ["Sender.reserveMany(0)", () => {
-      const [tx] = channel<number>(2);
-      return async () => assertStrictEquals((await tx.reserveMany(0)).len(), 0);
-    }],
-    ["Sender.reserveOwned()", () => {
-      let [tx] = channel<number>(1);
-      return async () => {
-        tx = (await tx.reserveOwned()).release();
-      };
-    }],
-    ["UnboundedReceiver.recv()", () => {
-      const [tx, rx] = unboundedChannel<number>();
-      for (let i = 0; i < OPS; i++) tx.send(i);
-      return async (i) => assertStrictEquals(await rx.recv(), i);
-    }],
-    ["UnboundedReceiver.recvMany()", () => {
-      const [tx, rx] = unboundedChannel<number>();
-      for (let i = 0; i < OPS; i++) tx.send(i);
-      return async (i) => {
-        const buffer: number[] = [];
-        assertStrictEquals(await rx.recvMany(buffer, 1), 1);
-        assertEquals(buffer, [i]);
-      };
-    }],
-  ];
-  for (const [name, setup] of cases) {
+/** The ready operations of every kind, each on a channel of its own. */
+const READY_OPERATIONS: [string, () => (i: number) => Promise<unknown>][] = [
+  ["Receiver.recv()", () => {
+    const [tx, rx] = channel<number>(8);
+    for (let i = 0; i < 8; i++) tx.trySend(i);
+    return async (i) => assertStrictEquals(await rx.recv(), i);
+  }],
+  ["Receiver.recvMany()", () => {
+    const [tx, rx] = channel<number>(8);
+    for (let i = 0; i < 8; i++) tx.trySend(i);
+    return async (i) => {
+      const buffer: number[] = [];
+      assertStrictEquals(await rx.recvMany(buffer, 1), 1);
+      assertEquals(buffer, [i]);
+    };
+  }],
+  ["Receiver.recvMany() with limit 0", () => {
+    const [_tx, rx] = channel<number>(1);
+    return async () => assertStrictEquals(await rx.recvMany([], 0), 0);
+  }],
+  ["Receiver[Symbol.asyncIterator]()", () => {
+    const [tx, rx] = channel<number>(8);
+    for (let i = 0; i < 8; i++) tx.trySend(i);
+    const iterator = rx[Symbol.asyncIterator]();
+    return async (i) =>
+      assertEquals(await iterator.next(), { value: i, done: false });
+  }],
+  ["Sender.send()", () => {
+    const [tx, rx] = channel<number>(8);
+    return async (i) => {
+      await tx.send(i);
+      assertStrictEquals(rx.len(), i + 1);
+    };
+  }],
+  ["Sender.sendTimeout()", () => {
+    const [tx, rx] = channel<number>(8);
+    return async (i) => {
+      await tx.sendTimeout(i, 1_000);
+      assertStrictEquals(rx.len(), i + 1);
+    };
+  }],
+  ["Sender.reserve()", () => {
+    const [tx] = channel<number>(1);
+    return async () => (await tx.reserve()).dispose();
+  }],
+  ["Sender.reserveMany()", () => {
+    const [tx] = channel<number>(2);
+    return async () => {
+      const permits = await tx.reserveMany(2);
+      assertStrictEquals(permits.len(), 2);
+      permits.dispose();
+    };
+  }],
+  ["Sender.reserveMany(0)", () => {
+    const [tx] = channel<number>(2);
+    return async () => assertStrictEquals((await tx.reserveMany(0)).len(), 0);
+  }],
+  ["Sender.reserveMany() beyond capacity", () => {
+    const [tx] = channel<number>(2);
+    return async () => {
+      await assertRejects(() => tx.reserveMany(3), SendError);
+    };
+  }],
+  ["Sender.reserveOwned()", () => {
+    let [tx] = channel<number>(1);
+    return async () => {
+      tx = (await tx.reserveOwned()).release();
+    };
+  }],
+  ["Sender.closed() on a closed channel", () => {
+    const [tx, rx] = channel<number>(1);
+    rx.close();
+    return () => tx.closed();
+  }],
+  ["UnboundedReceiver.recv()", () => {
+    const [tx, rx] = unboundedChannel<number>();
+    for (let i = 0; i < 8; i++) tx.send(i);
+    return async (i) => assertStrictEquals(await rx.recv(), i);
+  }],
+  ["UnboundedReceiver.recvMany()", () => {
+    const [tx, rx] = unboundedChannel<number>();
+    for (let i = 0; i < 8; i++) tx.send(i);
+    return async (i) => {
+      const buffer: number[] = [];
+      assertStrictEquals(await rx.recvMany(buffer, 1), 1);
+      assertEquals(buffer, [i]);
+    };
+  }],
+  ["UnboundedSender.closed() on a closed channel", () => {
+    const [tx, rx] = unboundedChannel<number>();
+    rx.close();
+    return () => tx.closed();
+  }],
+];
+
+Deno.test("budget: a ready operation of every kind completes at once in a fresh turn", async (t) => {
+  for (const [name, setup] of READY_OPERATIONS) {
     await t.step(name, async () => {
       const op = setup();
       await startFreshRun();
-      assertEquals(await yieldingCalls(OPS, op), [BUDGET]);
+      assertEquals(await yieldingCalls(2, op), []);
     });
   }
 });
 
-Deno.test("budget: ready operations on different channels share one budget", async () => {
-  const [tx, rx] = channel<number>(BUDGET);
+Deno.test("budget: a ready operation of every kind yields once the turn has run its slice", async (t) => {
+  for (const [name, setup] of READY_OPERATIONS) {
+    await t.step(name, async () => {
+      const op = setup();
+      await startFreshRun();
+      spendBudget();
+      // The first call yields, and the refill resumes it; the next turn
+      // starts a new slice.
+      assertEquals(await yieldingCalls(2, op), [0]);
+    });
+  }
+});
+
+Deno.test("budget: ready operations on different channels share one slice", async () => {
+  const [tx, rx] = channel<number>(4);
   const [utx, urx] = unboundedChannel<number>();
-  for (let i = 0; i < BUDGET; i++) utx.send(i);
+  utx.send(1);
   await startFreshRun();
-  const yielded = await yieldingCalls(BUDGET + 1, (i) => {
-    if (i % 2 === 0) return tx.send(i);
-    return urx.recv();
-  });
-  assertEquals(yielded, [BUDGET]);
-  assert(rx.len() > 0);
+  spendBudget();
+  const sending = tx.send(1);
+  const receiving = urx.recv();
+  assertStrictEquals(await settlesWithoutYield(sending), false);
+  assertStrictEquals(await settlesWithoutYield(receiving), false);
+  await sending;
+  assertStrictEquals(await receiving, 1);
+  assertStrictEquals(rx.len(), 1);
+  tx.dispose();
+  utx.dispose();
 });
 
 Deno.test("budget: try* methods neither spend the budget nor yield", async () => {
-  let [tx, rx] = channel<number>(BUDGET);
+  let [tx, rx] = channel<number>(8);
   await startFreshRun();
-  const before = await yieldingCalls(BUDGET - 1, (i) => tx.send(i));
-  assertEquals(before, []);
+  spendBudget();
   for (let i = 0; i < 1_000; i++) {
-    assertStrictEquals(rx.tryRecv(), i % (BUDGET - 1));
-    tx.trySend(i % (BUDGET - 1));
+    tx.trySend(i);
+    assertStrictEquals(rx.tryRecv(), i);
     tx.tryReserve().dispose();
     tx.tryReserveMany(1).dispose();
     tx = tx.tryReserveOwned().release();
   }
-  // The 128th ready operation is still within the budget, the 129th is not.
-  const after = await yieldingCalls(2, () => rx.recv());
-  assertEquals(after, [1]);
+  // The slice is still spent for the operations that count.
+  assertEquals(await yieldingCalls(1, () => tx.send(1)), [0]);
+  tx.dispose();
+  rx.dispose();
 });
 
-Deno.test("budget: a waiting operation ends the run of ready operations", async () => {
+Deno.test("budget: the event loop's turn starts a new slice", async () => {
   const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < 4; i++) tx.send(i);
   await startFreshRun();
-  for (let i = 0; i < BUDGET - 1; i++) tx.send(i);
-  assertEquals(await yieldingCalls(BUDGET - 1, () => rx.recv()), []);
-  // This receive waits, which refills the budget.
-  const waiting = rx.recv();
+  spendBudget();
+  assertEquals(await yieldingCalls(1, () => rx.recv()), [0]);
   await nextMacrotask();
-  tx.send(-1);
-  assertStrictEquals(await waiting, -1);
-  for (let i = 0; i < BUDGET + 1; i++) tx.send(i);
-  assertEquals(await yieldingCalls(BUDGET + 1, () => rx.recv()), [BUDGET]);
+  assertEquals(await yieldingCalls(3, () => rx.recv()), []);
+  tx.dispose();
 });
 
-Deno.test("budget: a long run of ready operations yields once every 128 or so", async () => {
-  const COUNT = BUDGET * 8;
+Deno.test("budget: a long run of ready operations yields at most once every 128", async () => {
   const [tx, rx] = unboundedChannel<number>();
-  for (let i = 0; i < COUNT; i++) tx.send(i);
-  await startFreshRun();
-  const yielded = await yieldingCalls(COUNT, async (i) => {
-    assertStrictEquals(await rx.recv(), i);
-  });
-  assertStrictEquals(yielded[0], BUDGET);
-  assert(yielded.length >= 7, `${yielded.length} yields`);
+  const yielded: number[] = [];
+  // Enough operations to run several slices at any speed this machine has.
+  for (let i = 0; i < 200_000 && yielded.length < 4; i++) {
+    tx.send(i);
+    const receiving = rx.recv();
+    if (!(await settlesWithoutYield(receiving))) yielded.push(i);
+    assertStrictEquals(await receiving, i);
+  }
+  assert(yielded.length > 0, "a long run never yielded");
   for (let i = 1; i < yielded.length; i++) {
     const gap = yielded[i]! - yielded[i - 1]!;
-    // The yielding call may count as the first of the next run, or not.
-    assert(gap === BUDGET || gap === BUDGET + 1, `gap ${gap}`);
+    assert(gap >= CHECK_EVERY, `two yields only ${gap} operations apart`);
   }
+  tx.dispose();
+  rx.dispose();
 });
 
 Deno.test("budget: a yielding receive still honours an abort that came meanwhile", async () => {
   const [tx, rx] = unboundedChannel<number>();
-  for (let i = 0; i < BUDGET + 1; i++) tx.send(i);
+  tx.send(1);
   await startFreshRun();
-  for (let i = 0; i < BUDGET; i++) assertStrictEquals(await rx.recv(), i);
+  spendBudget();
   const controller = new AbortController();
   const reason = new Error("stop");
   const received = rx.recv({ signal: controller.signal });
@@ -241,24 +271,15 @@ Deno.test("budget: a yielding receive still honours an abort that came meanwhile
   assertStrictEquals(await assertRejects(() => received), reason);
   // The aborted call took no message.
   assertStrictEquals(rx.len(), 1);
-  assertStrictEquals(await rx.recv(), BUDGET);
+  assertStrictEquals(await rx.recv(), 1);
+  tx.dispose();
 });
 
 // -- Budget yields and handle lifetime --
 
-/** Runs `BUDGET` ready receives on a channel of their own. */
-async function spendBudget(): Promise<void> {
-  const [tx, rx] = unboundedChannel<number>();
-  for (let i = 0; i < BUDGET; i++) tx.send(i);
-  await startFreshRun();
-  assertEquals(await yieldingCalls(BUDGET, () => rx.recv()), []);
-  tx.dispose();
-  rx.dispose();
-}
-
 Deno.test("Sender.send() yielding for the budget keeps a disposed sender counted until it sends", async () => {
   const [tx, rx] = channel<number>(4);
-  await spendBudget();
+  spendBudget();
   const sending = tx.send(1);
   tx.dispose();
   assertStrictEquals(rx.senderStrongCount(), 1);
@@ -273,7 +294,7 @@ Deno.test("Sender.send() yielding for the budget keeps a disposed sender counted
 
 Deno.test("Sender.send() yielding for the budget and aborted meanwhile sends nothing", async () => {
   const [tx, rx] = channel<number>(4);
-  await spendBudget();
+  spendBudget();
   const controller = new AbortController();
   const sending = tx.send(1, { signal: controller.signal });
   tx.dispose();
@@ -290,7 +311,7 @@ Deno.test("Sender.send() yielding for the budget and aborted meanwhile sends not
 
 Deno.test("Sender.reserve() yielding for the budget and aborted meanwhile holds no permit", async () => {
   const [tx, rx] = channel<number>(4);
-  await spendBudget();
+  spendBudget();
   const controller = new AbortController();
   const reserving = tx.reserveMany(2, { signal: controller.signal });
   controller.abort();
@@ -306,7 +327,7 @@ Deno.test("Sender.reserve() yielding for the budget and aborted meanwhile holds 
 
 Deno.test("Sender.reserveOwned() yielding for the budget and aborted meanwhile disposes its sender", async () => {
   const [tx, rx] = channel<number>(4);
-  await spendBudget();
+  spendBudget();
   const controller = new AbortController();
   const reserving = tx.reserveOwned({ signal: controller.signal });
   assertStrictEquals(rx.senderStrongCount(), 1);
@@ -323,7 +344,7 @@ Deno.test("Sender.reserveOwned() yielding for the budget and aborted meanwhile d
 
 Deno.test("Sender.send() yielding for the budget fails with SendError if closed meanwhile", async () => {
   const [tx, rx] = channel<number>(4);
-  await spendBudget();
+  spendBudget();
   const sending = tx.send(1);
   rx.close();
   const error = await assertRejects(() => sending, SendError);
@@ -337,7 +358,7 @@ Deno.test("Sender.send() yielding for the budget fails with SendError if closed 
 Deno.test("Receiver.recv() yielding for the budget ends with undefined if the receiver is disposed meanwhile", async () => {
   const [tx, rx] = channel<number>(4);
   tx.trySend(1);
-  await spendBudget();
+  spendBudget();
   const receiving = rx.recv();
   rx.dispose();
   assertStrictEquals(await receiving, undefined);
@@ -348,7 +369,7 @@ Deno.test("Receiver.recv() called twice while the budget is spent completes both
   const [tx, rx] = channel<number>(4);
   tx.trySend(1);
   tx.trySend(2);
-  await spendBudget();
+  spendBudget();
   // The signal is only there to end the calls if they never complete.
   const controller = new AbortController();
   const { signal } = controller;
@@ -363,7 +384,7 @@ Deno.test("Receiver.recv() called twice while the budget is spent completes both
 
 Deno.test("Receiver.recv() calls keep call order across a budget yield", async () => {
   const [tx, rx] = channel<number>(4);
-  await spendBudget();
+  spendBudget();
   const controller = new AbortController();
   const { signal } = controller;
   const receiving = Promise.all([
@@ -385,28 +406,72 @@ Deno.test("Receiver.recv() calls keep call order across a budget yield", async (
 
 // -- What the budget is for --
 
-Deno.test("budget: a zero-delay timer fires while a consumer drains 10,000 ready messages", async () => {
-  const COUNT = 10_000;
-  const [tx, rx] = unboundedChannel<number>();
-  for (let i = 0; i < COUNT; i++) tx.send(i);
-  let received = 0;
-  let firedAt: number | undefined;
-  const fired = new Promise<void>((resolve) => {
-    setTimeout(() => {
-      firedAt = received;
-      resolve();
-    }, 0);
-  });
-  spin(5);
-  while (received < COUNT) {
-    assertStrictEquals(await rx.recv(), received);
-    received++;
+Deno.test("budget: a zero-delay timer fires during a busy loop of ready operations", async (t) => {
+  const loops: [string, () => () => Promise<unknown>][] = [
+    ["a recv() drain", () => {
+      const [tx, rx] = unboundedChannel<number>();
+      return async () => {
+        tx.send(1);
+        await rx.recv();
+      };
+    }],
+    ["send() and recv() in turn", () => {
+      const [tx, rx] = channel<number>(64);
+      return async () => {
+        await tx.send(1);
+        await rx.recv();
+      };
+    }],
+    ["recvMany() of one", () => {
+      const [tx, rx] = channel<number>(64);
+      const buffer: number[] = [];
+      return async () => {
+        tx.trySend(1);
+        await rx.recvMany(buffer, 1);
+        buffer.length = 0;
+      };
+    }],
+  ];
+  for (const [name, setup] of loops) {
+    await t.step(name, async () => {
+      const op = setup();
+      let fired = false;
+      const timer = setTimeout(() => fired = true, 0);
+      let rounds = 0;
+      while (!fired && rounds < 5_000_000) {
+        await op();
+        rounds++;
+      }
+      clearTimeout(timer);
+      assert(fired, `the timer never fired in ${rounds} operations`);
+    });
   }
-  assertNotStrictEquals(firedAt, undefined, "the timer fired during the drain");
-  assert(firedAt! < COUNT);
-  await fired;
-  tx.dispose();
-  assertStrictEquals(await rx.recv(), undefined);
+});
+
+Deno.test("budget: a 1 ms interval keeps ticking through a ping-pong", async () => {
+  const [pingTx, pingRx] = channel<number>(1);
+  const [pongTx, pongRx] = channel<number>(1);
+  let ticks = 0;
+  const interval = setInterval(() => ticks++, 1);
+  const echo = (async () => {
+    for await (const n of pingRx) await pongTx.send(n);
+    pongTx.dispose();
+  })();
+  // Wall time, not a count: the guarantee is that timers run while the
+  // loop does, however fast the machine. 50 ms leaves room for many ticks;
+  // asking for a few keeps a loaded machine from failing the test.
+  const end = performance.now() + 50;
+  let rounds = 0;
+  while (performance.now() < end) {
+    await pingTx.send(rounds);
+    assertStrictEquals(await pongRx.recv(), rounds);
+    rounds++;
+  }
+  const seen = ticks;
+  clearInterval(interval);
+  pingTx.dispose();
+  await echo;
+  assert(seen >= 3, `the interval ticked ${seen} times in 50 ms`);
 });
 
 Deno.test("setBudgetEnabled(false) lets ready operations run without yielding", async () => {
@@ -425,7 +490,7 @@ Deno.test("setBudgetEnabled(false) lets ready operations run without yielding", 
     });
     spin(5);
     assertEquals(
-      await yieldingCalls(BUDGET * 2, async () => {
+      await yieldingCalls(CHECK_EVERY * 2, async () => {
         assertStrictEquals(await rx.recv(), received);
         received++;
       }),
@@ -447,15 +512,16 @@ Deno.test("setBudgetEnabled(false) lets ready operations run without yielding", 
 
 Deno.test("setBudgetEnabled(true) turns the budget back on", async () => {
   const [tx, rx] = unboundedChannel<number>();
-  for (let i = 0; i < BUDGET * 3 + 1; i++) tx.send(i);
+  for (let i = 0; i < CHECK_EVERY * 3; i++) tx.send(i);
   setBudgetEnabled(false);
   try {
-    assertEquals(await yieldingCalls(BUDGET * 2, () => rx.recv()), []);
+    spendBudget(); // does nothing while the budget is off
+    assertEquals(await yieldingCalls(CHECK_EVERY * 2, () => rx.recv()), []);
   } finally {
     setBudgetEnabled(true);
   }
   await startFreshRun();
-  assertEquals(await yieldingCalls(BUDGET, () => rx.recv()), []);
+  spendBudget();
   assertEquals(await yieldingCalls(1, () => rx.recv()), [0]);
   tx.dispose();
   rx.dispose();
