@@ -13,6 +13,7 @@ import {
   notAHandle,
   ReceiverIterator,
   registerReceiver,
+  registerSender,
   signalOf,
   TxRef,
 } from "./chan.ts";
@@ -504,6 +505,13 @@ export class Sender<in out T> implements Disposable {
         strongCount: chan.txCount,
         closed: chan.rxClosed,
       };
+    });
+    registerSender({
+      refOf: (value) =>
+        #ref in value
+          ? (value.#ref as TxRef<unknown, BatchSemaphore> | undefined)
+          : false,
+      permit: (ref) => new Permit(ref),
     });
     refOfSender = (sender) => sender.#ref;
     isSender = (value): value is Sender<unknown> =>

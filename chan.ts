@@ -7,7 +7,7 @@
 import { charge, park, type Parked, unpark } from "./budget.ts";
 import { TryRecvError } from "./error.ts";
 import { List } from "./list.ts";
-import type { Semaphore } from "./semaphore.ts";
+import type { BatchSemaphore, Semaphore } from "./semaphore.ts";
 import {
   isAborted,
   isAbortSignal,
@@ -435,6 +435,24 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     }
     this.#serving = false;
     if (this.#lineLength() > 0 && this.isFinished()) this.#finishReceivers();
+  }
+
+  // -- `select` --
+
+  /**
+   * Whether a receive made now would complete at once: it is first in line
+   * and a message is queued, or the channel is finished.
+   */
+  receiveReady(): boolean {
+    return this.#firstInLine() && (this.list.length > 0 || this.isFinished());
+  }
+
+  /**
+   * Queues a receive registered by a `select`, in call order among the
+   * receive calls. The caller checked {@linkcode Chan.receiveReady} is false.
+   */
+  waitReceive(waiter: Receiving<T>): void {
+    this.#receivers.push(waiter);
   }
 
   /** Carries on a receive call parked by the budget. */
@@ -878,4 +896,35 @@ export function chanOfReceiver(
     if (chan !== NOT_A_HANDLE) return chan;
   }
   return NOT_A_HANDLE;
+}
+
+/** How the module reaches a bounded sender's hold and makes its permits. */
+export interface SenderHooks {
+  /** The sender's hold: `undefined` if disposed, `false` if no sender. */
+  refOf(value: object): TxRef<unknown, BatchSemaphore> | undefined | false;
+  /** A permit owning one use of `ref` and one slot. */
+  permit(ref: TxRef<unknown, BatchSemaphore>): unknown;
+}
+
+let senderHooks: SenderHooks | undefined;
+
+/** Registers the bounded sender's hooks, from its class's static block. */
+export function registerSender(hooks: SenderHooks): void {
+  senderHooks = hooks;
+}
+
+/**
+ * The hold of a bounded sender of ours: `undefined` if the handle is
+ * disposed, `false` if `value` is no sender of ours.
+ */
+export function refOfSender(
+  value: unknown,
+): TxRef<unknown, BatchSemaphore> | undefined | false {
+  if (typeof value !== "object" || value === null) return NOT_A_HANDLE;
+  return senderHooks === undefined ? NOT_A_HANDLE : senderHooks.refOf(value);
+}
+
+/** A permit over one use of `ref`, holding one slot already acquired. */
+export function permitOf(ref: TxRef<unknown, BatchSemaphore>): unknown {
+  return senderHooks!.permit(ref);
 }

@@ -90,5 +90,6 @@
 
 export * from "./bounded.ts";
 export * from "./error.ts";
+export * from "./select.ts";
 export * from "./stream.ts";
 export * from "./unbounded.ts";
