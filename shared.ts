@@ -410,6 +410,12 @@ function sleepAsync(
 
 // -- The channel's memory, seen from one thread --
 
+function tooLarge(length: number, limit: number): RangeError {
+  return new RangeError(
+    `Cannot send value: its encoding takes ${length} bytes, more than slotBytes (${limit})`,
+  );
+}
+
 /** Everything a handle needs to reach the channel. */
 class Core<T> {
   readonly buffer: SharedArrayBuffer;
@@ -467,9 +473,7 @@ class Core<T> {
         limit,
       );
       if (!(length >= 0 && length <= limit && Number.isInteger(length))) {
-        throw new RangeError(
-          `Cannot send value: its encoding takes ${length} bytes, more than slotBytes (${limit})`,
-        );
+        throw tooLarge(length, limit);
       }
     } catch (error) {
       length = -1;
@@ -479,6 +483,17 @@ class Core<T> {
       list.publish(position);
       list.wakeReceiver();
     }
+  }
+
+  /**
+   * Throws if the codec can tell, before any room is taken, that `value`
+   * cannot be sent: a `RangeError` if too large, or the codec's error.
+   */
+  check(value: T): void {
+    const codec = this.codec;
+    if (codec.byteLengthOf === undefined) return;
+    const length = codec.byteLengthOf(value);
+    if (length > this.slotBytes) throw tooLarge(length, this.slotBytes);
   }
 
   /** Gives back one permit a sender held and did not use. */
@@ -893,6 +908,7 @@ export class SharedSender<T> {
       core = this.#live(action);
       signal = signalOf(action, options);
       if (signal?.aborted) return Promise.reject(signal.reason);
+      core.check(value);
       switch (core.sem.tryAcquire()) {
         case ACQUIRED:
           core.write(value);
@@ -955,6 +971,7 @@ export class SharedSender<T> {
    */
   trySend(value: T): void {
     const core = this.#live("Cannot send value");
+    core.check(value);
     switch (core.sem.tryAcquire()) {
       case ACQUIRED:
         return core.write(value);
@@ -996,6 +1013,7 @@ export class SharedSender<T> {
     try {
       core = this.#live(action);
       deadline = deadlineOf(action, "ms", ms);
+      core.check(value);
       switch (core.sem.tryAcquire()) {
         case ACQUIRED:
           core.write(value);
@@ -1051,6 +1069,7 @@ export class SharedSender<T> {
     if (!(this.#mayBlock ??= mayBlock())) {
       throw cannotBlock(action, "send()");
     }
+    core.check(value);
     let how: number = core.sem.tryAcquire();
     if (how === NO_ROOM) how = core.acquireSync(deadline);
     if (how === ACQUIRED) return core.write(value);
@@ -1452,8 +1471,10 @@ export class SharedPermit<T> {
    *
    * @param value The message.
    * @throws {ReferenceError} If the permit was already used or disposed.
-   * @throws {RangeError} If the encoding is larger than `slotBytes`: the
-   * permit is used up, its room given back, nothing sent.
+   * @throws {RangeError} If the encoding is larger than `slotBytes`;
+   * nothing is sent. If the codec tells sizes (`byteLengthOf`, as the
+   * built-in ones do), the permit stays unused; otherwise it is used up
+   * and its room comes back when the receiver passes the empty slot.
    *
    * @example Usage
    * ```ts
@@ -1474,6 +1495,8 @@ export class SharedPermit<T> {
     if (core === undefined) {
       throw new ReferenceError("Cannot send value: permit was already used");
     }
+    // A value refused here leaves the permit unused.
+    core.check(value);
     try {
       core.write(value);
     } finally {

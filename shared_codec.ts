@@ -55,6 +55,17 @@ export interface Codec<T> {
    */
   readonly byteLength?: number | undefined;
   /**
+   * The size of `value`'s encoding, if the codec can tell it cheaply. When
+   * given, a sender calls it before it takes any room, so a value too large
+   * for its slot fails without using a slot; without it, such a value fails
+   * in `encode`, and its slot comes back when the receiver passes it. It may
+   * also throw a `TypeError` for a value of the wrong type.
+   *
+   * @param value The message.
+   * @returns The number of bytes `encode` will need.
+   */
+  byteLengthOf?(value: T): number;
+  /**
    * Writes `value` into `bytes` (and `view`, over the same memory) from
    * `offset`, using at most `limit` bytes.
    *
@@ -174,15 +185,58 @@ function typeName(value: unknown): string {
   return value === null ? "null" : typeof value;
 }
 
-const bytes: Codec<Uint8Array> = {
-  encode(value, target, _view, offset, limit) {
-    if (!(value instanceof Uint8Array)) {
-      throw new TypeError(
-        `Cannot send value: codecs.bytes sends Uint8Array values, received ${
-          typeName(value)
-        }`,
-      );
+function checkBytes(value: unknown): asserts value is Uint8Array {
+  if (!(value instanceof Uint8Array)) {
+    throw new TypeError(
+      `Cannot send value: codecs.bytes sends Uint8Array values, received ${
+        typeName(value)
+      }`,
+    );
+  }
+}
+
+function checkString(value: unknown): asserts value is string {
+  if (typeof value !== "string") {
+    throw new TypeError(
+      `Cannot send value: codecs.string sends strings, received ${
+        typeName(value)
+      }`,
+    );
+  }
+}
+
+/** The UTF-8 length of `text`, counted without encoding it. */
+function utf8Length(text: string): number {
+  let length = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) {
+      length += 1;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        // A surrogate pair: 4 bytes for 2 UTF-16 units.
+        length += 2;
+        i++;
+      } else {
+        length += 2;
+      }
+    } else {
+      // Three bytes (a lone surrogate becomes U+FFFD, also three).
+      length += 2;
     }
+  }
+  return length;
+}
+
+const bytes: Codec<Uint8Array> = {
+  byteLengthOf(value) {
+    checkBytes(value);
+    return value.length;
+  },
+  encode(value, target, _view, offset, limit) {
+    checkBytes(value);
     if (value.length <= limit) target.set(value, offset);
     return value.length;
   },
@@ -194,6 +248,16 @@ const bytes: Codec<Uint8Array> = {
 
 const number: Codec<number> = {
   byteLength: 8,
+  byteLengthOf(value) {
+    if (typeof value !== "number") {
+      throw new TypeError(
+        `Cannot send value: codecs.number sends numbers, received ${
+          typeName(value)
+        }`,
+      );
+    }
+    return 8;
+  },
   encode(value, _bytes, view, offset, limit) {
     if (typeof value !== "number") {
       throw new TypeError(
@@ -211,14 +275,12 @@ const number: Codec<number> = {
 };
 
 const string: Codec<string> = {
+  byteLengthOf(value) {
+    checkString(value);
+    return utf8Length(value);
+  },
   encode(value, target, _view, offset, limit) {
-    if (typeof value !== "string") {
-      throw new TypeError(
-        `Cannot send value: codecs.string sends strings, received ${
-          typeName(value)
-        }`,
-      );
-    }
+    checkString(value);
     return encodeText(value, target, offset, limit);
   },
   decode(source, _view, offset, length) {

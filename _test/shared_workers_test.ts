@@ -8,7 +8,7 @@ import {
   assertThrows,
 } from "@std/assert";
 import { stub } from "@std/testing/mock";
-import { codecs, sharedChannel, SharedReceiver } from "../shared.ts";
+import { codecs, sharedChannel, type SharedReceiver } from "../shared.ts";
 import type { Command } from "./shared/worker.ts";
 
 const WORKER = new URL("./shared/worker.ts", import.meta.url);

@@ -1,0 +1,490 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// Shared channels on one thread: bad input, codecs, tokens, permits, closing and cancellation.
+
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStrictEquals,
+  assertThrows,
+} from "@std/assert";
+import {
+  type Codec,
+  codecs,
+  sharedChannel,
+  SharedReceiver,
+  SharedSender,
+  type SharedSenderToken,
+} from "../shared.ts";
+import {
+  SendError,
+  SendTimeoutError,
+  TryRecvError,
+  TrySendError,
+} from "../error.ts";
+
+// -- Bad input --
+
+Deno.test("sharedChannel() refuses bad capacity, slotBytes and codec with errors naming them", async (t) => {
+  const cases: [string, () => unknown, ErrorConstructor, string][] = [
+    [
+      "capacity 0",
+      () => sharedChannel(0),
+      RangeError,
+      "capacity must be an integer from 1 to 16777216, received 0",
+    ],
+    ["capacity -1", () => sharedChannel(-1), RangeError, "received -1"],
+    ["capacity 1.5", () => sharedChannel(1.5), RangeError, "received 1.5"],
+    ["capacity NaN", () => sharedChannel(NaN), RangeError, "received NaN"],
+    [
+      "capacity Infinity",
+      () => sharedChannel(Infinity),
+      RangeError,
+      "received Infinity",
+    ],
+    [
+      "capacity 2^24 + 1",
+      () => sharedChannel(2 ** 24 + 1),
+      RangeError,
+      "capacity",
+    ],
+    [
+      "capacity a string",
+      () => sharedChannel("4" as unknown as number),
+      TypeError,
+      "capacity must be a number, received string",
+    ],
+    [
+      "slotBytes 0",
+      () => sharedChannel(1, { slotBytes: 0 }),
+      RangeError,
+      "slotBytes must be an integer from 1 to 16777216, received 0",
+    ],
+    [
+      "slotBytes 2.5",
+      () => sharedChannel(1, { slotBytes: 2.5 }),
+      RangeError,
+      "slotBytes",
+    ],
+    [
+      "slotBytes null",
+      () => sharedChannel(1, { slotBytes: null as unknown as number }),
+      TypeError,
+      "slotBytes must be a number, received null",
+    ],
+    [
+      "slotBytes below the codec's size",
+      () => sharedChannel(1, { slotBytes: 4, codec: codecs.number }),
+      RangeError,
+      "slotBytes must be at least the codec's byteLength (8), received 4",
+    ],
+    [
+      "a buffer too large",
+      () => sharedChannel(2 ** 24, { slotBytes: 2 ** 10 }),
+      RangeError,
+      "capacity × slotBytes",
+    ],
+    [
+      "codec not a codec",
+      () => sharedChannel(1, { codec: {} as Codec<number> }),
+      TypeError,
+      "options.codec must be a codec",
+    ],
+  ];
+  for (const [name, make, type, message] of cases) {
+    await t.step(name, () => {
+      assertThrows(make, type, message);
+    });
+  }
+});
+
+Deno.test("SharedSender.send() of a value too large for its slot is a RangeError naming slotBytes, and nothing is sent", async () => {
+  const [tx, rx] = sharedChannel(2, { slotBytes: 4 });
+  await assertRejects(
+    () => tx.send(new Uint8Array(5)),
+    RangeError,
+    "its encoding takes 5 bytes, more than slotBytes (4)",
+  );
+  assertThrows(() => tx.trySend(new Uint8Array(5)), RangeError, "slotBytes");
+  assertThrows(
+    () => tx.blockingSend(new Uint8Array(9)),
+    RangeError,
+    "slotBytes",
+  );
+  assertEquals(tx.capacity(), 2, "the failed sends took no room");
+  const permit = tx.tryReserve();
+  assertThrows(() => permit.send(new Uint8Array(5)), RangeError, "slotBytes");
+  permit.send(new Uint8Array([1, 2, 3, 4]));
+  assertEquals(rx.tryRecv(), new Uint8Array([1, 2, 3, 4]));
+  assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+  tx.dispose();
+  assertEquals(await rx.recv(), undefined);
+});
+
+Deno.test("SharedSender.trySend(): a codec without byteLengthOf fails in encode; its slot comes back when the receiver passes it", () => {
+  const loose: Codec<number> = {
+    encode: (value) => value,
+    decode: () => 0,
+  };
+  const [tx, rx] = sharedChannel(2, { codec: loose, slotBytes: 4 });
+  assertThrows(
+    () => tx.trySend(5),
+    RangeError,
+    "5 bytes, more than slotBytes (4)",
+  );
+  assertEquals(tx.capacity(), 1, "the claimed slot waits for the receiver");
+  assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+  assertEquals(tx.capacity(), 2, "passing the empty slot gave it back");
+  tx.trySend(4);
+  assertEquals(rx.tryRecv(), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedSender.trySend() with a value the codec refuses is a TypeError, and nothing is sent", () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  assertThrows(
+    () => tx.trySend("1" as unknown as number),
+    TypeError,
+    "codecs.number sends numbers, received string",
+  );
+  tx.trySend(1);
+  assertEquals(rx.tryRecv(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedSender.from() and SharedReceiver.from(): a token adopted twice is a ReferenceError, one not ours a TypeError", async (t) => {
+  const [tx, rx] = sharedChannel<number>(2, { codec: codecs.number });
+  const token = tx.share();
+  const adopted = SharedSender.from(structuredClone(token));
+  await t.step("adopted twice", () => {
+    assertThrows(
+      () => SharedSender.from(token),
+      ReferenceError,
+      "already adopted",
+    );
+  });
+  const bad: [string, unknown][] = [
+    ["undefined", undefined],
+    ["a plain object", {}],
+    ["a foreign buffer", { ...token, buffer: new SharedArrayBuffer(4096) }],
+    ["an ArrayBuffer", { ...token, buffer: new ArrayBuffer(8) }],
+    ["a receiver token", { ...token, kind: "receiver" }],
+    ["a bad entry", { ...token, entry: 1e9 }],
+  ];
+  for (const [name, value] of bad) {
+    await t.step(name, () => {
+      assertThrows(
+        () => SharedSender.from(value as SharedSenderToken<number>),
+        TypeError,
+        "token must be a shared sender token",
+      );
+    });
+  }
+  await t.step("a sender token to SharedReceiver.from", () => {
+    assertThrows(
+      () => SharedReceiver.from(token as never),
+      TypeError,
+      "receiver token",
+    );
+  });
+  assertEquals(rx.senderStrongCount(), 2, "failed adoptions changed nothing");
+  adopted.dispose();
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.from() needs the codec again when the channel has a custom one", () => {
+  const byte: Codec<number> = {
+    byteLength: 1,
+    encode: (value, bytes, _view, offset) => (bytes[offset] = value, 1),
+    decode: (bytes, _view, offset) => bytes[offset]!,
+  };
+  const [tx, rx] = sharedChannel(1, { codec: byte });
+  const token = rx.share();
+  assertThrows(() => SharedReceiver.from(token), TypeError, "options.codec");
+  const moved = SharedReceiver.from(token, { codec: byte });
+  tx.trySend(200);
+  assertEquals(moved.tryRecv(), 200);
+  tx.dispose();
+  moved.dispose();
+});
+
+Deno.test("SharedSender methods on a disposed handle throw or reject with ReferenceError", async () => {
+  const [tx, rx] = sharedChannel(1);
+  tx.dispose();
+  tx.dispose();
+  assertThrows(() => tx.trySend(new Uint8Array()), ReferenceError, "disposed");
+  assertThrows(() => tx.clone(), ReferenceError);
+  assertThrows(() => tx.share(), ReferenceError);
+  await assertRejects(() => tx.send(new Uint8Array()), ReferenceError);
+  await assertRejects(() => tx.reserve(), ReferenceError);
+  await assertRejects(() => tx.closed(), ReferenceError);
+  rx.dispose();
+  assertThrows(() => rx.tryRecv(), ReferenceError);
+  await assertRejects(() => rx.recv(), ReferenceError);
+});
+
+Deno.test("SharedSender.send() rejects a signal that is not an AbortSignal with a TypeError naming signal", async () => {
+  const [tx, rx] = sharedChannel(1);
+  await assertRejects(
+    () => tx.send(new Uint8Array(), { signal: {} as AbortSignal }),
+    TypeError,
+    "options.signal must be an AbortSignal",
+  );
+  assertEquals(rx.len(), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.recvMany() and blockingRecv() check buffer, limit and timeout", () => {
+  const [tx, rx] = sharedChannel(1);
+  assertThrows(
+    () => rx.blockingRecvMany({} as never, 1),
+    TypeError,
+    "buffer must be an array",
+  );
+  assertThrows(() => rx.blockingRecvMany([], -1), RangeError, "limit");
+  assertThrows(() => rx.blockingRecv({ timeout: -1 }), RangeError, "timeout");
+  assertEquals(rx.blockingRecvMany([], 0), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- Codecs --
+
+Deno.test("codecs round-trip their values", async (t) => {
+  await t.step("bytes: recv returns a copy on an ordinary buffer", () => {
+    const [tx, rx] = sharedChannel(1, { slotBytes: 8 });
+    tx.trySend(new Uint8Array([1, 2, 3]));
+    const got = rx.tryRecv();
+    assertEquals(got, new Uint8Array([1, 2, 3]));
+    assert(!(got.buffer instanceof SharedArrayBuffer));
+    tx.dispose();
+    rx.dispose();
+  });
+  await t.step("number", () => {
+    const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+    for (const n of [0, -0, 1.5, NaN, Infinity, -1e300]) {
+      tx.trySend(n);
+      assertStrictEquals(rx.tryRecv(), n);
+    }
+    tx.dispose();
+    rx.dispose();
+  });
+  await t.step("string: ASCII, UTF-8 and the exact fit", () => {
+    const [tx, rx] = sharedChannel(4, { codec: codecs.string, slotBytes: 6 });
+    for (const s of ["", "abc", "héllo", "日本", "abcdef"]) {
+      tx.trySend(s);
+      assertEquals(rx.tryRecv(), s);
+    }
+    assertThrows(() => tx.trySend("héllo!"), RangeError, "7 bytes");
+    assertThrows(() => tx.trySend("abcdefg"), RangeError, "slotBytes (6)");
+    tx.dispose();
+    rx.dispose();
+  });
+  await t.step("json, undefined included", () => {
+    const [tx, rx] = sharedChannel<unknown>(4, {
+      codec: codecs.json,
+      slotBytes: 64,
+    });
+    for (const v of [{ a: [1, "x"] }, null, 3, "s", undefined]) {
+      tx.trySend(v);
+      assertEquals(rx.tryRecv(), v);
+    }
+    tx.dispose();
+    rx.dispose();
+  });
+});
+
+// -- Capacity, order and cancellation on one thread --
+
+Deno.test("SharedSender: waiting senders are served first come, first served; trySend does not barge", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  tx.trySend(0);
+  const order: number[] = [];
+  const sends = [1, 2, 3].map((n) => tx.send(n).then(() => order.push(n)));
+  assertThrows(() => tx.trySend(9), TrySendError, "full");
+  const got: number[] = [];
+  for (let i = 0; i < 4; i++) got.push((await rx.recv())!);
+  await Promise.all(sends);
+  assertEquals(got, [0, 1, 2, 3]);
+  assertEquals(order, [1, 2, 3]);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedSender.send(): an aborted wait takes nothing and the next waiter gets the room", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  tx.trySend(0);
+  const controller = new AbortController();
+  const aborted = tx.send(1, { signal: controller.signal });
+  const next = tx.send(2);
+  controller.abort(new Error("stop"));
+  await assertRejects(() => aborted, Error, "stop");
+  assertEquals(await rx.recv(), 0);
+  await next;
+  assertEquals(await rx.recv(), 2);
+  assertEquals(tx.capacity(), 1);
+  tx.dispose();
+  assertEquals(await rx.recv(), undefined);
+});
+
+Deno.test("SharedSender.send(): an already aborted signal rejects at once and changes nothing", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  const reason = new Error("already");
+  await assertRejects(
+    () => tx.send(1, { signal: AbortSignal.abort(reason) }),
+    Error,
+    "already",
+  );
+  assertEquals(rx.len(), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedSender.sendTimeout(): times out with the value, or reports closed", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  await tx.sendTimeout(1, 0);
+  const error = await assertRejects(
+    () => tx.sendTimeout(2, 1),
+    SendTimeoutError,
+  );
+  assertEquals(error.kind, "timeout");
+  assertEquals(error.value, 2);
+  assertEquals(tx.capacity(), 0);
+  rx.close();
+  const closed = await assertRejects(
+    () => tx.sendTimeout(3, 1),
+    SendTimeoutError,
+  );
+  assertEquals(closed.kind, "closed");
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.recv(): an aborted receive takes no message", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  const controller = new AbortController();
+  const pending = rx.recv({ signal: controller.signal });
+  controller.abort(new Error("stop"));
+  await assertRejects(() => pending, Error, "stop");
+  tx.trySend(5);
+  assertEquals(await rx.recv(), 5);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.recv(): concurrent calls are served in call order", async () => {
+  const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+  const calls = [rx.recv(), rx.recv(), rx.recv()];
+  assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+  for (const n of [1, 2, 3]) await tx.send(n);
+  assertEquals(await Promise.all(calls), [1, 2, 3]);
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- Closing and draining --
+
+Deno.test("SharedReceiver.close(): permits held can still send; recv ends once they are used or disposed", async () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+  const p1 = tx.tryReserve();
+  const p2 = tx.tryReserve();
+  rx.close();
+  assertThrows(() => tx.trySend(1), TrySendError, "closed");
+  await assertRejects(() => tx.reserve(), SendError);
+  p1.send(1);
+  assertEquals(await rx.recv(), 1);
+  const end = rx.recv();
+  p2.dispose();
+  assertEquals(await end, undefined);
+  assertThrows(() => rx.tryRecv(), TryRecvError, "disconnected");
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.close() fails waiting senders with SendError, oldest first", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  tx.trySend(0);
+  const failed: number[] = [];
+  const sends = [1, 2].map((n) =>
+    tx.send(n).catch((e) => {
+      assert(e instanceof SendError);
+      failed.push(e.value as number);
+    })
+  );
+  const closed = tx.closed();
+  rx.close();
+  await Promise.all(sends);
+  await closed;
+  assertEquals(failed, [1, 2]);
+  assertEquals(await rx.recv(), 0);
+  assertEquals(await rx.recv(), undefined);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.dispose() discards buffered messages and settles its pending receives", async () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+  const [tx2, rx2] = sharedChannel(2, { codec: codecs.number });
+  tx.trySend(1);
+  rx.dispose();
+  assert(tx.isClosed());
+  assertEquals(tx.capacity(), 2, "the discarded message's room came back");
+  const pending = rx2.recv();
+  const many = rx2.recvMany([], 4);
+  rx2.dispose();
+  assertEquals(await pending, undefined);
+  assertEquals(await many, 0);
+  tx.dispose();
+  tx2.dispose();
+});
+
+Deno.test("SharedSender: a permit keeps the stream open after its sender is disposed", async () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+  const permit = await tx.reserve();
+  tx.dispose();
+  assertEquals(rx.senderStrongCount(), 1);
+  const next = rx.recv();
+  permit.send(7);
+  assertEquals(await next, 7);
+  assertEquals(rx.senderStrongCount(), 0);
+  assertEquals(await rx.recv(), undefined);
+});
+
+Deno.test("SharedSender.share(): a token counts as a strong sender until adopted and disposed", async () => {
+  const [tx, rx] = sharedChannel(1);
+  const token = tx.share();
+  tx.dispose();
+  assertEquals(rx.senderStrongCount(), 1);
+  assertEquals(rx.isClosed(), false);
+  SharedSender.from(token).dispose();
+  assertEquals(await rx.recv(), undefined);
+});
+
+Deno.test("SharedReceiver.share() moves the receiver with its position", () => {
+  const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+  for (let i = 0; i < 3; i++) tx.trySend(i);
+  assertEquals(rx.tryRecv(), 0);
+  const moved = SharedReceiver.from(structuredClone(rx.share()));
+  assertThrows(() => rx.tryRecv(), ReferenceError);
+  assertEquals(moved.tryRecv(), 1);
+  assertEquals(moved.tryRecv(), 2);
+  tx.dispose();
+  moved.dispose();
+});
+
+Deno.test("SharedReceiver: positions wrap round the ring many times without loss", () => {
+  const [tx, rx] = sharedChannel(3, { codec: codecs.number });
+  const buffer: number[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    tx.trySend(i);
+    if (i % 3 === 2) rx.blockingRecvMany(buffer, 3);
+  }
+  assertEquals(buffer.length, 9_999);
+  assert(buffer.every((v, i) => v === i));
+  tx.dispose();
+  rx.dispose();
+});
