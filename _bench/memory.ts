@@ -1,6 +1,7 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // Memory measurements: bytes per queued message, the heap a drained channel
-// keeps, and the bytes allocated per message during a streaming run.
+// keeps, and the bytes allocated per message during a streaming run, on the
+// waiting path (consumer first) and on the ready path (producer first).
 //
 // Run it alone (prints a table) or through `_bench/report.ts` (`--json`):
 //

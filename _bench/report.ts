@@ -901,7 +901,9 @@ async function main(): Promise<void> {
     `- Command: \`deno task bench:report${
       Deno.args.length > 0 ? " " + Deno.args.join(" ") : ""
     }\`, which runs \`${TASK}\``,
-    `- ${options.runs} recorded rounds after one warm-up round (a tenth of the messages), in one process. Each round runs every scenario once; within a scenario the contenders take turns, in an order that rotates every round. A full collection runs before each timed run. Tables give the median of the rounds, then the slowest and fastest run. Then ${options.timerRuns} more run${
+    `- ${options.runs} recorded round${
+      options.runs === 1 ? "" : "s"
+    } after one warm-up round (a tenth of the messages), in one process. Each round runs every scenario once; within a scenario the contenders take turns, in an order that rotates every round. A full collection runs before each timed run. Tables give the median of the rounds, then the slowest and fastest run. Then ${options.timerRuns} more run${
       options.timerRuns === 1 ? "" : "s"
     } of each loop scenario with the 1 ms interval.`,
     "- Every run checks the sum of the messages it received.",

@@ -1,6 +1,8 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // Throughput of @seed/mpsc against its peers and the floors, one
-// `Deno.bench` group per scenario (named after Tokio's `benches/sync_mpsc.rs`).
+// `Deno.bench` group per scenario and order: Tokio's group names
+// (`benches/sync_mpsc.rs`), then `consumer_first` (the consumer already
+// waits when the producer begins) or `producer_first`.
 //
 // `deno bench` picks its own number of runs, so these groups move fewer
 // messages than the report (`_bench/report.ts`, 1,000,000 per run, medians
