@@ -6,7 +6,7 @@
 //   deno task bench:report                  # 7 rounds of 1,000,000 messages
 //   deno task bench:report --quick          # a smoke run: 1 round of 100,000
 //   deno task bench:report --runs=5 --messages=200000 --out=/tmp/B.md --charts=/tmp/charts
-//   deno task bench:report --only=spsc_bounded_64 --no-memory
+//   deno task bench:report --only=spsc_bounded_64 --no-memory --profiles=0
 //
 // Each round runs every scenario once; within a scenario the contenders
 // take turns in an order that rotates from round to round, so a slow
@@ -14,6 +14,8 @@
 // of a tenth of the messages first warms up the compiler, unrecorded. Then
 // the loop scenarios run three more times each with a 1 ms interval
 // ticking, whose gaps say how long the loop kept timers and I/O waiting.
+// Last, the consumer-first scenarios furthest below the ring floor are
+// profiled (`_bench/profile.ts`) to show where the time goes.
 
 import { parseArgs } from "@std/cli/parse-args";
 import type { Kind } from "./harness.ts";
@@ -30,6 +32,7 @@ import { ARRAY_QUEUE, PROMISE_FLOOR, RING, SYNC_FLOOR } from "./floors.ts";
 import { idleGaps, percentile, withInterval } from "./timer.ts";
 import { barChart, type ChartRow } from "./chart.ts";
 import type { AllocationResult, MemoryReport } from "./memory.ts";
+import { profileFlags, type ProfileLine, summarize } from "./profile.ts";
 
 // -- Options --
 
@@ -37,6 +40,7 @@ interface Options {
   readonly runs: number;
   readonly messages: number;
   readonly timerRuns: number;
+  readonly profiles: number;
   readonly out: string;
   readonly charts: string;
   readonly memory: boolean;
@@ -45,12 +49,20 @@ interface Options {
 }
 
 const USAGE =
-  "Usage: report.ts [--quick] [--runs=N] [--messages=N] [--timer-runs=N] [--out=FILE] [--charts=DIR] [--no-memory] [--only=REGEXP]";
+  "Usage: report.ts [--quick] [--runs=N] [--messages=N] [--timer-runs=N] [--profiles=N] [--out=FILE] [--charts=DIR] [--no-memory] [--only=REGEXP]";
 
 function parseOptions(args: string[]): Options {
   const flags = parseArgs(args, {
     boolean: ["quick", "memory", "help"],
-    string: ["runs", "messages", "timer-runs", "out", "charts", "only"],
+    string: [
+      "runs",
+      "messages",
+      "timer-runs",
+      "profiles",
+      "out",
+      "charts",
+      "only",
+    ],
     negatable: ["memory"],
     default: { memory: true, out: "BENCHMARKS.md", charts: "_bench/charts" },
     unknown(arg) {
@@ -77,6 +89,9 @@ function parseOptions(args: string[]): Options {
     runs: count("--runs", flags.runs, quick ? 1 : 7),
     messages: count("--messages", flags.messages, quick ? 100_000 : 1_000_000),
     timerRuns: count("--timer-runs", flags["timer-runs"], quick ? 1 : 3),
+    profiles: flags.profiles === "0"
+      ? 0
+      : count("--profiles", flags.profiles, quick ? 1 : 3),
     out: flags.out,
     charts: flags.charts,
     memory: flags.memory,
@@ -210,6 +225,88 @@ async function runMemory(messages: number): Promise<MemoryReport> {
     throw new Error(`Cannot measure memory: ${script} failed`);
   }
   return JSON.parse(new TextDecoder().decode(output.stdout)) as MemoryReport;
+}
+
+/** A profile of @seed/mpsc's row in one scenario. */
+interface Profile {
+  readonly scenario: Scenario;
+  readonly lines: ProfileLine[];
+}
+
+/**
+ * Profiles @seed/mpsc's row in the `count` consumer-first loop scenarios
+ * that fall furthest below the ring floor, each in a child process under
+ * V8's sampling profiler, its log kept in `dir` only while it is read.
+ */
+async function runProfiles(
+  results: Results,
+  count: number,
+  messages: number,
+  dir: string,
+): Promise<Profile[]> {
+  const started = performance.now();
+  const missed = [...results]
+    .filter(([s]) =>
+      s.loop && s.order !== "producer-first" && !s.base.startsWith("send/")
+    )
+    .map(([scenario, rows]) => ({
+      scenario,
+      vsRing: rate(find(rows, MODULE)) / rate(find(rows, RING)),
+    }))
+    .filter((m) => m.vsRing < VS_RING)
+    .sort((a, b) => a.vsRing - b.vsRing)
+    .slice(0, count);
+  const script = new URL("./profile.ts", import.meta.url).pathname;
+  const logfile = `${dir}/.profile.v8.log`;
+  const profiles: Profile[] = [];
+  for (const { scenario } of missed) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        `--v8-flags=${profileFlags(logfile)}`,
+        script,
+        `--scenario=${scenario.id}`,
+        `--entry=${MODULE}`,
+        `--messages=${messages}`,
+      ],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!output.success) {
+      throw new Error(`Cannot profile ${scenario.id}: ${script} failed`);
+    }
+    profiles.push({
+      scenario,
+      lines: summarize(await Deno.readTextFile(logfile)),
+    });
+    await Deno.remove(logfile);
+  }
+  log(`profiles: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return profiles;
+}
+
+function profileSection(profiles: readonly Profile[]): string[] {
+  if (profiles.length === 0) return [];
+  const lines = [
+    "## Where the time goes",
+    "",
+    `The consumer-first scenarios furthest below the ring floor, @seed/mpsc's row run 20 times in a child process under V8's sampling profiler (\`--prof\`, a sample every 100 µs). Start-up and three warm-up runs are left out. Self time by code object: what TurboFan inlined counts in its caller (the benchmark's loops \`recvAll\` and \`produce\` hold the inlined \`recv()\` and \`send()\` when they are small enough), and time in native code is named by the JavaScript that called it.`,
+    "",
+  ];
+  for (const profile of profiles) {
+    lines.push(
+      `### ${profile.scenario.id}`,
+      "",
+      "| Where | samples | share |",
+      "|---|--:|--:|",
+      ...profile.lines.map((l) =>
+        `| ${l.name.replace(/\|/g, "\\|")} | ${l.ticks} | ${percent(l.share)} |`
+      ),
+      "",
+    );
+  }
+  return lines;
 }
 
 /** What `deno task bench:report` runs. */
@@ -415,6 +512,7 @@ function evaluate(
   memory: MemoryReport | undefined,
   idle: readonly number[],
   messages: number,
+  profiled: ReadonlySet<Scenario>,
 ): Target[] {
   const targets: Target[] = [];
   const idleMedian = median(idle);
@@ -436,7 +534,9 @@ function evaluate(
         ? `the budget: with it off the ratio is ${ratio(off / ring)}`
         : `short by ${percent(1 - vsRing / VS_RING)}, budget off too (${
           ratio(off / ring)
-        }): the channel's own path costs more than the ring's`,
+        }): the channel's own path costs more than the ring's${
+          profiled.has(scenario) ? " (see Where the time goes)" : ""
+        }`,
     });
     const vsPeer = mine / rate(peer);
     targets.push({
@@ -835,12 +935,24 @@ async function main(): Promise<void> {
   const idle = await idleGaps(500);
   const results = await runRounds(list, warmUp, options.runs);
   await runTimers(results, options.timerRuns);
-  const targets = evaluate(results, memory, idle, options.messages);
+  await Deno.mkdir(options.charts, { recursive: true });
+  const profiles = await runProfiles(
+    results,
+    options.profiles,
+    options.messages,
+    options.charts,
+  );
+  const targets = evaluate(
+    results,
+    memory,
+    idle,
+    options.messages,
+    new Set(profiles.map((p) => p.scenario)),
+  );
   const seconds = (performance.now() - started) / 1000;
   const unmet = targets.filter((t) => !t.met);
 
   const chartFiles = charts(results);
-  await Deno.mkdir(options.charts, { recursive: true });
   for (const [file, svg] of chartFiles) {
     await Deno.writeTextFile(`${options.charts}/${file}`, svg);
   }
@@ -917,6 +1029,7 @@ async function main(): Promise<void> {
       scenarioTable(scenario, rows, link(scenario))
     ),
     ...(memory === undefined ? [] : [memorySection(memory)]),
+    ...profileSection(profiles),
     NOTES,
   ].join("\n");
   await Deno.writeTextFile(options.out, doc);
