@@ -63,6 +63,7 @@ export interface AtomicOps {
   add(array: Int32Array, index: number, value: number): number;
   sub(array: Int32Array, index: number, value: number): number;
   or(array: Int32Array, index: number, value: number): number;
+  and(array: Int32Array, index: number, value: number): number;
   exchange(array: Int32Array, index: number, value: number): number;
   compareExchange(
     array: Int32Array,
@@ -80,33 +81,39 @@ export const ATOMICS: AtomicOps = Atomics as unknown as AtomicOps;
 
 /** Marks a buffer as one of ours (and the layout's version). */
 export const MAGIC = 0x6d707331;
-/** Header word indices. */
+/**
+ * Header word indices. The words that change per message sit on cache lines
+ * of their own (16 words, 64 bytes apart): the tail position (producers),
+ * the free permits (producers and the receiver), the receiver's sleep flag
+ * (read by producers), and the ticket words (read by producers); sharing
+ * one line would make every access of one side stall the other.
+ */
 export const W_MAGIC = 0;
 export const W_CAPACITY = 1;
 export const W_SLOT_BYTES = 2;
 export const W_BLOCK_SLOTS = 3;
 export const W_CODEC = 4;
 /** The tail position: producers claim slots here with an atomic add. */
-export const W_TAIL = 5;
+export const W_TAIL = 16;
 /** The receiver's head position, saved when the receiver moves threads. */
-export const W_HEAD = 6;
+export const W_HEAD = 5;
 /** 1 while the receiver sleeps (or is about to) waiting for a message. */
-export const W_RX_SLEEP = 7;
-/** Free permits shifted left by one, with the closed flag in bit 0. */
-export const W_PERMITS = 8;
+export const W_RX_SLEEP = 48;
+/** Free permits shifted left by two; flags: closed (bit 0), waiters (bit 1). */
+export const W_PERMITS = 32;
 /** The next waiting ticket to hand out. */
-export const W_NEXT_TICKET = 9;
+export const W_NEXT_TICKET = 64;
 /** The oldest ticket not yet granted, cancelled past or closed. */
-export const W_HEAD_TICKET = 10;
+export const W_HEAD_TICKET = 65;
 /** How many senders wait for room in the ticket ring (it was full). */
-export const W_OVERFLOW = 11;
+export const W_OVERFLOW = 66;
 /** The strong sender count (handles, tokens not yet adopted). */
-export const W_SENDERS = 12;
+export const W_SENDERS = 6;
 /** Bit flags: {@linkcode CLOSED_BY_RX}, {@linkcode RX_GONE}. */
-export const W_STATE = 13;
+export const W_STATE = 7;
 /** The last serial number given to a token. */
-export const W_TOKEN_SERIAL = 14;
-const HEADER_WORDS = 16;
+export const W_TOKEN_SERIAL = 8;
+const HEADER_WORDS = 80;
 
 /** `W_STATE` flag: the receiver closed the channel. */
 export const CLOSED_BY_RX = 1;
@@ -202,7 +209,7 @@ export function initialize(i32: Int32Array, layout: Layout): void {
   i32[W_CAPACITY] = layout.capacity;
   i32[W_SLOT_BYTES] = layout.slotBytes;
   i32[W_BLOCK_SLOTS] = layout.blockSlots;
-  i32[W_PERMITS] = layout.capacity << 1;
+  i32[W_PERMITS] = layout.capacity * 4;
   // No ticket is published yet: -1 matches no ticket (the semaphore's
   // CLOSED_ENTRY), so a granter never mistakes a zeroed entry for ticket 0.
   i32.fill(-1, layout.ticketsAt, layout.ticketsAt + TICKET_ENTRIES);
@@ -278,13 +285,16 @@ export class SharedList {
   /**
    * Whether `position`'s block is stamped for the lap `position` is in:
    * always true while the permit argument holds; a defensive check the
-   * interleaving test also asserts.
+   * interleaving test also asserts. Costs no atomic access.
    */
   check(position: number): boolean {
     const slot = position % this.ringSlots;
     const start = position - slot % this.blockSlots;
     const block = (slot / this.blockSlots) | 0;
-    return this.ops.load(this.i32, this.blocksAt + 2 * block + 1) === start;
+    // A plain read: the receiver stamped the block before it gave back the
+    // permit this producer holds, and stamps it again only after reading
+    // this producer's slot, so the read races with no write.
+    return this.i32[this.blocksAt + 2 * block + 1] === start;
   }
 
   /**
@@ -331,6 +341,22 @@ export class SharedList {
     const block = (slot / this.blockSlots) | 0;
     const bits = this.ops.load(this.i32, this.blocksAt + 2 * block);
     return ((bits >>> (slot % this.blockSlots)) & 1) === 1;
+  }
+
+  /**
+   * How many slots from the head on are published, within the head's block
+   * (one acquire load): the receiver may read them all without loading
+   * again.
+   */
+  readyRun(): number {
+    const slot = this.#index % this.ringSlots;
+    const offset = slot % this.blockSlots;
+    const block = (slot - offset) / this.blockSlots;
+    const bits = this.ops.load(this.i32, this.blocksAt + 2 * block) >>> offset;
+    // The run of ones from bit 0 is the run of zeros of the complement.
+    const zeros = ~bits;
+    const run = zeros === 0 ? 32 : 31 - Math.clz32(zeros & -zeros);
+    return Math.min(run, this.blockSlots - offset);
   }
 
   /** How many positions are claimed and not yet read. */

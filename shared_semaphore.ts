@@ -7,8 +7,9 @@
 // one-thread channel's room and keeps its waiters in a queue of objects.
 // This one counts the same thing (free permits = capacity minus buffered
 // messages minus permits held) for senders on many threads, so its state is
-// a few words of shared memory: the free permits (with the closed flag in
-// bit 0, as Tokio's semaphore keeps it), and a ring of tickets for the
+// a few words of shared memory: the free permits (shifted left by two,
+// with the closed flag in bit 0, as Tokio's semaphore keeps it, and a
+// "somebody waits" flag in bit 1), and a ring of tickets for the
 // senders that wait. A sender that finds no room takes the next ticket and
 // writes its entry in the ring; whoever frees a permit hands it to the
 // oldest ticket instead of the free count, so nobody who arrives later can
@@ -25,6 +26,12 @@
 // CANCELLED (never past a CLOSED one), and an entry is reused only once the
 // head has moved past it. So a waiter that finds its entry overwritten by a
 // later ticket knows it was granted (it did not cancel itself).
+//
+// The "somebody waits" flag lets the uncontended paths stay at one atomic
+// access each: `tryAcquire` is one compare-and-exchange that fails when
+// the flag is set (no barging), and `release` is one add that only drains
+// the queue when the flag was set. A waiter sets the flag after publishing
+// its ticket; whoever finds the queue empty clears it, then looks again.
 //
 // No locks: every change is one compare-and-exchange, and a thread that
 // finds another half way (an entry granted, the head not yet moved) helps
@@ -54,6 +61,13 @@ export const NO_PERMITS = 1;
 export const CLOSED = 2;
 export const PENDING = 3;
 
+/** `W_PERMITS` flag: the semaphore is closed. */
+const CLOSED_BIT = 1;
+/** `W_PERMITS` flag: some ticket may be waiting. */
+const WAITERS_BIT = 2;
+/** One permit, in `W_PERMITS` units. */
+const ONE = 4;
+
 /** The entry value for `ticket` in `state`. */
 function entryOf(ticket: number, state: number): number {
   return ((ticket & 0x3fffffff) << 2) | state;
@@ -65,6 +79,9 @@ export class SharedSemaphore {
   readonly ops: AtomicOps;
   readonly capacity: number;
   readonly ticketsAt: number;
+  // The permit word as this thread last saw it: `tryAcquire` tries its
+  // compare-and-exchange with it first, saving a load when it is right.
+  #guess = 0;
 
   constructor(
     i32: Int32Array,
@@ -80,12 +97,12 @@ export class SharedSemaphore {
 
   /** The number of free permits. */
   available(): number {
-    return this.ops.load(this.i32, W_PERMITS) >> 1;
+    return this.ops.load(this.i32, W_PERMITS) >> 2;
   }
 
   /** Whether the semaphore is closed. */
   isClosed(): boolean {
-    return (this.ops.load(this.i32, W_PERMITS) & 1) === 1;
+    return (this.ops.load(this.i32, W_PERMITS) & CLOSED_BIT) !== 0;
   }
 
   /** Whether any sender waits for a permit. */
@@ -99,16 +116,23 @@ export class SharedSemaphore {
    */
   tryAcquire(): typeof ACQUIRED | typeof NO_PERMITS | typeof CLOSED {
     const { i32, ops } = this;
+    let word = this.#guess;
+    if ((word & (CLOSED_BIT | WAITERS_BIT)) !== 0 || word < ONE) {
+      word = ops.load(i32, W_PERMITS);
+    }
     for (;;) {
-      const permits = ops.load(i32, W_PERMITS);
-      if (permits & 1) return CLOSED;
-      if (permits < 2 || this.hasWaiters()) return NO_PERMITS;
-      if (
-        ops.compareExchange(i32, W_PERMITS, permits, permits - 2) === permits
-      ) {
+      if (word & CLOSED_BIT) return CLOSED;
+      if ((word & WAITERS_BIT) !== 0 || word < ONE) {
+        this.#guess = word;
+        return NO_PERMITS;
+      }
+      const seen = ops.compareExchange(i32, W_PERMITS, word, word - ONE);
+      if (seen === word) {
+        this.#guess = word - ONE;
         // Invariant: the caller holds one permit.
         return ACQUIRED;
       }
+      word = seen;
     }
   }
 
@@ -118,10 +142,10 @@ export class SharedSemaphore {
    * wait for the last permits to come home).
    */
   release(n: number): boolean {
-    const before = this.ops.add(this.i32, W_PERMITS, n << 1);
+    const before = this.ops.add(this.i32, W_PERMITS, n * ONE);
     // Invariant: the permits are free, until `drain` hands them on.
-    if (before & 1) return true;
-    this.drain();
+    if (before & CLOSED_BIT) return true;
+    if (before & WAITERS_BIT) this.drain();
     return false;
   }
 
@@ -145,6 +169,8 @@ export class SharedSemaphore {
       // The entry's previous ticket is past the head: nobody reads it now
       // but its own waiter, who reads a different ticket number as granted.
       ops.store(i32, this.#entryIndex(next), entryOf(next, WAITING));
+      // From now on releases drain, and `tryAcquire` does not barge.
+      ops.or(i32, W_PERMITS, WAITERS_BIT);
       // Invariant: ticket `next` is queued. Permits freed before it was
       // published went to the free count: take them now.
       this.drain();
@@ -218,8 +244,8 @@ export class SharedSemaphore {
    */
   close(): boolean {
     const { i32, ops } = this;
-    const before = ops.or(i32, W_PERMITS, 1);
-    if (before & 1) return false;
+    const before = ops.or(i32, W_PERMITS, CLOSED_BIT);
+    if (before & CLOSED_BIT) return false;
     const next = ops.load(i32, W_NEXT_TICKET);
     for (let t = ops.load(i32, W_HEAD_TICKET); t !== next; t = (t + 1) | 0) {
       this.#closeEntry(t);
@@ -254,7 +280,14 @@ export class SharedSemaphore {
     const { i32, ops } = this;
     for (;;) {
       const head = ops.load(i32, W_HEAD_TICKET);
-      if (head === ops.load(i32, W_NEXT_TICKET)) return;
+      if (head === ops.load(i32, W_NEXT_TICKET)) {
+        // Nobody waits: clear the flag, then look again, since a waiter
+        // that came meanwhile may have set it before the clear.
+        ops.and(i32, W_PERMITS, ~WAITERS_BIT);
+        if (ops.load(i32, W_NEXT_TICKET) === head) return;
+        ops.or(i32, W_PERMITS, WAITERS_BIT);
+        continue;
+      }
       const index = this.#entryIndex(head);
       const entry = ops.load(i32, index);
       if (entry === CLOSED_ENTRY || entry >> 2 !== entryOf(head, 0) >> 2) {
@@ -267,9 +300,9 @@ export class SharedSemaphore {
         continue;
       }
       const permits = ops.load(i32, W_PERMITS);
-      if (permits & 1 || permits < 2) return;
+      if (permits & CLOSED_BIT || permits < ONE) return;
       if (
-        ops.compareExchange(i32, W_PERMITS, permits, permits - 2) !== permits
+        ops.compareExchange(i32, W_PERMITS, permits, permits - ONE) !== permits
       ) {
         continue;
       }
@@ -277,7 +310,7 @@ export class SharedSemaphore {
       if (ops.compareExchange(i32, index, entry, granted) !== entry) {
         // The entry changed under us (it slept, gave up, or was closed):
         // put the permit back and look again.
-        ops.add(i32, W_PERMITS, 2);
+        ops.add(i32, W_PERMITS, ONE);
         continue;
       }
       if (state === SLEEPING) ops.notify(i32, index);

@@ -31,6 +31,7 @@ import {
   layoutOf,
   SharedList,
   W_HEAD,
+  W_PERMITS,
   W_SENDERS,
   W_TAIL,
 } from "../shared_list.ts";
@@ -58,6 +59,10 @@ class CountingOps implements AtomicOps {
   or(a: Int32Array, i: number, v: number): number {
     this.count++;
     return Atomics.or(a, i, v);
+  }
+  and(a: Int32Array, i: number, v: number): number {
+    this.count++;
+    return Atomics.and(a, i, v);
   }
   exchange(a: Int32Array, i: number, v: number): number {
     this.count++;
@@ -99,6 +104,8 @@ interface State {
   pos: number[];
   rxPc: number;
   rxIndex: number;
+  /** Published slots the receiver saw in one load and has not read yet. */
+  rxRun: number;
   /** The message the receiver read and has not yet recorded. */
   received: number[];
 }
@@ -119,13 +126,14 @@ function clone(s: State): State {
     pos: s.pos.slice(),
     rxPc: s.rxPc,
     rxIndex: s.rxIndex,
+    rxRun: s.rxRun,
     received: s.received.slice(),
   };
 }
 
 /** The words of shared memory the list and semaphore use here. */
 function keyWords(layout: Layout): number[] {
-  const words = [W_TAIL, W_SENDERS, 8 /* W_PERMITS */];
+  const words = [W_TAIL, W_SENDERS, W_PERMITS];
   for (let w = layout.blocksAt; w < layout.lengthsAt; w++) words.push(w);
   return words;
 }
@@ -139,6 +147,7 @@ function keyOf(s: State, words: number[]): string {
     s.pos.join(","),
     s.rxPc,
     s.rxIndex,
+    s.rxRun,
     s.received.join(","),
   ].join("|");
 }
@@ -230,7 +239,8 @@ function step(
   }
   switch (n.rxPc) {
     case PEEK:
-      if (list.ready()) {
+      // As `recvMany` does: one load tells how many slots are published.
+      if (n.rxRun > 0 || (n.rxRun = list.readyRun()) > 0) {
         n.rxPc = READ;
       } else if (ops.load(n.i32, W_SENDERS) === 0) {
         n.rxPc = CONFIRM;
@@ -268,6 +278,7 @@ function step(
         }
       }
       n.rxIndex = list.index;
+      n.rxRun--;
       n.rxPc = RELEASE;
       break;
     }
@@ -300,6 +311,7 @@ function explore(config: Config): number {
     pos: new Array(config.producers).fill(-1),
     rxPc: PEEK,
     rxIndex: 0,
+    rxRun: 0,
     received: [],
   };
   const words = keyWords(layout);
@@ -374,7 +386,7 @@ Deno.test("SharedList: the search catches a ring one block too small", () => {
 function exploreWith(layout: Layout, config: Config): void {
   const i32 = new Int32Array(layout.byteLength >> 2);
   initialize(i32, layout);
-  i32[8] = config.capacity << 1;
+  i32[W_PERMITS] = config.capacity * 4;
   i32[W_SENDERS] = config.producers;
   const start: State = {
     i32,
@@ -384,6 +396,7 @@ function exploreWith(layout: Layout, config: Config): void {
     pos: new Array(config.producers).fill(-1),
     rxPc: PEEK,
     rxIndex: 0,
+    rxRun: 0,
     received: [],
   };
   const words = keyWords(layout);
