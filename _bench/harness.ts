@@ -179,6 +179,15 @@ export function fromAdapter<C>(
   };
 }
 
+/**
+ * What a producer awaits after a send that returns nothing (an unbounded
+ * send that cannot wait): one shared resolved promise, the same thing a
+ * library whose `send()` does not wait returns (the ring floor, @std/async).
+ * Awaiting `undefined` instead would cost such producers more (V8 wraps it
+ * in a new promise first), and measure the harness, not the channel.
+ */
+export const TURN: Promise<void> = Promise.resolve();
+
 /** The sum of the messages 0 .. n - 1, which every run must produce. */
 export function expectedSum(messages: number): number {
   return messages * (messages - 1) / 2;

@@ -22,6 +22,7 @@ import {
   fromAdapter,
   type Order,
   range,
+  TURN,
 } from "./harness.ts";
 
 export { AsyncChannel, Channel };
@@ -191,7 +192,7 @@ async function enqueueEach(
 ): Promise<void> {
   for (let i = start; i < end; i += step) {
     controller.enqueue(i);
-    await undefined;
+    await TURN;
   }
 }
 
@@ -297,7 +298,7 @@ const itPushableAdapter: Adapter<Pushable<number>> = {
   async produce(values, start, end, step) {
     for (let i = start; i < end; i += step) {
       values.push(i);
-      await undefined;
+      await TURN;
     }
   },
   close(values) {
@@ -319,7 +320,7 @@ const itPushableAdapter: Adapter<Pushable<number>> = {
     const echoed = (async () => {
       for (let i = 0; i < messages; i++) {
         pong.push((await ping.next()).value!);
-        await undefined;
+        await TURN;
       }
     })();
     let sum = 0;

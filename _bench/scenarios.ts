@@ -25,6 +25,7 @@ import {
   type Order,
   ORDERS,
   type Run,
+  TURN,
 } from "./harness.ts";
 import {
   asyncChannel,
@@ -149,11 +150,11 @@ const unboundedAdapter: Adapter<
     return capacity === undefined ? unboundedChannel<number>() : undefined;
   },
   async produce([tx], start, end, step) {
-    // `send()` never waits here; the await gives the consumer its turn, as
-    // the other contenders' awaited sends do.
+    // `send()` never waits here; awaiting TURN gives the consumer its turn,
+    // as the other contenders' awaited sends do.
     for (let i = start; i < end; i += step) {
       tx.send(i);
-      await undefined;
+      await TURN;
     }
   },
   close([tx]) {
