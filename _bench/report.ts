@@ -879,8 +879,10 @@ While each loop scenario runs once more, a \`setInterval(…, 1)\` records the
 gaps between its ticks, from the start of the run to the first tick after
 its end. A loop that never yields to the event loop leaves one gap as long
 as the run itself; the budget exists to keep it short. The idle row is the
-same interval with nothing else running: Deno's timers have a floor of
-their own, and no loop can tick faster than that.
+same interval with nothing else running, for scale: in Deno an idle event
+loop ticks a 1 ms interval about every 2 ms (its sleep rounds up), while a
+busy loop that yields often sees it tick about every millisecond. A
+collection or one long turn shows in the 99th percentile.
 
 ### The peers
 
