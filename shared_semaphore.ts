@@ -28,8 +28,8 @@
 // later ticket knows it was granted (it did not cancel itself).
 //
 // The "somebody waits" flag lets the uncontended paths stay at one atomic
-// access each: `tryAcquire` is one compare-and-exchange that fails when
-// the flag is set (no barging), and `release` is one add that only drains
+// access each: `tryAcquire` is one subtraction that it undoes when the flag
+// is set (no barging), and `release` is one add that only drains
 // the queue when the flag was set. A waiter sets the flag after publishing
 // its ticket; whoever finds the queue empty clears it, then looks again.
 //
@@ -79,9 +79,6 @@ export class SharedSemaphore {
   readonly ops: AtomicOps;
   readonly capacity: number;
   readonly ticketsAt: number;
-  // The permit word as this thread last saw it: `tryAcquire` tries its
-  // compare-and-exchange with it first, saving a load when it is right.
-  #guess = 0;
 
   constructor(
     i32: Int32Array,
@@ -97,7 +94,8 @@ export class SharedSemaphore {
 
   /** The number of free permits. */
   available(): number {
-    return this.ops.load(this.i32, W_PERMITS) >> 2;
+    // Clamped: an optimistic `tryAcquire` may hold the count one low.
+    return Math.max(0, this.ops.load(this.i32, W_PERMITS) >> 2);
   }
 
   /** Whether the semaphore is closed. */
@@ -115,25 +113,18 @@ export class SharedSemaphore {
    * Takes a permit now if one is free and nobody waits for one.
    */
   tryAcquire(): typeof ACQUIRED | typeof NO_PERMITS | typeof CLOSED {
-    const { i32, ops } = this;
-    let word = this.#guess;
-    if ((word & (CLOSED_BIT | WAITERS_BIT)) !== 0 || word < ONE) {
-      word = ops.load(i32, W_PERMITS);
+    // Optimistic: take a permit with one subtraction, and give it back if
+    // there was none, or the semaphore is closed, or somebody waits (no
+    // barging). Meanwhile the count may read one low (even -1): others then
+    // see the channel full for that instant, as if this call held a permit.
+    const before = this.ops.sub(this.i32, W_PERMITS, ONE);
+    if ((before & (CLOSED_BIT | WAITERS_BIT)) === 0 && before >= ONE) {
+      // Invariant: the caller holds one permit.
+      return ACQUIRED;
     }
-    for (;;) {
-      if (word & CLOSED_BIT) return CLOSED;
-      if ((word & WAITERS_BIT) !== 0 || word < ONE) {
-        this.#guess = word;
-        return NO_PERMITS;
-      }
-      const seen = ops.compareExchange(i32, W_PERMITS, word, word - ONE);
-      if (seen === word) {
-        this.#guess = word - ONE;
-        // Invariant: the caller holds one permit.
-        return ACQUIRED;
-      }
-      word = seen;
-    }
+    // Giving it back hands it to a waiter that it may have kept waiting.
+    this.release(1);
+    return before & CLOSED_BIT ? CLOSED : NO_PERMITS;
   }
 
   /**
