@@ -329,11 +329,31 @@ function cannotBlock(action: string, instead: string): TypeError {
 // -- Waiting --
 
 /**
- * How many times a thread looks again before it sleeps. Sleeping and waking
- * cost a system call each (microseconds); a short spin first catches the
- * other side when it is about to act, as in a ping-pong.
+ * How many times a blocking call looks again before it sleeps, at most.
+ * Sleeping and waking cost a system call each (microseconds); a short spin
+ * first catches the other side when it is about to act, as in a ping-pong.
+ * But a spin steals the core the other side may need when threads outnumber
+ * cores, so each thread adapts its spin (see {@linkcode Spinner}).
  */
-const SPINS = 400;
+const SPINS = 4000;
+
+/**
+ * An adaptive spin budget, as adaptive mutexes keep one: it doubles when a
+ * spin ended in success and halves when the thread had to sleep anyway.
+ */
+class Spinner {
+  budget = 64;
+
+  /** Records how a spin ended. */
+  done(success: boolean): void {
+    const budget = this.budget;
+    if (success) {
+      if (budget < SPINS) this.budget = budget * 2;
+    } else if (budget > 16) {
+      this.budget = budget >> 1;
+    }
+  }
+}
 
 // Distinct from the semaphore's outcomes (ACQUIRED, CLOSED), which the
 // acquiring functions return too.
@@ -436,6 +456,8 @@ class Core<T> {
   readonly capacity: number;
   readonly slotBytes: number;
   readonly dataAt: number;
+  /** This thread's spin budget before it blocks. */
+  readonly spinner: Spinner = new Spinner();
 
   constructor(buffer: SharedArrayBuffer, layout: Layout, codec: Codec<T>) {
     this.buffer = buffer;
@@ -570,9 +592,10 @@ class Core<T> {
       if (ticket >= 0) break;
       if (performance.now() >= deadline) return TIMED_OUT;
     }
-    for (let spin = 0; spin < SPINS; spin++) {
-      if (sem.poll(ticket) !== PENDING) break;
-    }
+    const spinner = this.spinner;
+    let spin = spinner.budget;
+    while (spin > 0 && sem.poll(ticket) === PENDING) spin--;
+    spinner.done(spin > 0);
     for (;;) {
       const state = sem.poll(ticket);
       if (state !== PENDING) return state;
@@ -1781,7 +1804,7 @@ export class SharedReceiver<T> {
     // A short spin: an async sleep costs a promise, a timer and a wake-up
     // from the other side. Shorter than the blocking spin, since this
     // thread's event loop waits meanwhile.
-    for (let spin = 0; spin < SPINS / 8; spin++) {
+    for (let spin = 0; spin < 200; spin++) {
       if (core.list.ready()) {
         queueMicrotask(() => this.#pump());
         return;
@@ -1989,9 +2012,11 @@ export class SharedReceiver<T> {
       const got = take();
       if (got !== EMPTY) return got;
       if (this.#finished(core)) return finished;
-      let spin = 0;
-      while (spin < SPINS && !list.ready()) spin++;
-      if (spin < SPINS) continue;
+      const spinner = core.spinner;
+      let spin = spinner.budget;
+      while (spin > 0 && !list.ready()) spin--;
+      spinner.done(spin > 0);
+      if (spin > 0) continue;
       Atomics.store(i32, W_RX_SLEEP, 1);
       if (!core.list.ready() && !this.#finished(core)) {
         const left = deadline - performance.now();
