@@ -498,7 +498,7 @@ class Core<T> {
         value,
         this.u8,
         this.view,
-        this.dataAt + slot * limit,
+        list.payloadAt(slot),
         limit,
       );
       if (!(length >= 0 && length <= limit && Number.isInteger(length))) {
@@ -1691,7 +1691,7 @@ export class SharedReceiver<T> {
           return core.codec.decode(
             core.u8,
             core.view,
-            core.dataAt + slot * core.slotBytes,
+            list.payloadAt(slot),
             length,
           );
         }
@@ -1705,7 +1705,7 @@ export class SharedReceiver<T> {
 
   /** Appends up to `limit` messages to `buffer`; returns how many. */
   #popMany(core: Core<T>, buffer: unknown[], limit: number): number {
-    const { list, codec, u8, view, dataAt, slotBytes } = core;
+    const { list, codec, u8, view } = core;
     let count = 0;
     let taken = 0;
     let run = 0;
@@ -1720,7 +1720,7 @@ export class SharedReceiver<T> {
           taken++;
           continue;
         }
-        const value = codec.decode(u8, view, dataAt + slot * slotBytes, length);
+        const value = codec.decode(u8, view, list.payloadAt(slot), length);
         list.advance();
         taken++;
         buffer.push(value);

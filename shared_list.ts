@@ -150,10 +150,14 @@ export interface Layout {
   readonly ticketsAt: number;
   /** First word of the block headers (ready bitmask, start index). */
   readonly blocksAt: number;
-  /** First word of the per-slot encoded lengths. */
-  readonly lengthsAt: number;
-  /** Byte offset of slot 0's bytes. */
+  /** Byte offset of slot 0. */
   readonly dataAt: number;
+  /**
+   * Bytes from one slot to the next: an 8-byte header holding the encoded
+   * length (in the same cache line as the message, which the receiver reads
+   * next), then `slotBytes` rounded up to a multiple of 8.
+   */
+  readonly slotStride: number;
   /** The buffer's size in bytes. */
   readonly byteLength: number;
 }
@@ -185,8 +189,8 @@ export function layoutOf(
   const tokensAt = HEADER_WORDS;
   const ticketsAt = tokensAt + TOKEN_ENTRIES;
   const blocksAt = ticketsAt + TICKET_ENTRIES;
-  const lengthsAt = blocksAt + 2 * blockCount;
-  const dataAt = Math.ceil((lengthsAt + ringSlots) * 4 / 8) * 8;
+  const dataAt = Math.ceil((blocksAt + 2 * blockCount) * 4 / 64) * 64;
+  const slotStride = 8 + Math.ceil(slotBytes / 8) * 8;
   return {
     capacity,
     slotBytes,
@@ -197,10 +201,10 @@ export function layoutOf(
     tokensAt,
     ticketsAt,
     blocksAt,
-    lengthsAt,
     dataAt,
+    slotStride,
     // A whole number of 8-byte words, so every typed view fits.
-    byteLength: Math.ceil((dataAt + ringSlots * slotBytes) / 8) * 8,
+    byteLength: dataAt + ringSlots * slotStride,
   };
 }
 
@@ -251,7 +255,8 @@ export class SharedList {
   readonly ringSlots: number;
   readonly period: number;
   readonly blocksAt: number;
-  readonly lengthsAt: number;
+  readonly dataAt: number;
+  readonly slotStride: number;
   // Invariant: the receiver has read every position before `index` (modulo
   // the period) and no position from `index` on.
   #index: number;
@@ -263,7 +268,8 @@ export class SharedList {
     this.ringSlots = layout.ringSlots;
     this.period = layout.period;
     this.blocksAt = layout.blocksAt;
-    this.lengthsAt = layout.lengthsAt;
+    this.dataAt = layout.dataAt;
+    this.slotStride = layout.slotStride;
     this.#index = ops.load(i32, W_HEAD);
   }
 
@@ -402,11 +408,16 @@ export class SharedList {
 
   /** The encoded length stored with `slot` (-1: nothing was sent). */
   length(slot: number): number {
-    return this.i32[this.lengthsAt + slot]!;
+    return this.i32[(this.dataAt + slot * this.slotStride) >> 2]!;
   }
 
   /** Stores `slot`'s encoded length (a plain write, before `publish`). */
   setLength(slot: number, length: number): void {
-    this.i32[this.lengthsAt + slot] = length;
+    this.i32[(this.dataAt + slot * this.slotStride) >> 2] = length;
+  }
+
+  /** The byte offset of `slot`'s message. */
+  payloadAt(slot: number): number {
+    return this.dataAt + slot * this.slotStride + 8;
   }
 }

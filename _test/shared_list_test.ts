@@ -134,7 +134,12 @@ function clone(s: State): State {
 /** The words of shared memory the list and semaphore use here. */
 function keyWords(layout: Layout): number[] {
   const words = [W_TAIL, W_SENDERS, W_PERMITS];
-  for (let w = layout.blocksAt; w < layout.lengthsAt; w++) words.push(w);
+  for (let k = 0; k < 2 * layout.blockCount; k++) {
+    words.push(layout.blocksAt + k);
+  }
+  for (let slot = 0; slot < layout.ringSlots; slot++) {
+    words.push((layout.dataAt + slot * layout.slotStride) >> 2);
+  }
   return words;
 }
 
