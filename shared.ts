@@ -1781,7 +1781,13 @@ export class SharedReceiver<T> {
       this.#shift();
       call.resolve(result);
     }
-    if (this.#pending()) this.#sleep(core);
+    if (this.#pending()) {
+      this.#sleep(core);
+    } else {
+      // Nobody waits any more: end a sleep left pending (a close settled
+      // the last call), so no wait keeps the event loop alive.
+      this.#wakeSelf(core);
+    }
   }
 
   #shift(): RecvCall {

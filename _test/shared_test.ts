@@ -405,6 +405,16 @@ Deno.test("SharedReceiver.close(): permits held can still send; recv ends once t
   rx.dispose();
 });
 
+Deno.test("SharedReceiver.close() settles a pending recv() once the channel is drained, and leaves no wait behind", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  const pending = rx.recv();
+  rx.close();
+  assertEquals(await pending, undefined);
+  assert(tx.isClosed());
+  tx.dispose();
+  rx.dispose();
+});
+
 Deno.test("SharedReceiver.close() fails waiting senders with SendError, oldest first", async () => {
   const [tx, rx] = sharedChannel(1, { codec: codecs.number });
   tx.trySend(0);
