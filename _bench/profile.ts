@@ -65,7 +65,9 @@ function codeName(kind: string, name: string): string {
     /file:\/\/\/\S*\/(_bench\/|)([^/\s]+\.ts):\d+:\d+/,
     "$1$2",
   ).replace(/(ext:\S+\.js):\d+:\d+/, "$1");
-  return kind === "JS" || kind === "Script" ? clean : `${kind}: ${clean}`;
+  // A function without a name logs only its place.
+  const named = /^\S+\.(ts|js)$/.test(clean) ? `(anonymous) ${clean}` : clean;
+  return kind === "JS" || kind === "Script" ? named : `${kind}: ${named}`;
 }
 
 /**
