@@ -11,6 +11,7 @@ import * as bounded from "../bounded.ts";
 import * as unbounded from "../unbounded.ts";
 import * as errors from "../error.ts";
 import * as stream from "../stream.ts";
+import * as selects from "../select.ts";
 import config from "../deno.json" with { type: "json" };
 import type {
   OwnedPermit,
@@ -35,6 +36,7 @@ const PUBLIC_VALUES: Record<string, Record<string, unknown>> = {
   "unbounded.ts": unbounded,
   "error.ts": errors,
   "stream.ts": stream,
+  "select.ts": selects,
 };
 
 // -- Re-exports --
