@@ -51,51 +51,45 @@ function replayParameters(): { seed?: number; path?: string } {
   };
 }
 
+/**
+ * Checks `numRuns` random programs (or, with MODEL_PATH, replays the one
+ * that failed), each with its own fast-check scheduler of turns.
+ */
+async function checkModel<P>(
+  arbitrary: fc.Arbitrary<P>,
+  run: (turns: fc.Scheduler, program: P) => Promise<void>,
+  numRuns: number,
+): Promise<void> {
+  const replay = replayParameters();
+  let runs = 0;
+  await withBudget(() =>
+    fc.assert(
+      fc.asyncProperty(fc.scheduler(), arbitrary, async (s, program) => {
+        runs++;
+        await run(s, program);
+      }),
+      { numRuns, ...replay },
+    )
+  );
+  // A replay runs the failing program alone, not `numRuns` of them.
+  if (replay.path === undefined) assertStrictEquals(runs, numRuns);
+}
+
 // -- Random programs --
 
 Deno.test("channel() matches the model under random programs and interleavings", async () => {
-  let runs = 0;
-  await withBudget(() =>
-    fc.assert(
-      fc.asyncProperty(fc.scheduler(), programs(true), async (s, program) => {
-        runs++;
-        await runProgram(s, program);
-      }),
-      { numRuns: RUNS, ...replayParameters() },
-    )
-  );
-  assertStrictEquals(runs, RUNS);
+  await checkModel(programs(true), runProgram, RUNS);
 });
 
 Deno.test("unboundedChannel() matches the model under random programs and interleavings", async () => {
-  let runs = 0;
-  await withBudget(() =>
-    fc.assert(
-      fc.asyncProperty(fc.scheduler(), programs(false), async (s, program) => {
-        runs++;
-        await runProgram(s, program);
-      }),
-      { numRuns: RUNS / 2, ...replayParameters() },
-    )
-  );
-  assertStrictEquals(runs, RUNS / 2);
+  await checkModel(programs(false), runProgram, RUNS / 2);
 });
 
 Deno.test("select() and merge() over two or three channels match the model under random programs and interleavings", async () => {
-  let runs = 0;
-  await withBudget(() =>
-    fc.assert(
-      fc.asyncProperty(fc.scheduler(), multiPrograms(), async (s, program) => {
-        runs++;
-        await runMultiProgram(s, program);
-      }),
-      { numRuns: RUNS, ...replayParameters() },
-    )
-  );
-  assertStrictEquals(runs, RUNS);
+  coverage.clear();
+  await checkModel(multiPrograms(), runMultiProgram, RUNS);
   if (replayParameters().seed !== undefined) return;
-  // The programs reach every kind of outcome, waiting and not.
-  console.log(Object.fromEntries([...coverage].sort()));
+  // The programs reach every kind of outcome, at once and after waiting.
   for (
     const kind of [
       "select value at once",
@@ -114,7 +108,12 @@ Deno.test("select() and merge() over two or three channels match the model under
       "merge end waited",
       "merge aborted waited",
     ]
-  ) assert((coverage.get(kind) ?? 0) > 0, `no ${kind} in ${RUNS} programs`);
+  ) {
+    assert(
+      (coverage.get(kind) ?? 0) > 0,
+      `no "${kind}" in ${RUNS} programs: ${JSON.stringify([...coverage])}`,
+    );
+  }
 });
 
 // -- Fixed regression cases --
