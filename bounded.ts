@@ -24,7 +24,7 @@ import {
   BatchSemaphore,
   CLOSED,
 } from "./semaphore.ts";
-import { isAborted, PromiseWaiter, reasonOf } from "./waiter.ts";
+import { isAborted, PromiseWaiter, reasonOf, type Waiter } from "./waiter.ts";
 
 /**
  * The largest `buffer` a bounded channel accepts: 2^53 − 1. Nothing
@@ -448,7 +448,54 @@ function send<T>(
   }
   if (ms === 0) return Promise.reject(new SendTimeoutError("timeout", value));
   ref.retain();
+  if (signal === undefined && ms === undefined) {
+    // The common wait of a full channel: no signal, no time limit.
+    const waiter = new PlainSendWaiter(ref, value);
+    semaphore.enqueue(waiter);
+    return waiter.promise;
+  }
   return wait(newSendWaiter(ref, value, ms), signal);
+}
+
+/**
+ * A plain `send()` waiting for room: no signal to listen to and no timer,
+ * so none of {@linkcode SendWaiter}'s fields for them. Waiting sends are the
+ * hot path of a full channel with many producers, so this is a small class
+ * of its own (as small as the node a hand-written channel queues), built in
+ * one constructor.
+ */
+class PlainSendWaiter<T> implements Acquirer {
+  prev: Waiter | undefined = undefined;
+  next: Waiter | undefined = undefined;
+  parked = false;
+  readonly needed = 1;
+  acquired = 0;
+  readonly ref: BoundedRef<T>;
+  readonly value: T;
+  readonly promise: Promise<void>;
+  #resolve!: () => void;
+  #reject!: (reason: unknown) => void;
+
+  constructor(ref: BoundedRef<T>, value: T) {
+    this.ref = ref;
+    this.value = value;
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  granted(): void {
+    // Sent the moment room is granted, so it keeps its place in line.
+    this.ref.chan.send(this.value);
+    this.ref.release();
+    this.#resolve();
+  }
+
+  closed(): void {
+    this.ref.release();
+    this.#reject(new SendError(this.value));
+  }
 }
 
 function newSendWaiter<T>(
