@@ -174,3 +174,69 @@ Deno.test("List.popInto() leaves nothing reachable from the slots it read", asyn
   assertStrictEquals(ref.deref(), undefined);
   assertStrictEquals(list.length, 11);
 });
+
+// -- Giving messages back --
+
+Deno.test("List.copyInto() that throws leaves the list as it was", () => {
+  const list = new List<number>();
+  fill(list, 0, BLOCK_CAP + 5);
+  const out: number[] = [];
+  let pushed = 0;
+  Object.defineProperty(out, "push", {
+    value(value: number) {
+      if (++pushed > 3) throw new Error("full");
+      Array.prototype.push.call(out, value);
+      return out.length;
+    },
+  });
+  try {
+    list.copyInto(out, BLOCK_CAP + 5);
+    assert(false, "copyInto() should have thrown");
+  } catch (error) {
+    assertStrictEquals((error as Error).message, "full");
+  }
+  assertStrictEquals(list.length, BLOCK_CAP + 5);
+  assertEquals(drain(list), range(0, BLOCK_CAP + 5));
+});
+
+Deno.test("List.copyInto() then advance() hand messages over across blocks", async (t) => {
+  const cases: [number, number][] = [[0, 1], [30, 5], [31, 33], [0, 64], [
+    5,
+    100,
+  ]];
+  for (const [skip, count] of cases) {
+    await t.step(`${count} messages after ${skip}`, () => {
+      const list = new List<number>();
+      fill(list, 0, skip + count + 7);
+      for (let i = 0; i < skip; i++) list.pop();
+      const out: number[] = [];
+      list.copyInto(out, count);
+      list.advance(count);
+      assertEquals(out, range(skip, count));
+      assertEquals(drain(list), range(skip + count, 7));
+    });
+  }
+});
+
+Deno.test("List.unshift() puts messages back first, at and across block starts", async (t) => {
+  const cases: [number, number][] = [[0, 1], [1, 1], [3, 3], [32, 2], [0, 40]];
+  for (const [popped, back] of cases) {
+    await t.step(`${back} back after ${popped} popped`, () => {
+      const list = new List<number>();
+      fill(list, 100, 40);
+      const taken: number[] = [];
+      for (let i = 0; i < popped; i++) taken.push(list.pop());
+      const extra = range(-back, back);
+      for (let i = back - 1; i >= 0; i--) list.unshift(extra[i]!);
+      assertStrictEquals(list.length, 40 - popped + back);
+      fill(list, 200, 3);
+      assertEquals(drain(list), [
+        ...extra,
+        ...range(100 + popped, 40 - popped),
+        200,
+        201,
+        202,
+      ]);
+    });
+  }
+});
