@@ -168,27 +168,31 @@ export function select<B extends Record<string, SelectBranch>>(
   branches: B,
   options?: SelectOptions,
 ): Promise<SelectResult<B>> {
-  let checked: Branch[];
   let signal: AbortSignal | undefined;
-  let biased: boolean;
+  let biased = false;
+  let ready: unknown;
   try {
-    checked = checkBranches(branches);
-    ({ signal, biased } = checkOptions(options));
+    if (options !== undefined) {
+      signal = signalOfOptions(options);
+      biased = biasOfOptions(options);
+    }
+    if (signal !== undefined && isAborted(signal)) {
+      return Promise.reject(reasonOf(signal));
+    }
+    if (!charge()) {
+      const waiter = new SelectWaiter(branches, biased);
+      waiter.listen(signal);
+      park(waiter);
+      return waiter.promise as Promise<SelectResult<B>>;
+    }
+    // The ready path checks and picks in one pass, and builds nothing but
+    // the outcome.
+    ready = takeReadyNow(branches, biased);
   } catch (error) {
     return Promise.reject(error);
   }
-  if (signal !== undefined && isAborted(signal)) {
-    return Promise.reject(reasonOf(signal));
-  }
-  if (!charge()) {
-    const waiter = new SelectWaiter(checked, biased);
-    waiter.listen(signal);
-    park(waiter);
-    return waiter.promise as Promise<SelectResult<B>>;
-  }
-  const ready = takeReady<SelectResult<B>>(checked, biased);
-  if (ready !== undefined) return Promise.resolve(ready);
-  const waiter = new SelectWaiter(checked, biased);
+  if (ready !== undefined) return Promise.resolve(ready as SelectResult<B>);
+  const waiter = new SelectWaiter(branches, biased);
   waiter.listen(signal);
   waiter.register();
   return waiter.promise as Promise<SelectResult<B>>;
@@ -209,23 +213,13 @@ function checkBranches(branches: unknown): Branch[] {
     const value = (branches as Record<string, unknown>)[key];
     const chan = chanOfReceiver(value);
     if (chan !== false) {
-      if (chan === undefined) {
-        throw new ReferenceError(`${SELECT}: branch "${key}" is disposed`);
-      }
+      if (chan === undefined) throw disposedBranch(key);
       checked.push({ key, chan, ref: undefined });
       continue;
     }
     const ref = refOfSender(value);
-    if (ref === false) {
-      throw new TypeError(
-        `${SELECT}: branch "${key}" must be a Receiver, UnboundedReceiver or Sender, received ${
-          value === null ? "null" : typeof value
-        }`,
-      );
-    }
-    if (ref === undefined) {
-      throw new ReferenceError(`${SELECT}: branch "${key}" is disposed`);
-    }
+    if (ref === false) throw notABranch(key, value);
+    if (ref === undefined) throw disposedBranch(key);
     checked.push({ key, chan: undefined, ref });
   }
   if (checked.length === 0) {
@@ -234,10 +228,7 @@ function checkBranches(branches: unknown): Branch[] {
   return checked;
 }
 
-function checkOptions(
-  options: SelectOptions | undefined,
-): { signal: AbortSignal | undefined; biased: boolean } {
-  if (options === undefined) return { signal: undefined, biased: false };
+function signalOfOptions(options: SelectOptions): AbortSignal | undefined {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(
       `${SELECT}: options must be an object, received ${
@@ -245,24 +236,95 @@ function checkOptions(
       }`,
     );
   }
-  const { signal, biased = false } = options;
+  const signal = options.signal;
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw new TypeError(
       `${SELECT}: options.signal must be an AbortSignal, received ${typeof signal}`,
     );
   }
+  return signal;
+}
+
+function biasOfOptions(options: SelectOptions): boolean {
+  const biased = options.biased ?? false;
   if (typeof biased !== "boolean") {
     throw new TypeError(
       `${SELECT}: options.biased must be a boolean, received ${typeof biased}`,
     );
   }
-  return { signal, biased };
+  return biased;
+}
+
+/**
+ * Checks every branch and takes the thing of one that is ready (random
+ * among them unless `biased`), in one pass with no allocation but the
+ * outcome; returns `undefined` if none is ready.
+ *
+ * @throws {TypeError | ReferenceError} As {@linkcode checkBranches}.
+ */
+function takeReadyNow(branches: unknown, biased: boolean): unknown {
+  if (typeof branches !== "object" || branches === null) {
+    return checkBranches(branches);
+  }
+  let chosenKey: string | undefined;
+  let chosenChan: Chan<unknown> | undefined;
+  let chosenRef: TxRef<unknown, BatchSemaphore> | undefined;
+  let seen = 0;
+  let count = 0;
+  for (const key in branches) {
+    if (!Object.hasOwn(branches, key)) continue;
+    count++;
+    const value = (branches as Record<string, unknown>)[key];
+    let chan: Chan<unknown> | undefined;
+    let ref: TxRef<unknown, BatchSemaphore> | undefined;
+    const found = chanOfReceiver(value);
+    if (found !== false) {
+      if (found === undefined) throw disposedBranch(key);
+      chan = found;
+      if (!chan.receiveReady()) continue;
+    } else {
+      const held = refOfSender(value);
+      if (held === false) throw notABranch(key, value);
+      if (held === undefined) throw disposedBranch(key);
+      ref = held;
+      if (!senderReady(ref)) continue;
+    }
+    // Biased: the first ready one; else reservoir sampling, so each ready
+    // branch wins with equal chance.
+    if (chosenKey !== undefined && (biased || Math.random() * ++seen >= 1)) {
+      continue;
+    }
+    if (chosenKey === undefined) seen = 1;
+    chosenKey = key;
+    chosenChan = chan;
+    chosenRef = ref;
+  }
+  if (count === 0) checkBranches(branches);
+  if (chosenKey === undefined) return undefined;
+  return take({ key: chosenKey, chan: chosenChan, ref: chosenRef });
+}
+
+function disposedBranch(key: string): ReferenceError {
+  return new ReferenceError(`${SELECT}: branch "${key}" is disposed`);
+}
+
+function notABranch(key: string, value: unknown): TypeError {
+  return new TypeError(
+    `${SELECT}: branch "${key}" must be a Receiver, UnboundedReceiver or Sender, received ${
+      value === null ? "null" : typeof value
+    }`,
+  );
 }
 
 /** Whether `branch` could be served now, without waiting. */
 function isReady(branch: Branch): boolean {
   if (branch.chan !== undefined) return branch.chan.receiveReady();
-  const chan = branch.ref!.chan;
+  return senderReady(branch.ref!);
+}
+
+/** Whether a sender branch has room now, or its channel is closed. */
+function senderReady(ref: TxRef<unknown, BatchSemaphore>): boolean {
+  const chan = ref.chan;
   const semaphore = chan.semaphore;
   // A parked send or reserve is ahead in line: no barging past it.
   return semaphore.isClosed() ||
@@ -273,7 +335,10 @@ function isReady(branch: Branch): boolean {
  * Takes one ready branch's thing, or returns `undefined` when none is ready.
  * Random among the ready ones unless `biased`.
  */
-function takeReady<R>(branches: Branch[], biased: boolean): R | undefined {
+function takeReady<R>(
+  branches: readonly Branch[],
+  biased: boolean,
+): R | undefined {
   let chosen: Branch | undefined;
   let seen = 0;
   for (const branch of branches) {
@@ -312,39 +377,51 @@ function take<R>(branch: Branch): R {
  * settles and before any user code (a message's `then`) can run.
  */
 class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
-  readonly #branches: Branch[];
   readonly #biased: boolean;
-  #nodes: (ReceiveNode | ReserveNode)[] = [];
+  // One node per branch, made once: the branch it stands for, and its place
+  // in that branch's queue while registered.
+  readonly #nodes: (ReceiveNode | ReserveNode)[] = [];
+  #registered = false;
 
-  constructor(branches: Branch[], biased: boolean) {
+  /**
+   * Makes the nodes of `branches`, checking each.
+   *
+   * @throws {TypeError | ReferenceError} As {@linkcode checkBranches}.
+   */
+  constructor(branches: unknown, biased: boolean) {
     super();
-    this.#branches = branches;
     this.#biased = biased;
+    if (typeof branches !== "object" || branches === null) {
+      checkBranches(branches);
+      return;
+    }
+    for (const key in branches) {
+      if (!Object.hasOwn(branches, key)) continue;
+      const value = (branches as Record<string, unknown>)[key];
+      const chan = chanOfReceiver(value);
+      if (chan !== false) {
+        if (chan === undefined) throw disposedBranch(key);
+        this.#nodes.push(new ReceiveNode(this, key, chan));
+        continue;
+      }
+      const ref = refOfSender(value);
+      if (ref === false) throw notABranch(key, value);
+      if (ref === undefined) throw disposedBranch(key);
+      this.#nodes.push(new ReserveNode(this, key, ref));
+    }
+    if (this.#nodes.length === 0) checkBranches(branches);
   }
 
   /** Registers on every branch; none is ready (checked by the caller). */
   register(): void {
-    const nodes = this.#nodes;
-    for (const branch of this.#branches) {
-      if (branch.chan !== undefined) {
-        const node = new ReceiveNode(this, branch.key, branch.chan);
-        branch.chan.waitReceive(node);
-        nodes.push(node);
-      } else {
-        const ref = branch.ref!;
-        // A waiting reservation keeps its sender counted, like `reserve()`.
-        ref.retain();
-        const node = new ReserveNode(this, branch.key, ref);
-        ref.chan.semaphore.enqueue(node);
-        nodes.push(node);
-      }
-    }
+    this.#registered = true;
+    for (const node of this.#nodes) node.register();
   }
 
   /** The budget's turn came: try again, as a new select would. */
   resume(): void {
     charge();
-    const ready = takeReady<unknown>(this.#branches, this.#biased);
+    const ready = takeReady<unknown>(this.#nodes, this.#biased);
     if (ready === undefined) {
       this.register();
       return;
@@ -374,37 +451,42 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
   }
 
   #withdraw(keep: ReceiveNode | ReserveNode | undefined): void {
-    const nodes = this.#nodes;
-    this.#nodes = [];
-    for (const node of nodes) if (node !== keep) node.withdraw();
+    if (!this.#registered) return;
+    this.#registered = false;
+    for (const node of this.#nodes) if (node !== keep) node.withdraw();
   }
 }
 
 /** A select's place in one receiver's line of receive calls. */
-class ReceiveNode implements Receiving<unknown> {
+class ReceiveNode implements Receiving<unknown>, Branch {
   prev: Waiter | undefined = undefined;
   next: Waiter | undefined = undefined;
   parked = false;
+  readonly ref: undefined = undefined;
   readonly #select: SelectWaiter;
-  readonly #key: string;
-  readonly #chan: Chan<unknown>;
+  readonly key: string;
+  readonly chan: Chan<unknown>;
 
   constructor(select: SelectWaiter, key: string, chan: Chan<unknown>) {
     this.#select = select;
-    this.#key = key;
-    this.#chan = chan;
+    this.key = key;
+    this.chan = chan;
+  }
+
+  register(): void {
+    this.chan.waitReceive(this);
   }
 
   serve(): void {
     this.#select.win(this);
     // The take is complete before the promise is resolved with the value.
-    const value = this.#chan.take();
-    this.#select.settle({ key: this.#key, value, done: false });
+    const value = this.chan.take();
+    this.#select.settle({ key: this.key, value, done: false });
   }
 
   finish(): void {
     this.#select.win(this);
-    this.#select.settle({ key: this.#key, done: true });
+    this.#select.settle({ key: this.key, done: true });
   }
 
   wantsNothing(): boolean {
@@ -416,20 +498,21 @@ class ReceiveNode implements Receiving<unknown> {
   }
 
   withdraw(): void {
-    this.#chan.cancelReceive(this);
+    this.chan.cancelReceive(this);
   }
 }
 
 /** A select's place in one sender's queue for room. */
-class ReserveNode implements Acquirer {
+class ReserveNode implements Acquirer, Branch {
   prev: Waiter | undefined = undefined;
   next: Waiter | undefined = undefined;
   parked = false;
   readonly needed = 1;
   acquired = 0;
+  readonly chan: undefined = undefined;
   readonly #select: SelectWaiter;
-  readonly #key: string;
-  readonly #ref: TxRef<unknown, BatchSemaphore>;
+  readonly key: string;
+  readonly ref: TxRef<unknown, BatchSemaphore>;
 
   constructor(
     select: SelectWaiter,
@@ -437,28 +520,34 @@ class ReserveNode implements Acquirer {
     ref: TxRef<unknown, BatchSemaphore>,
   ) {
     this.#select = select;
-    this.#key = key;
-    this.#ref = ref;
+    this.key = key;
+    this.ref = ref;
+  }
+
+  register(): void {
+    // A waiting reservation keeps its sender counted, like `reserve()`.
+    this.ref.retain();
+    this.ref.chan.semaphore.enqueue(this);
   }
 
   granted(): void {
     this.#select.win(this);
-    // The node's use of the sender passes to the permit.
-    const permit = permitOf(this.#ref);
-    this.#select.settle({ key: this.#key, permit, done: false });
+    // The registration's use of the sender passes to the permit.
+    const permit = permitOf(this.ref);
+    this.#select.settle({ key: this.key, permit, done: false });
   }
 
   closed(): void {
     this.#select.win(this);
-    this.#ref.release();
-    this.#select.settle({ key: this.#key, done: true });
+    this.ref.release();
+    this.#select.settle({ key: this.key, done: true });
   }
 
   withdraw(): void {
     // Hands on anything collected (nothing, for one permit) and ends the
-    // node's use of the sender.
-    this.#ref.chan.semaphore.cancel(this);
-    this.#ref.release();
+    // registration's use of the sender.
+    this.ref.chan.semaphore.cancel(this);
+    this.ref.release();
   }
 }
 
