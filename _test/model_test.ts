@@ -85,13 +85,53 @@ Deno.test("unboundedChannel() matches the model under random programs and interl
   await checkModel(programs(false), runProgram, RUNS / 2);
 });
 
+// Proves that the programs reached every kind of outcome in `kinds`.
+function assertCoverage(kinds: string[], runs: number): void {
+  if (replayParameters().seed !== undefined) return;
+  for (const kind of kinds) {
+    assert(
+      (coverage.get(kind) ?? 0) > 0,
+      `no "${kind}" in ${runs} programs: ${JSON.stringify([...coverage])}`,
+    );
+  }
+}
+
+// User code runs inside the channel's steps: a message's `then` getter when
+// a recv() is resolved with it, abort listeners around the channel's own.
+const HOSTILE = [
+  "user code in then: trySend",
+  "user code in then: tryRecv",
+  "user code in then: recv",
+  "user code in then: close",
+  "user code in then: disposeRx",
+  "user code in then: abort",
+  "user code in then: freeze",
+  "user code in abort: tryRecv",
+  "user code in abort: close",
+  "user code in abort: disposeRx",
+  "user code in abort: send",
+  "TypeError(buffer)",
+  "TypeError(signal)",
+];
+
+Deno.test("channel() matches the model with hostile user code, frozen buffers and fake signals", async () => {
+  coverage.clear();
+  await checkModel(programs(true, true), runProgram, RUNS);
+  assertCoverage(HOSTILE, RUNS);
+});
+
+Deno.test("unboundedChannel() matches the model with hostile user code, frozen buffers and fake signals", async () => {
+  coverage.clear();
+  await checkModel(programs(false, true), runProgram, RUNS / 2);
+  assertCoverage(HOSTILE.filter((kind) => !kind.endsWith("trySend")), RUNS / 2);
+});
+
 Deno.test("select() and merge() over two or three channels match the model under random programs and interleavings", async () => {
   coverage.clear();
   await checkModel(multiPrograms(), runMultiProgram, RUNS);
-  if (replayParameters().seed !== undefined) return;
   // The programs reach every kind of outcome, at once and after waiting.
-  for (
-    const kind of [
+  assertCoverage(
+    [
       "select value at once",
       "select value waited",
       "select permit at once",
@@ -107,13 +147,9 @@ Deno.test("select() and merge() over two or three channels match the model under
       "merge end at once",
       "merge end waited",
       "merge aborted waited",
-    ]
-  ) {
-    assert(
-      (coverage.get(kind) ?? 0) > 0,
-      `no "${kind}" in ${RUNS} programs: ${JSON.stringify([...coverage])}`,
-    );
-  }
+    ],
+    RUNS,
+  );
 });
 
 // -- Fixed regression cases --
