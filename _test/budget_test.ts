@@ -3,7 +3,6 @@
 import {
   assert,
   assertEquals,
-  assertNotStrictEquals,
   assertRejects,
   assertStrictEquals,
 } from "@std/assert";
