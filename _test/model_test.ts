@@ -25,8 +25,6 @@ async function withBudget(body: () => Promise<void>): Promise<void> {
   await body();
 }
 
-const RUNS = 1000;
-
 // To replay a failure, pass the seed and path fast-check printed, and
 // --filter the test that failed (each test draws from the seed alike):
 // MODEL_SEED=123 MODEL_PATH="4:1:0" deno test --allow-env _test/model_test.ts
@@ -41,6 +39,10 @@ function read(name: string): string | undefined {
     : undefined;
 }
 if (read("MODEL_KNOWN_BUGS") === "1") knownBugs.avoid = false;
+
+// Programs per test (half of it for unbounded channels); MODEL_RUNS=20000
+// makes a long soak.
+const RUNS = Number(read("MODEL_RUNS") ?? 1000);
 
 function replayParameters(): { seed?: number; path?: string } {
   const seed = read("MODEL_SEED");
