@@ -817,6 +817,8 @@ interface Current {
   // The second is added once the call returns: an abort that user code
   // makes during the call (a message's `then`) comes before it.
   afterAdded?: boolean;
+  // The channel's runner whose user code the listeners run.
+  owner?: Runner;
 }
 
 /**
@@ -848,6 +850,7 @@ class World {
   readonly selects = new Map<Rec, MSelect>();
   // The model of the channel each call was made on, for aborts.
   readonly models = new Map<Rec, Model>();
+  sink: (() => void)[] | undefined = undefined;
   nextValue = 0;
 }
 
@@ -865,8 +868,14 @@ class Runner {
   readonly listeners: Map<AbortSignal, Set<unknown>>;
   // Hostile messages by number, armed before they are sent.
   readonly armed = new Map<number, Site>();
-  // Where the real side of user code goes while its model side runs.
-  sink: (() => void)[] | undefined = undefined;
+  // Where the real side of user code goes while its model side runs (on
+  // any channel of the program).
+  get sink(): (() => void)[] | undefined {
+    return this.world.sink;
+  }
+  set sink(sink: (() => void)[] | undefined) {
+    this.world.sink = sink;
+  }
   // Failures inside user code, which must not throw into the channel.
   readonly errors: unknown[] = [];
   // Each actor's waiting recvMany(), whose buffer may be frozen.
@@ -1021,6 +1030,7 @@ class Runner {
       );
       current.before = before;
       current.after = this.site(listenerAction(this.bounded, rec.id + 3));
+      current.owner = this;
     }
     this.watch(controller.signal);
     this.current[actor] = current;
@@ -1177,7 +1187,8 @@ class Runner {
         this.current[cmd.actor % this.current.length] = undefined;
         // The listeners run in the order they were added: a hostile
         // signal's first, then the channel's, then the hostile second.
-        if (target.before !== undefined) this.userCode(target.before);
+        const owner = target.owner ?? this;
+        if (target.before !== undefined) owner.userCode(target.before);
         const sel = this.world.selects.get(target.rec);
         if (sel !== undefined) sel.abort(`aborted #${target.rec.id}`);
         else {
@@ -1187,7 +1198,7 @@ class Runner {
           );
         }
         if (target.after !== undefined && target.afterAdded) {
-          this.userCode(target.after);
+          owner.userCode(target.after);
         }
         this.real(() =>
           target.controller.abort(new AbortReason(target.rec.id))
@@ -2042,9 +2053,11 @@ function multiCommand(
   ) => ({ weight, arbitrary: arbitrary as fc.Arbitrary<MultiCommand> });
   const last = capacities.length - 1;
   // Aborts and budget spending act on actors, not channels: top level only.
+  // Hostile inputs too: user code (on that channel) runs inside steps that
+  // also settle selects and merges.
   const at = fc.oneof(
     ...capacities.map((capacity, ch) =>
-      command(capacity !== undefined)
+      command(capacity !== undefined, true)
         .filter((cmd) => cmd.op !== "abort" && cmd.op !== "spend")
         .map((cmd): MultiCommand => ({ op: "at", ch, cmd }))
     ),
@@ -2301,8 +2314,10 @@ class MultiRunner implements Driver<MultiCommand> {
       b.runner.permits[b.slot] = outcome.permit;
       return `${b.key} permit`;
     }
-    b.runner.received.push(outcome.value!);
-    return `${b.key} value ${outcome.value}`;
+    // (A hostile message stands for its number.)
+    const value = idOf(outcome.value) as number;
+    b.runner.received.push(value);
+    return `${b.key} value ${value}`;
   }
 
   select(
