@@ -76,8 +76,8 @@ export type Command =
   // `action`: the getter runs when a `recv()` is resolved with it, inside
   // the channel's own step.
   | { op: "arm"; action: Command }
-  // Freezes the buffer of the actor's waiting `recvMany()`, so that the
-  // buffer refuses the messages when they come.
+  // Freezes the buffer of a waiting `recvMany()` (the `actor`-th of those
+  // that wait), so that the buffer refuses the messages when they come.
   | { op: "freeze"; actor: number }
   // The actor's next command finds the cooperative budget spent, so a ready
   // call yields to the event loop before it completes.
@@ -197,13 +197,13 @@ function command(bounded: boolean, hostile = false): fc.Arbitrary<Command> {
   const inputs = hostile
     ? [
       c(
-        8,
+        16,
         fc.record({
           op: fc.constant("arm" as const),
           action: userAction(bounded),
         }),
       ),
-      c(3, fc.record({ op: fc.constant("freeze" as const), actor: INDEX })),
+      c(8, fc.record({ op: fc.constant("freeze" as const), actor: INDEX })),
     ]
     : [];
   const common = [
@@ -878,11 +878,8 @@ class Runner {
   }
   // Failures inside user code, which must not throw into the channel.
   readonly errors: unknown[] = [];
-  // Each actor's waiting recvMany(), whose buffer may be frozen.
-  readonly manyWaits = new Map<
-    number,
-    { waiter: RecvWaiter; buffer: unknown[] }
-  >();
+  // The recvMany() calls that waited, whose buffers may be frozen.
+  readonly manyWaits: { waiter: RecvWaiter; buffer: unknown[] }[] = [];
 
   get nextValue(): number {
     return this.world.nextValue;
@@ -963,7 +960,8 @@ class Runner {
     }
     if (site.fired) return;
     site.fired = true;
-    tally(`user code in ${what.split(" ")[1]}: ${site.action.op}`);
+    tally(`user code in ${what.split(" ")[1]}`);
+    tally(`user code: ${site.action.op}`);
     // User code gets a fresh budget: a call it makes that yielded would
     // complete after the rest of the channel's step (or of a burst), where
     // the model, which sees a yield as instant, cannot follow it. The
@@ -1210,10 +1208,11 @@ class Runner {
         this.armed.set(this.nextValue, this.site(cmd.action));
         return;
       case "freeze": {
-        const wait = this.manyWaits.get(cmd.actor % this.current.length);
-        if (wait === undefined || wait.waiter.rec.expected !== undefined) {
-          return;
-        }
+        const waiting = this.manyWaits.filter((w) =>
+          w.waiter.rec.expected === undefined && !w.waiter.frozen
+        );
+        if (waiting.length === 0) return;
+        const wait = waiting[cmd.actor % waiting.length]!;
         wait.waiter.frozen = true;
         this.real(() => Object.freeze(wait.buffer));
         return;
@@ -1604,7 +1603,7 @@ class Runner {
         else {
           const waiter: RecvWaiter = { rec, kind: "many" };
           m.receivers.push(waiter);
-          if (actor >= 0) this.manyWaits.set(actor, { waiter, buffer });
+          this.manyWaits.push({ waiter, buffer });
         }
         return this.follow(
           actor,
@@ -2081,14 +2080,14 @@ function multiCommand(
       }),
     ),
     c(
-      4,
+      6,
       fc.record({
         op: fc.constant("merge" as const),
         chs: fc.array(fc.nat({ max: last }), { minLength: 1, maxLength: 3 }),
         signal: PLAIN_SIGNAL,
       }),
     ),
-    c(14, fc.record({ op: fc.constant("mergeNext" as const) })),
+    c(20, fc.record({ op: fc.constant("mergeNext" as const) })),
     c(1, fc.record({ op: fc.constant("mergeReturn" as const) })),
     c(7, fc.record({ op: fc.constant("abort" as const), actor: INDEX })),
     c(2, fc.record({ op: fc.constant("spend" as const) })),
