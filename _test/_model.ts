@@ -1,6 +1,13 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // A reference model of a channel, and a driver that runs random programs of
-// concurrent actors against the real channel and the model side by side.
+// concurrent actors against the real channel and the model side by side:
+// over one channel (with hostile user code, frozen buffers and fake signals,
+// issue 12), or over two or three with `select` and `merge` (issue 10).
+//
+// User code inside the channel (a message's `then`, an abort listener) runs
+// its command in two halves: the model half where the core must run it
+// (once the channel's step is complete), the real half when the real user
+// code runs; both see the channel in the same state, or the check fails.
 
 import {
   assert,
@@ -851,6 +858,9 @@ class World {
   // The model of the channel each call was made on, for aborts.
   readonly models = new Map<Rec, Model>();
   sink: (() => void)[] | undefined = undefined;
+  // The call whose abort command aborted each controller, as the model
+  // knows it (before the real abort, if that waits for user code to run).
+  readonly abortedBy = new Map<AbortController, number>();
   nextValue = 0;
 }
 
@@ -1183,6 +1193,7 @@ class Runner {
         const target = this.current[cmd.actor % (this.current.length || 1)];
         if (target === undefined) return;
         this.current[cmd.actor % this.current.length] = undefined;
+        this.world.abortedBy.set(target.controller, target.rec.id);
         // The listeners run in the order they were added: a hostile
         // signal's first, then the channel's, then the hostile second.
         const owner = target.owner ?? this;
@@ -2445,6 +2456,18 @@ class MultiRunner implements Driver<MultiCommand> {
     mg.maybe.clear();
   }
 
+  /**
+   * The call whose abort the merge's signal carries, if it is aborted: the
+   * merge's own (aborted from the start), or a step's (aborted by another
+   * actor, or by user code just as that step settled, between steps).
+   */
+  abortedBy(mg: MergeState): number | undefined {
+    if (mg.controller !== undefined) {
+      return this.world.abortedBy.get(mg.controller);
+    }
+    return mg.signal === undefined ? undefined : mg.startId;
+  }
+
   mergeBranches(mg: MergeState): Br[] {
     return this.branches(mg.open.map((ch) => ({ ch, side: "rx", tx: 0 })));
   }
@@ -2463,12 +2486,14 @@ class MultiRunner implements Driver<MultiCommand> {
     if (branches.some((b) => this.gone(b))) {
       this.leave(mg);
       rec.expected = "ReferenceError";
-      if (mg.signal?.aborted) rec.either = [`aborted #${mg.startId}`];
+      const abortedBy = this.abortedBy(mg);
+      if (abortedBy !== undefined) rec.either = [`aborted #${abortedBy}`];
       return;
     }
-    if (mg.signal?.aborted) {
+    const abortedBy = this.abortedBy(mg);
+    if (abortedBy !== undefined) {
       this.leave(mg);
-      rec.expected = `aborted #${mg.startId}`;
+      rec.expected = `aborted #${abortedBy}`;
       return;
     }
     const ready = branches.filter((b) => this.ready(b));

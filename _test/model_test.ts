@@ -28,9 +28,13 @@ async function withBudget(body: () => Promise<void>): Promise<void> {
 
 // To replay a failure, pass the seed and path fast-check printed, and
 // --filter the test that failed (each test draws from the seed alike):
-// MODEL_SEED=123 MODEL_PATH="4:1:0" deno test --allow-env _test/model_test.ts
-// A program depends only on the seed and path: the model checks whatever
-// the real select picks at random, so the same program fails again.
+// MODEL_SEED=123 MODEL_PATH="4:1:0" deno test --allow-env \
+//   --filter "select() and merge()" _test/model_test.ts
+// It replays: a program and its interleaving depend only on the seed and
+// path (the scheduler is fast-check's, the hostile listeners' commands are
+// picked by call number), and where the real `select` picks a ready branch
+// at random the model checks the pick, not a guess. A failure prints the
+// trace of commands and every call's expected and actual outcome.
 // MODEL_KNOWN_BUGS=1 stops steering around the module bugs listed in
 // `knownBugs` (./_model.ts), to see whether they are fixed.
 function read(name: string): string | undefined {
