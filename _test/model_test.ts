@@ -1,6 +1,8 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // Model-based tests: random programs of concurrent actors, interleaved by
-// fast-check's scheduler, checked after every turn against a reference model.
+// fast-check's scheduler, checked after every turn against a reference model:
+// one channel with well-behaved and with hostile inputs (issue 12), and two
+// or three channels with select() and merge() (issue 10).
 
 import { assert, assertStrictEquals } from "@std/assert";
 import fc from "npm:fast-check@3.23.2";
