@@ -330,8 +330,12 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     if (signal !== undefined && isAborted(signal)) {
       return Promise.reject(reasonOf(signal));
     }
-    // A limit of 0 asks for nothing, so it waits for no one.
-    if (limit === 0 && this.#rxParked === 0 && charge()) return RESOLVED_ZERO;
+    if (limit === 0) {
+      // It asks for nothing, so it waits for no one, but is charged, and
+      // yields in turn like any other receive.
+      if (this.#rxParked === 0 && charge()) return RESOLVED_ZERO;
+      return this.#park(new ReceiveMany(this, buffer, 0), signal);
+    }
     if (!this.#firstInLine()) {
       return this.#queue(new ReceiveMany(this, buffer, limit), signal);
     }

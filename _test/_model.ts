@@ -1897,11 +1897,13 @@ class Runner {
  * replaying the same program), but the driver steers around them, unless
  * `MODEL_KNOWN_BUGS=1` asks to see them fail.
  *
- * 1. `recvMany(buffer, 0)` that finds the budget spent while another
- *    receive waits joins the line and waits for a message (forever, if none
- *    comes), instead of resolving 0 after its yield.
+ * None at present. The last, fixed in `chan.ts`: `recvMany(buffer, 0)`
+ * that found the budget spent while another receive waited joined the line
+ * and waited for a message, instead of resolving 0 after its yield (replay:
+ * `MODEL_SEED=1970227339 MODEL_PATH="366:3:6:4:5:5"`, unbounded test). The
+ * steering below is kept, off, for the next one.
  */
-export const knownBugs = { avoid: true };
+export const knownBugs = { avoid: false };
 
 // A command that would hit a known bug if the budget were spent before it.
 function avoidsKnownBug(cmd: Command | MultiCommand): boolean {
