@@ -177,6 +177,9 @@ export function select<B extends Record<string, SelectBranch>>(
       biased = biasOfOptions(options);
     }
     if (signal !== undefined && isAborted(signal)) {
+      // A bad or disposed branch is reported first, as a disposed handle's
+      // call is even with an aborted signal.
+      checkBranches(branches);
       return Promise.reject(reasonOf(signal));
     }
     if (!charge()) {
