@@ -49,10 +49,19 @@
  * Every method that can wait takes `{ signal }`, an `AbortSignal`. An
  * aborted call changes nothing: a `recv` took no message, a `send` sent
  * nothing, a `reserve` holds no permit and hands on what it had collected.
- * For a time limit use `AbortSignal.timeout(ms)` (or `sendTimeout`). Do not
- * wrap `recv()` in `Promise.race`: the losing `recv()` is still pending and
- * takes the next message, which is then lost. With a signal, the abort
- * removes the call from the channel instead.
+ * For a time limit use `AbortSignal.timeout(ms)` (or `sendTimeout`); to
+ * stop a loop, iterate `rx.values({ signal })`. Do not wrap `recv()` in
+ * `Promise.race`: the losing `recv()` is still pending and takes the next
+ * message, which is then lost. With a signal, the abort removes the call
+ * from the channel instead.
+ *
+ * ## Waiting on several channels
+ *
+ * {@linkcode select} is Tokio's `select!` over `recv()` and `reserve()`: it
+ * waits on several receivers (for a message) and senders (for room) and
+ * takes exactly one thing from exactly one of them; the others keep
+ * theirs. {@linkcode merge} is Tokio's `StreamMap`: one `for await` over
+ * several receivers.
  *
  * `reserve()` makes sending two-phase: wait for room first, then send
  * synchronously through the {@linkcode Permit}, which cannot fail. Nothing
@@ -62,13 +71,17 @@
  * ## Fairness and the cooperative budget
  *
  * Waiting senders are served first come, first served, and concurrent
- * receive calls in call order. After 128 operations (bounded sends,
- * reservations and receives; not the `try*` methods nor the synchronous
- * unbounded `send`) in one turn of the event loop, the
- * next one first yields a macrotask, so neither a consumer draining a full
- * channel nor a producer and a consumer passing messages back and forth
- * through promises can starve timers and I/O. A wait that a promise settles
- * does not end the turn; a macrotask does.
+ * receive calls in call order; `tryRecv()` does not overtake a waiting
+ * receive, nor `trySend()` a waiting send. Operations that complete at once
+ * (bounded sends, reservations, receives, `closed()`, a `select`; not the
+ * `try*` methods nor the synchronous unbounded `send`) are counted, and
+ * every 128th looks at the clock: once the current turn of the event loop
+ * has run 1 ms, this and every later operation of the turn first yield a
+ * macrotask, in call order. So neither a consumer draining a full channel
+ * nor a producer and a consumer passing messages back and forth through
+ * promises can starve timers and I/O, and a busy loop pays for about one
+ * macrotask per millisecond. A wait that a promise settles does not end
+ * the turn; a macrotask does.
  *
  * ## Allocation behavior
  *
@@ -76,14 +89,17 @@
  * when created and more as its queue grows; blocks the receiver has drained
  * are reused (up to three are kept) or given to the garbage collector, so
  * memory follows the queue's length, not the capacity. A send or receive
- * that completes at once allocates at most the promise it returns; a call
- * that waits allocates one waiter object.
+ * that completes at once allocates at most the promise it returns. A plain
+ * `recv()` (or `for await` step) that waits allocates only its promise: the
+ * channel holds its resolve function. Other calls that wait allocate one
+ * waiter object besides; a waiting `select` one small node per branch.
  *
  * ## Not ported
  *
  * Tokio's `blocking_send`, `blocking_recv` and `blocking_recv_many` have no
- * counterpart: blocking the only thread would deadlock. Its `poll_recv` is
- * `[Symbol.asyncIterator]()`.
+ * counterpart on these channels: blocking the only thread would deadlock.
+ * Channels shared between Workers have them (`@seed/mpsc/shared`). Its
+ * `poll_recv` is `[Symbol.asyncIterator]()`.
  *
  * @module
  */
