@@ -544,7 +544,7 @@ export class Sender<in out T> implements Disposable {
   #ref: BoundedRef<T> | undefined;
 
   static {
-    inspectAs(this, (sender) => {
+    inspectAs(this, "Sender", (sender) => {
       const chan = sender.#ref?.chan;
       return chan && {
         capacity: chan.semaphore.available(),
@@ -1209,7 +1209,7 @@ export class WeakSender<in out T> implements Disposable {
   #chan: BoundedChan<T> | undefined;
 
   static {
-    inspectAs(this, (weak) => {
+    inspectAs(this, "WeakSender", (weak) => {
       const chan = weak.#chan;
       return chan && { strongCount: chan.txCount, weakCount: chan.weakCount };
     });
@@ -1391,6 +1391,7 @@ export class Permit<in out T> implements Disposable {
   static {
     inspectAs(
       this,
+      "Permit",
       (permit) =>
         permit.#used ? { used: true } : permit.#ref && { used: false },
     );
@@ -1514,7 +1515,11 @@ export class PermitIterator<in out T>
   #disposed = false;
 
   static {
-    inspectAs(this, (it) => it.#disposed ? undefined : { len: it.#remaining });
+    inspectAs(
+      this,
+      "PermitIterator",
+      (it) => it.#disposed ? undefined : { len: it.#remaining },
+    );
   }
 
   /**
@@ -1702,7 +1707,7 @@ export class OwnedPermit<in out T> implements Disposable {
   #ref: BoundedRef<T> | undefined;
 
   static {
-    inspectAs(this, (permit) => {
+    inspectAs(this, "OwnedPermit", (permit) => {
       const chan = permit.#ref?.chan;
       return chan && { strongCount: chan.txCount, closed: chan.rxClosed };
     });
@@ -1923,7 +1928,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
     registerReceiver((value) =>
       #chan in value ? (value.#chan as Chan<unknown> | undefined) : false
     );
-    inspectAs(this, (receiver) => {
+    inspectAs(this, "Receiver", (receiver) => {
       const chan = receiver.#chan;
       return chan && {
         len: chan.list.length,

@@ -848,10 +848,11 @@ const NODE_INSPECT = Symbol.for("nodejs.util.inspect.custom");
  * handle's state (never a message), or `undefined` once it is disposed.
  */
 export function inspectAs<H>(
-  klass: { prototype: H; name: string },
+  klass: { prototype: H },
+  // Given, not read from the class: a bundler may rename classes.
+  name: string,
   fields: (handle: H) => Record<string, number | boolean> | undefined,
 ): void {
-  const name = klass.name;
   function inspect(this: H): string {
     const state = fields(this);
     if (state === undefined) return `${name} { disposed: true }`;

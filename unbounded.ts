@@ -79,7 +79,7 @@ export class UnboundedSender<in out T> implements Disposable {
   #ref: UnboundedRef<T> | undefined;
 
   static {
-    inspectAs(this, (sender) => {
+    inspectAs(this, "UnboundedSender", (sender) => {
       const chan = sender.#ref?.chan;
       return chan && { strongCount: chan.txCount, closed: chan.rxClosed };
     });
@@ -353,7 +353,7 @@ export class WeakUnboundedSender<in out T> implements Disposable {
   #chan: UnboundedChan<T> | undefined;
 
   static {
-    inspectAs(this, (weak) => {
+    inspectAs(this, "WeakUnboundedSender", (weak) => {
       const chan = weak.#chan;
       return chan && { strongCount: chan.txCount, weakCount: chan.weakCount };
     });
@@ -531,7 +531,7 @@ export class UnboundedReceiver<in out T>
     registerReceiver((value) =>
       #chan in value ? (value.#chan as Chan<unknown> | undefined) : false
     );
-    inspectAs(this, (receiver) => {
+    inspectAs(this, "UnboundedReceiver", (receiver) => {
       const chan = receiver.#chan;
       return chan && { len: chan.list.length, closed: chan.isClosed() };
     });

@@ -278,6 +278,26 @@ const CHECKS = [
     },
   ],
 
+  ["select takes one message; handles inspect as their state", async (mpsc) => {
+    const [atx, arx] = mpsc.channel(1);
+    const [btx, brx] = mpsc.channel(1);
+    atx.trySend("a");
+    btx.trySend("b");
+    const outcome = await mpsc.select({ a: arx, b: brx });
+    assertStrictEquals(outcome.done, false);
+    assertStrictEquals(arx.len() + brx.len(), 1, "the loser kept its message");
+    // Node's util.inspect calls this hook; Deno has its own, tested there.
+    const inspect = atx[Symbol.for("nodejs.util.inspect.custom")];
+    assertStrictEquals(typeof inspect, "function");
+    const shown = inspect.call(atx);
+    assert(shown.startsWith("Sender { capacity: "), shown);
+    assert(!shown.includes('"a"'), "no message in the output");
+    atx.dispose();
+    btx.dispose();
+    arx.dispose();
+    brx.dispose();
+  }],
+
   ["streams: toReadableStream and toWritableStream pipe", async (mpsc) => {
     const [tx1, rx1] = mpsc.channel(2);
     const [tx2, rx2] = mpsc.channel(1);
