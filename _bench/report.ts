@@ -849,16 +849,16 @@ against the ring floor in one process:
 - **What the ring floor does not do.** Per message, @seed/mpsc charges the
   cooperative budget on both sides, checks the handle is not disposed and
   its options, keeps the line of receive calls in call order (a receive
-  parked by the budget, a \\`recvMany\\` buffer being filled or a queued
+  parked by the budget, a \`recvMany\` buffer being filled or a queued
   receive comes first), checks whether the channel is finished (closed,
   drained, no permit out), and counts capacity in a semaphore that serves
   waiting senders first come, first served. Each is a few loads and a
   branch; together they cost 10 to 25% of a message that takes about
   100 ns. The waiting handoff itself now costs what the ring pays: the
-  waiting \\`recv()\\` is held as the bare resolve function of its promise,
+  waiting \`recv()\` is held as the bare resolve function of its promise,
   and a send to it is one call (an A/B of the handoff alone measured 0.95
-  to 1.0x the ring); a plain waiting \\`send()\\` is a node as small as the
-  one std's \\`Channel\\` queues.
+  to 1.0x the ring); a plain waiting \`send()\` is a node as small as the
+  one std's \`Channel\` queues.
 - **The budget's yields.** The budget looks at the clock every 128
   operations and yields once a turn has run 1 ms: one macrotask per
   millisecond of busy loop. On this shared 2-core machine a yield's median
@@ -868,15 +868,15 @@ against the ring floor in one process:
   OS run other processes. With the budget off that work lands after the
   measured loop instead of in it, so "budget off" flatters by that much.
 - **Unbounded loops and the interval's 99th percentile.** The contract
-  leaves \\`UnboundedSender.send()\\` uncounted: it is synchronous and cannot
+  leaves \`UnboundedSender.send()\` uncounted: it is synchronous and cannot
   yield. A producer that awaits only already resolved promises never gives
   the event loop a turn; when the budget parks the consumer, the producer
   runs on alone and fills the queue. The long gaps in the unbounded rows
   are the producer's turn, and every peer shows them too. A producer that
-  must not starve timers uses a bounded channel, whose \\`send()\\` is
+  must not starve timers uses a bounded channel, whose \`send()\` is
   counted.
-- **\\`recvMany\\` against a synchronous array read.** A read is one load per
-  message; \\`recvMany\\` copies a block at a time and settles one promise
+- **\`recvMany\` against a synchronous array read.** A read is one load per
+  message; \`recvMany\` copies a block at a time and settles one promise
   per batch.
 
 ### The two orders
