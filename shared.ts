@@ -1103,8 +1103,19 @@ export class SharedSender<T> {
       throw cannotBlock(action, "send()");
     }
     core.check(value);
-    let how: number = core.sem.tryAcquire();
-    if (how === NO_ROOM) how = core.acquireSync(deadline);
+    const sem = core.sem;
+    let how: number = sem.tryAcquire();
+    if (how === NO_ROOM) {
+      // Before queueing (a ticket, a grant, maybe a sleep), look for room
+      // for a while, without writing: in a full channel drained by a busy
+      // receiver, a slot frees up within a few hundred nanoseconds.
+      const spinner = core.spinner;
+      let spin = spinner.budget;
+      while (spin > 0 && !sem.mayTryAcquire()) spin--;
+      spinner.done(spin > 0);
+      if (spin > 0) how = sem.tryAcquire();
+      if (how === NO_ROOM) how = core.acquireSync(deadline);
+    }
     if (how === ACQUIRED) return core.write(value);
     if (how === TIMED_OUT) throw new SendTimeoutError("timeout", value);
     throw new SendError(value);
@@ -1630,6 +1641,10 @@ export class SharedReceiver<T> {
   #callsHead = 0;
   #sleeping = false;
   #mayBlock: boolean | undefined;
+  // Slots from the head on that a load of the ready bits showed published
+  // and that are not read yet. Invariant: `#run` slots from the receiver's
+  // head are published.
+  #run = 0;
 
   /**
    * Internal: the receiver comes from {@linkcode sharedChannel} or
@@ -1683,7 +1698,9 @@ export class SharedReceiver<T> {
   /** Takes the message at the head, or EMPTY. */
   #pop(core: Core<T>): T | typeof EMPTY {
     const list = core.list;
-    while (list.ready()) {
+    // One load of a block's ready bits serves the whole published run.
+    while (this.#run > 0 || (this.#run = list.readyRun()) > 0) {
+      this.#run--;
       const slot = list.headSlot;
       const length = list.length(slot);
       try {
@@ -1708,11 +1725,12 @@ export class SharedReceiver<T> {
     const { list, codec, u8, view } = core;
     let count = 0;
     let taken = 0;
-    let run = 0;
     try {
       // One load of a block's ready bits serves the whole published run.
-      while (count < limit && (run > 0 || (run = list.readyRun()) > 0)) {
-        run--;
+      while (
+        count < limit && (this.#run > 0 || (this.#run = list.readyRun()) > 0)
+      ) {
+        this.#run--;
         const slot = list.headSlot;
         const length = list.length(slot);
         if (length < 0) {

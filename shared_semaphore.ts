@@ -103,6 +103,16 @@ export class SharedSemaphore {
     return (this.ops.load(this.i32, W_PERMITS) & CLOSED_BIT) !== 0;
   }
 
+  /**
+   * Whether `tryAcquire` would succeed or report closed now (one load, no
+   * write): what a sender spins on before it queues.
+   */
+  mayTryAcquire(): boolean {
+    const word = this.ops.load(this.i32, W_PERMITS);
+    return (word & CLOSED_BIT) !== 0 ||
+      ((word & WAITERS_BIT) === 0 && word >= ONE);
+  }
+
   /** Whether any sender waits for a permit. */
   hasWaiters(): boolean {
     const { i32, ops } = this;
