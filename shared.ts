@@ -1828,7 +1828,7 @@ export class SharedReceiver<T> {
     // A short spin: an async sleep costs a promise, a timer and a wake-up
     // from the other side. Shorter than the blocking spin, since this
     // thread's event loop waits meanwhile.
-    for (let spin = 0; spin < 200; spin++) {
+    for (let spin = 0; spin < 32; spin++) {
       if (core.list.ready()) {
         queueMicrotask(() => this.#pump());
         return;
