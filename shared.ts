@@ -796,6 +796,39 @@ function issueToken(
   );
 }
 
+// -- Inspection --
+
+/**
+ * Makes `Deno.inspect`, `console.log` and Node's `util.inspect` show a
+ * handle as `Name { field: value, ... }` from `fields` (its state, never a
+ * message), or `Name { disposed: true }`.
+ */
+function inspectAs<H>(
+  klass: { prototype: H },
+  // Given, not read from the class: a bundler may rename classes.
+  name: string,
+  fields: (handle: H) => Record<string, number | boolean> | undefined,
+): void {
+  function inspect(this: H): string {
+    const state = fields(this);
+    if (state === undefined) return `${name} { disposed: true }`;
+    const parts = Object.keys(state).map((key) => `${key}: ${state[key]}`);
+    return `${name} { ${parts.join(", ")} }`;
+  }
+  for (
+    const key of [
+      Symbol.for("Deno.customInspect"),
+      Symbol.for("nodejs.util.inspect.custom"),
+    ]
+  ) {
+    Object.defineProperty(klass.prototype, key, {
+      value: inspect,
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
 // -- Senders --
 
 let releaseUse: (sender: SharedSender<never>) => void;
@@ -828,7 +861,7 @@ let releaseUse: (sender: SharedSender<never>) => void;
  * assertEquals(await rx.recv(), undefined);
  * ```
  */
-export class SharedSender<T> {
+export class SharedSender<in out T> {
   #core: Core<T> | undefined;
   // The handle itself (until disposed), its pending calls and live permits.
   // Invariant: the channel's strong count includes this handle while
@@ -848,6 +881,15 @@ export class SharedSender<T> {
 
   static {
     releaseUse = (sender) => sender.#releaseUse();
+    inspectAs(this, "SharedSender", (sender) => {
+      const core = sender.#core;
+      return core && {
+        capacity: core.sem.available(),
+        maxCapacity: core.capacity,
+        strongCount: Atomics.load(core.i32, W_SENDERS),
+        closed: core.sem.isClosed(),
+      };
+    });
   }
 
   /**
@@ -1486,9 +1528,17 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * rx.dispose();
  * ```
  */
-export class SharedPermit<T> {
+export class SharedPermit<in out T> {
   #core: Core<T> | undefined;
   #sender: SharedSender<T> | undefined;
+
+  static {
+    inspectAs(
+      this,
+      "SharedPermit",
+      (permit) => permit.#core && { used: false },
+    );
+  }
 
   /**
    * Internal: permits come from `reserve()` and `tryReserve()`.
@@ -1635,7 +1685,7 @@ interface RecvCall {
  * assertEquals(await rx.recv(), undefined);
  * ```
  */
-export class SharedReceiver<T> {
+export class SharedReceiver<in out T> {
   #core: Core<T> | undefined;
   #calls: (RecvCall | undefined)[] = [];
   #callsHead = 0;
@@ -1645,6 +1695,17 @@ export class SharedReceiver<T> {
   // and that are not read yet. Invariant: `#run` slots from the receiver's
   // head are published.
   #run = 0;
+
+  static {
+    inspectAs(this, "SharedReceiver", (receiver) => {
+      const core = receiver.#core;
+      return core && {
+        queued: core.list.claimed(),
+        capacity: core.sem.available(),
+        closed: core.sem.isClosed() || Atomics.load(core.i32, W_SENDERS) === 0,
+      };
+    });
+  }
 
   /**
    * Internal: the receiver comes from {@linkcode sharedChannel} or

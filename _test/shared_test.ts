@@ -498,3 +498,26 @@ Deno.test("SharedReceiver: positions wrap round the ring many times without loss
   tx.dispose();
   rx.dispose();
 });
+
+// -- Inspection --
+
+Deno.test("SharedSender and SharedReceiver: Deno.inspect shows their state, never a message", () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.string, slotBytes: 16 });
+  tx.trySend("secret");
+  assertEquals(
+    Deno.inspect(tx),
+    "SharedSender { capacity: 1, maxCapacity: 2, strongCount: 1, closed: false }",
+  );
+  assertEquals(
+    Deno.inspect(rx),
+    "SharedReceiver { queued: 1, capacity: 1, closed: false }",
+  );
+  const permit = tx.tryReserve();
+  assertEquals(Deno.inspect(permit), "SharedPermit { used: false }");
+  permit.dispose();
+  assertEquals(Deno.inspect(permit), "SharedPermit { disposed: true }");
+  tx.dispose();
+  assertEquals(Deno.inspect(tx), "SharedSender { disposed: true }");
+  assert(!Deno.inspect(rx).includes("secret"));
+  rx.dispose();
+});
