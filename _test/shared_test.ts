@@ -315,6 +315,26 @@ Deno.test("SharedSender: waiting senders are served first come, first served; tr
   rx.dispose();
 });
 
+Deno.test("SharedSender.send(): more waiters than the ticket ring holds all get through, once each; the first 256 in order", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  tx.trySend(-1);
+  const sends = Array.from({ length: 300 }, (_, i) => tx.send(i));
+  const received: number[] = [];
+  for (let i = 0; i < 301; i++) received.push((await rx.recv())!);
+  await Promise.all(sends);
+  assertEquals(
+    received.slice(0, 257),
+    Array.from({ length: 257 }, (_, i) => i - 1),
+  );
+  assertEquals(
+    received.toSorted((a, b) => a - b),
+    Array.from({ length: 301 }, (_, i) => i - 1),
+  );
+  assertEquals(tx.capacity(), 1);
+  tx.dispose();
+  assertEquals(await rx.recv(), undefined);
+});
+
 Deno.test("SharedSender.send(): an aborted wait takes nothing and the next waiter gets the room", async () => {
   const [tx, rx] = sharedChannel(1, { codec: codecs.number });
   tx.trySend(0);
