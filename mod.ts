@@ -107,5 +107,6 @@
 export * from "./bounded.ts";
 export * from "./error.ts";
 export * from "./select.ts";
+export * from "./shared.ts";
 export * from "./stream.ts";
 export * from "./unbounded.ts";

@@ -12,6 +12,7 @@ import * as unbounded from "../unbounded.ts";
 import * as errors from "../error.ts";
 import * as stream from "../stream.ts";
 import * as selects from "../select.ts";
+import * as shared from "../shared.ts";
 import config from "../deno.json" with { type: "json" };
 import type {
   OwnedPermit,
@@ -37,6 +38,7 @@ const PUBLIC_VALUES: Record<string, Record<string, unknown>> = {
   "error.ts": errors,
   "stream.ts": stream,
   "select.ts": selects,
+  "shared.ts": shared,
 };
 
 // -- Re-exports --
