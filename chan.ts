@@ -721,7 +721,8 @@ export class ReceiverIterator<T> implements AsyncIterableIterator<T> {
 
 // -- Argument checks shared by the handles --
 
-function describe(value: unknown): string {
+/** Names a wrong argument in an error message: its type, or a number. */
+export function describe(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   if (Array.isArray(value)) return "an array";

@@ -23,6 +23,7 @@ import {
   TryRecvError,
   TrySendError,
 } from "./error.ts";
+import { checkInteger, describe, inspectAs } from "./chan.ts";
 import { type Codec, codecs } from "./shared_codec.ts";
 import {
   ATOMICS,
@@ -240,31 +241,6 @@ export interface SharedReceiverToken<T> {
 const TOKEN_TYPE = "@seed/mpsc/shared";
 
 // -- Checks --
-
-function describe(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  return value === null ? "null" : typeof value;
-}
-
-function checkInteger(
-  action: string,
-  name: string,
-  value: unknown,
-  min: number,
-  max: number,
-): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `${action}: ${name} must be a number, received ${describe(value)}`,
-    );
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `${action}: ${name} must be an integer from ${min} to ${max}, received ${value}`,
-    );
-  }
-  return value;
-}
 
 /** Checks a time limit; returns the deadline on `performance.now()`. */
 function deadlineOf(action: string, name: string, ms: unknown): number {
@@ -797,37 +773,6 @@ function issueToken(
 }
 
 // -- Inspection --
-
-/**
- * Makes `Deno.inspect`, `console.log` and Node's `util.inspect` show a
- * handle as `Name { field: value, ... }` from `fields` (its state, never a
- * message), or `Name { disposed: true }`.
- */
-function inspectAs<H>(
-  klass: { prototype: H },
-  // Given, not read from the class: a bundler may rename classes.
-  name: string,
-  fields: (handle: H) => Record<string, number | boolean> | undefined,
-): void {
-  function inspect(this: H): string {
-    const state = fields(this);
-    if (state === undefined) return `${name} { disposed: true }`;
-    const parts = Object.keys(state).map((key) => `${key}: ${state[key]}`);
-    return `${name} { ${parts.join(", ")} }`;
-  }
-  for (
-    const key of [
-      Symbol.for("Deno.customInspect"),
-      Symbol.for("nodejs.util.inspect.custom"),
-    ]
-  ) {
-    Object.defineProperty(klass.prototype, key, {
-      value: inspect,
-      writable: true,
-      configurable: true,
-    });
-  }
-}
 
 // -- Senders --
 

@@ -1071,6 +1071,7 @@ async function main(): Promise<void> {
     ...(memory === undefined ? [] : [memorySection(memory)]),
     ...profileSection(profiles),
     NOTES,
+    await sharedSection(),
   ].join("\n");
   await Deno.writeTextFile(options.out, doc);
   // Leave the file as `deno fmt` wants it, so `deno fmt --check` passes.
@@ -1087,6 +1088,21 @@ async function main(): Promise<void> {
       seconds.toFixed(0)
     } s`,
   );
+}
+
+/**
+ * The shared channels' section: their benchmarks start Workers and run
+ * under `deno bench` (`_bench/shared_bench.ts`); their numbers and notes
+ * are kept by hand in `_bench/shared_notes.md`, whose second part this
+ * copies.
+ */
+async function sharedSection(): Promise<string> {
+  const url = new URL("./shared_notes.md", import.meta.url);
+  const notes = await Deno.readTextFile(url);
+  const marker = "## BENCHMARKS.md: ";
+  const start = notes.indexOf(marker);
+  if (start < 0) return "";
+  return "## " + notes.slice(start + marker.length);
 }
 
 if (import.meta.main) await main();

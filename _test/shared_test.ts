@@ -52,7 +52,7 @@ Deno.test("sharedChannel() refuses bad capacity, slotBytes and codec with errors
       "capacity a string",
       () => sharedChannel("4" as unknown as number),
       TypeError,
-      "capacity must be a number, received string",
+      "capacity must be a number, received a string",
     ],
     [
       "slotBytes 0",
