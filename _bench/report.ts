@@ -1126,7 +1126,8 @@ async function sharedSection(): Promise<string> {
   const marker = "## BENCHMARKS.md: ";
   const start = notes.indexOf(marker);
   if (start < 0) return "";
-  return "## " + notes.slice(start + marker.length);
+  const section = notes.slice(start + marker.length);
+  return "## " + section[0]!.toUpperCase() + section.slice(1);
 }
 
 if (import.meta.main) await main();
