@@ -908,11 +908,6 @@ selects/s) puts the time in building the waiter and its nodes (its
 constructor 13%, the promise 6%), settling it (8%), the collector (10%)
 and checking the branches (7%, and 5% finding each handle's channel).
 
-A CPU profile of a loop of waiting selects over two receivers (2.5 M
-selects/s) puts the time in building the waiter and its nodes (its
-constructor 13%, the promise 6%), settling it (8%), the collector (10%)
-and checking the branches (7%, and 5% finding each handle's channel).
-
 ### The two orders
 
 A consumer that waits for events arriving over time is already waiting on
