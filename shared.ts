@@ -448,6 +448,7 @@ class Core<T> {
       layout.ticketsAt,
       ATOMICS,
     );
+    this.sem.onClosedRelease = () => this.list.wakeReceiver();
     this.codec = codec;
     this.capacity = layout.capacity;
     this.slotBytes = layout.slotBytes;
@@ -725,7 +726,10 @@ function adopt<T>(
   if (
     layout === undefined || t!.kind !== kind ||
     !Number.isInteger(t!.entry) || t!.entry! < 0 ||
-    t!.entry! >= TOKEN_ENTRIES || !Number.isInteger(t!.serial)
+    t!.entry! >= TOKEN_ENTRIES || !Number.isInteger(t!.serial) ||
+    // Free entries hold 0 and `share()` never issues it: a token with
+    // serial 0 is made by hand and would adopt a free entry.
+    t!.serial! < 1
   ) {
     throw new TypeError(
       `${action}: token must be a shared ${kind} token from share(), received ${

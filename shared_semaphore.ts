@@ -79,6 +79,11 @@ export class SharedSemaphore {
   readonly ops: AtomicOps;
   readonly capacity: number;
   readonly ticketsAt: number;
+  /**
+   * Called when a permit given back finds the semaphore closed: the
+   * receiver may be waiting for the last permit to come home.
+   */
+  onClosedRelease: (() => void) | undefined = undefined;
 
   constructor(
     i32: Int32Array,
@@ -132,8 +137,9 @@ export class SharedSemaphore {
       // Invariant: the caller holds one permit.
       return ACQUIRED;
     }
-    // Giving it back hands it to a waiter that it may have kept waiting.
-    this.release(1);
+    // Giving it back hands it to a waiter that it may have kept waiting, or,
+    // once closed, may be the last thing a draining receiver waits for.
+    if (this.release(1)) this.onClosedRelease?.();
     return before & CLOSED_BIT ? CLOSED : NO_PERMITS;
   }
 
@@ -186,7 +192,13 @@ export class SharedSemaphore {
    */
   poll(ticket: number): number {
     const entry = this.ops.load(this.i32, this.#entryIndex(ticket));
-    if (entry === CLOSED_ENTRY) return CLOSED;
+    if (entry === CLOSED_ENTRY) {
+      // The head never moves past a closed entry, so a ticket behind the
+      // head was granted before the close: the closed value is a later
+      // ticket's, which reuses this entry.
+      const head = this.ops.load(this.i32, W_HEAD_TICKET);
+      return ((ticket - head) | 0) < 0 ? ACQUIRED : CLOSED;
+    }
     if (entry >> 2 !== entryOf(ticket, 0) >> 2) return ACQUIRED;
     const state = entry & 3;
     if (state === GRANTED) return ACQUIRED;
@@ -310,8 +322,10 @@ export class SharedSemaphore {
       const granted = entryOf(head, GRANTED);
       if (ops.compareExchange(i32, index, entry, granted) !== entry) {
         // The entry changed under us (it slept, gave up, or was closed):
-        // put the permit back and look again.
-        ops.add(i32, W_PERMITS, ONE);
+        // put the permit back and look again. A close that came in between
+        // may have counted on it coming home: wake the receiver then.
+        const back = ops.add(i32, W_PERMITS, ONE);
+        if (back & CLOSED_BIT) this.onClosedRelease?.();
         continue;
       }
       if (state === SLEEPING) ops.notify(i32, index);
