@@ -104,9 +104,12 @@ function refill(): void {
   turnStart = -1;
   exhausted = false;
   // Calls parked while these resume wait for the next turn (`exhausted` may
-  // be set again by a long run of resumed calls).
+  // be set again by a long run of resumed calls). A resumed call may run
+  // user code (a message's `then`) that aborts a parked one, so the queue
+  // can also run out before `n` does.
   for (let n = parked.length; n > 0; n--) {
-    const call = parked.shift()!;
+    const call = parked.shift();
+    if (call === undefined) break;
     call.parked = false;
     call.resume();
   }

@@ -452,8 +452,35 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   }
 
   /**
+   * Whether a receive parked by the budget, now resumed, would complete at
+   * once: calls parked after it do not count as ahead of it.
+   */
+  readyForResumed(): boolean {
+    return this.#lineLength() === 0 && !this.#busy &&
+      (this.list.length > 0 || this.isFinished());
+  }
+
+  /** Whether receive calls are parked by the budget. */
+  hasParkedReceives(): boolean {
+    return this.#rxParked > 0;
+  }
+
+  /**
+   * Counts a parked `select` as a parked receive, so later receive calls
+   * park behind it and `tryRecv` does not overtake it.
+   */
+  holdParkedReceive(): void {
+    this.#rxParked++;
+  }
+
+  /** Ends {@linkcode Chan.holdParkedReceive}: the select resumed or gave up. */
+  releaseParkedReceive(): void {
+    this.#rxParked--;
+  }
+
+  /**
    * Queues a receive registered by a `select`, in call order among the
-   * receive calls. The caller checked {@linkcode Chan.receiveReady} is false.
+   * receive calls. The caller checked that it cannot be served at once.
    */
   waitReceive(waiter: Receiving<T>): void {
     this.#receivers.push(waiter);

@@ -182,24 +182,34 @@ export function select<B extends Record<string, SelectBranch>>(
       checkBranches(branches);
       return Promise.reject(reasonOf(signal));
     }
-    if (!charge()) {
-      const waiter = new SelectWaiter(branches, biased);
-      waiter.listen(signal);
-      park(waiter);
-      return waiter.promise as Promise<SelectResult<B>>;
-    }
     // The ready path checks and picks in one pass, and builds nothing but
-    // the outcome.
-    ready = takeReadyNow(branches, biased);
+    // the outcome. A select that finds the slice spent, or calls parked on
+    // a branch it would have to wait behind, parks as a whole.
+    ready = charge() ? takeReadyNow(branches, biased) : MUST_PARK;
   } catch (error) {
     return Promise.reject(error);
   }
-  if (ready !== undefined) return Promise.resolve(ready as SelectResult<B>);
-  const waiter = new SelectWaiter(branches, biased);
+  if (ready !== undefined && ready !== MUST_PARK) {
+    return Promise.resolve(ready as SelectResult<B>);
+  }
+  let waiter: SelectWaiter;
+  try {
+    waiter = new SelectWaiter(branches, biased);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // Reading the branches may have run a getter that aborted the signal.
+  if (signal !== undefined && isAborted(signal)) {
+    return Promise.reject(reasonOf(signal));
+  }
   waiter.listen(signal);
-  waiter.register();
+  if (ready === MUST_PARK) waiter.park();
+  else waiter.register();
   return waiter.promise as Promise<SelectResult<B>>;
 }
+
+/** What `takeReadyNow` returns when the select must park first. */
+const MUST_PARK: unique symbol = Symbol("must park");
 
 const SELECT = "Cannot call select()";
 
@@ -265,7 +275,10 @@ function biasOfOptions(options: SelectOptions): boolean {
  *
  * @throws {TypeError | ReferenceError} As {@linkcode checkBranches}.
  */
-function takeReadyNow(branches: unknown, biased: boolean): unknown {
+function takeReadyNow(
+  branches: unknown,
+  biased: boolean,
+): unknown {
   if (typeof branches !== "object" || branches === null) {
     return checkBranches(branches);
   }
@@ -274,6 +287,7 @@ function takeReadyNow(branches: unknown, biased: boolean): unknown {
   let chosenRef: TxRef<unknown, BatchSemaphore> | undefined;
   let seen = 0;
   let count = 0;
+  let behindParked = false;
   for (const key in branches) {
     if (!Object.hasOwn(branches, key)) continue;
     count++;
@@ -284,13 +298,19 @@ function takeReadyNow(branches: unknown, biased: boolean): unknown {
     if (found !== false) {
       if (found === undefined) throw disposedBranch(key);
       chan = found;
-      if (!chan.receiveReady()) continue;
+      if (!chan.receiveReady()) {
+        if (chan.hasParkedReceives()) behindParked = true;
+        continue;
+      }
     } else {
       const held = refOfSender(value);
       if (held === false) throw notABranch(key, value);
       if (held === undefined) throw disposedBranch(key);
       ref = held;
-      if (!senderReady(ref)) continue;
+      if (!senderReady(ref)) {
+        if (ref.chan.txParked > 0) behindParked = true;
+        continue;
+      }
     }
     // Biased: the first ready one; else reservoir sampling, so each ready
     // branch wins with equal chance.
@@ -303,7 +323,16 @@ function takeReadyNow(branches: unknown, biased: boolean): unknown {
     chosenRef = ref;
   }
   if (count === 0) checkBranches(branches);
-  if (chosenKey === undefined) return undefined;
+  // A getter of a later branch may have run code that took the chosen
+  // branch's message or room: look again.
+  if (
+    chosenKey === undefined ||
+    (chosenChan !== undefined
+      ? !chosenChan.receiveReady()
+      : !senderReady(chosenRef!))
+  ) {
+    return behindParked ? MUST_PARK : undefined;
+  }
   return take({ key: chosenKey, chan: chosenChan, ref: chosenRef });
 }
 
@@ -320,9 +349,15 @@ function notABranch(key: string, value: unknown): TypeError {
 }
 
 /** Whether `branch` could be served now, without waiting. */
+/**
+ * Whether a parked select, now resumed, can be served by `branch` at once:
+ * as for a resumed `recv()` or `reserve()`, calls parked after it do not
+ * count as ahead of it.
+ */
 function isReady(branch: Branch): boolean {
-  if (branch.chan !== undefined) return branch.chan.receiveReady();
-  return senderReady(branch.ref!);
+  if (branch.chan !== undefined) return branch.chan.readyForResumed();
+  const semaphore = branch.ref!.chan.semaphore;
+  return semaphore.isClosed() || semaphore.canAcquireNow(1);
 }
 
 /** Whether a sender branch has room now, or its channel is closed. */
@@ -335,8 +370,9 @@ function senderReady(ref: TxRef<unknown, BatchSemaphore>): boolean {
 }
 
 /**
- * Takes one ready branch's thing, or returns `undefined` when none is ready.
- * Random among the ready ones unless `biased`.
+ * Takes one ready branch's thing for a resumed select, or returns
+ * `undefined` when none is ready. Random among the ready ones unless
+ * `biased`.
  */
 function takeReady<R>(
   branches: readonly Branch[],
@@ -421,14 +457,28 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
     for (const node of this.#nodes) node.register();
   }
 
-  /** The budget's turn came: try again, as a new select would. */
+  /**
+   * Parks until the event loop has had its turn. Like a parked `recv()` or
+   * `send()`, it holds its place on each branch meanwhile: later calls on
+   * those channels park behind it, and its senders stay counted.
+   */
+  park(): void {
+    for (const node of this.#nodes) node.hold();
+    park(this);
+  }
+
+  /**
+   * The budget's turn came: first in line on every branch now, it takes a
+   * ready one as a resumed `recv()` or `reserve()` would, or waits.
+   */
   resume(): void {
     charge();
+    // Taken or registered before the holds go: a sender disposed while the
+    // select was parked is still counted until its permit or node is.
     const ready = takeReady<unknown>(this.#nodes, this.#biased);
-    if (ready === undefined) {
-      this.register();
-      return;
-    }
+    if (ready === undefined) this.register();
+    for (const node of this.#nodes) node.unhold();
+    if (ready === undefined) return;
     this.unlisten();
     this.resolve(ready);
   }
@@ -448,8 +498,12 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
   }
 
   abort(reason: unknown): void {
-    if (this.parked) unpark(this);
-    else this.#withdraw(undefined);
+    if (this.parked) {
+      unpark(this);
+      for (const node of this.#nodes) node.unhold();
+    } else {
+      this.#withdraw(undefined);
+    }
     this.reject(reason);
   }
 
@@ -478,6 +532,15 @@ class ReceiveNode implements Receiving<unknown>, Branch {
 
   register(): void {
     this.chan.waitReceive(this);
+  }
+
+  /** Holds the select's place in the line while it is parked. */
+  hold(): void {
+    this.chan.holdParkedReceive();
+  }
+
+  unhold(): void {
+    this.chan.releaseParkedReceive();
   }
 
   serve(): void {
@@ -531,6 +594,17 @@ class ReserveNode implements Acquirer, Branch {
     // A waiting reservation keeps its sender counted, like `reserve()`.
     this.ref.retain();
     this.ref.chan.semaphore.enqueue(this);
+  }
+
+  /** Holds the select's place in line, and its sender, while parked. */
+  hold(): void {
+    this.ref.retain();
+    this.ref.chan.txParked++;
+  }
+
+  unhold(): void {
+    this.ref.chan.txParked--;
+    this.ref.release();
   }
 
   granted(): void {

@@ -196,14 +196,9 @@ export function toReadableStream<T>(
         return;
       }
       // The receive was granted before a cancel could withdraw it; the
-      // cancelled stream would throw on enqueue. With `keepOpen` the
-      // receiver lives on, so the messages go back first in its queue;
-      // without it the receiver is disposed, and they with it.
+      // cancelled stream would throw on enqueue, and `cancel` has already
+      // put the messages back (`keepOpen`) or disposed of them.
       if (cancelled.signal.aborted) {
-        if (keepOpen) {
-          const chan = chanOfReceiver(receiver);
-          if (chan) chan.unreceive(batch, received);
-        }
         batch.length = 0;
         return;
       }
@@ -217,6 +212,15 @@ export function toReadableStream<T>(
     },
     cancel(reason) {
       cancelled.abort(reason);
+      // A receive granted to the pull just before the cancel filled `batch`
+      // at once; its continuation has not run yet. With `keepOpen` the
+      // receiver lives on, so the messages go back first in its queue now,
+      // before anything else can happen to the channel.
+      if (keepOpen && batch.length > 0) {
+        const chan = chanOfReceiver(receiver);
+        if (chan) chan.unreceive(batch, batch.length);
+        batch.length = 0;
+      }
       release();
     },
   }, { highWaterMark, size: countOne });

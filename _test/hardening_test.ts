@@ -465,3 +465,39 @@ Deno.test("UnboundedReceiver.values() stops on an abort and takes nothing", asyn
   await nextMacrotask();
   tx.dispose();
 });
+
+Deno.test("budget: a resumed receive whose message's then getter aborts a parked receive does not break the refill", async () => {
+  const controller = new AbortController();
+  const [tx, rx] = channel<unknown>(4);
+  const message = {
+    get then() {
+      controller.abort(new Error("aborted from then"));
+      return undefined;
+    },
+  };
+  tx.trySend(message);
+  spendBudget();
+  const first = rx.recv();
+  const second = rx.recv({ signal: controller.signal });
+  assertStrictEquals(await first, message);
+  await assertRejects(() => second, Error, "aborted from then");
+  tx.trySend(2);
+  assertStrictEquals(await rx.recv(), 2);
+  tx.dispose();
+});
+
+Deno.test("toReadableStream() with keepOpen puts a taken message back before a message sent right after the cancel", async () => {
+  const [tx, rx] = channel<string>(4);
+  const reader = toReadableStream(rx, { keepOpen: true }).getReader();
+  const reading = reader.read();
+  await settle();
+  tx.trySend("first");
+  const cancelling = reader.cancel();
+  tx.trySend("second");
+  assertStrictEquals(rx.tryRecv(), "first");
+  assertStrictEquals(rx.tryRecv(), "second");
+  await cancelling;
+  await reading;
+  tx.dispose();
+  rx.dispose();
+});

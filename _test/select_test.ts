@@ -6,6 +6,7 @@ import {
   assertRejects,
   assertStrictEquals,
   assertStringIncludes,
+  assertThrows,
   fail,
 } from "@std/assert";
 import {
@@ -13,6 +14,8 @@ import {
   merge,
   type Permit,
   select,
+  TryRecvError,
+  TrySendError,
   unboundedChannel,
 } from "../mod.ts";
 import { spendBudget } from "../budget.ts";
@@ -358,4 +361,93 @@ Deno.test("merge() stops on an abort and takes nothing", async () => {
   assertEquals(got, [1]);
   assertStrictEquals(rx.tryRecv(), 2);
   tx.dispose();
+});
+
+// -- A select parked by the budget holds its place --
+
+Deno.test("select() parked by the budget on a channel that then finishes settles done, and so do the receives behind it", async () => {
+  const [tx, rx] = channel<number>(1);
+  spendBudget();
+  const selecting = select({ rx });
+  const receiving = rx.recv();
+  tx.dispose();
+  assertEquals(await selecting, { key: "rx", done: true });
+  assertStrictEquals(await receiving, undefined);
+  assertStrictEquals(await rx.recv(), undefined);
+});
+
+Deno.test("select() parked by the budget with a send parked behind it: both go through", async () => {
+  const [tx, rx] = channel<number>(2);
+  spendBudget();
+  const selecting = select({ tx });
+  const sending = tx.send(1);
+  const outcome = await selecting;
+  assert(!outcome.done);
+  await sending;
+  outcome.permit.send(0);
+  assertStrictEquals(rx.tryRecv(), 1);
+  assertStrictEquals(rx.tryRecv(), 0);
+  tx.dispose();
+});
+
+Deno.test("select() parked by the budget keeps its sender counted, so nothing lands after the end", async () => {
+  const [tx, rx] = channel<number>(1);
+  spendBudget();
+  const selecting = select({ tx });
+  tx.dispose();
+  assertStrictEquals(rx.senderStrongCount(), 1);
+  const outcome = await selecting;
+  assert(!outcome.done);
+  outcome.permit.send(42);
+  assertStrictEquals(await rx.recv(), 42);
+  assertStrictEquals(await rx.recv(), undefined);
+});
+
+Deno.test("select() parked by the budget keeps its place among receives, and try* calls do not overtake it", async () => {
+  const [tx, rx] = channel<number>(4);
+  const first = rx.recv();
+  spendBudget();
+  const selecting = select({ rx });
+  const third = rx.recv();
+  const error = assertThrows(() => rx.tryRecv(), TryRecvError);
+  assertStrictEquals(error.kind, "empty");
+  tx.trySend(1);
+  tx.trySend(2);
+  tx.trySend(3);
+  assertStrictEquals(await first, 1);
+  assertEquals(await selecting, { key: "rx", value: 2, done: false });
+  assertStrictEquals(await third, 3);
+  const [stx, srx] = channel<number>(1);
+  spendBudget();
+  const room = select({ stx });
+  const full = assertThrows(() => stx.trySend(9), TrySendError);
+  assertStrictEquals(full.kind, "full");
+  const granted = await room;
+  assert(!granted.done);
+  granted.permit.dispose();
+  tx.dispose();
+  stx.dispose();
+  srx.dispose();
+});
+
+Deno.test("select() whose branches' getter aborts its signal rejects instead of hanging", async () => {
+  const [atx, a] = channel<number>(1);
+  const [btx, b] = channel<number>(1);
+  const controller = new AbortController();
+  const branches = {
+    a,
+    get b() {
+      controller.abort(new Error("stop"));
+      return b;
+    },
+  };
+  await assertRejects(
+    () => select(branches, { signal: controller.signal }),
+    Error,
+    "stop",
+  );
+  atx.trySend(1);
+  assertStrictEquals(a.tryRecv(), 1);
+  atx.dispose();
+  btx.dispose();
 });
