@@ -333,7 +333,7 @@ function takeReadyNow(
   ) {
     return behindParked ? MUST_PARK : undefined;
   }
-  return take({ key: chosenKey, chan: chosenChan, ref: chosenRef });
+  return take(chosenKey, chosenChan, chosenRef);
 }
 
 function disposedBranch(key: string): ReferenceError {
@@ -390,22 +390,26 @@ function takeReady<R>(
     // array of them is built.
     if (Math.random() * ++seen < 1) chosen = branch;
   }
-  return chosen === undefined ? undefined : take<R>(chosen);
+  return chosen === undefined
+    ? undefined
+    : take<R>(chosen.key, chosen.chan, chosen.ref);
 }
 
 /** Takes the thing of a branch that is ready. */
-function take<R>(branch: Branch): R {
-  const { key, chan } = branch;
+function take<R>(
+  key: string,
+  chan: Chan<unknown> | undefined,
+  ref: TxRef<unknown, BatchSemaphore> | undefined,
+): R {
   if (chan !== undefined) {
     if (chan.list.length === 0) return { key, done: true } as R;
     return { key, value: chan.take(), done: false } as R;
   }
-  const ref = branch.ref!;
-  if (ref.chan.semaphore.tryAcquire(1) !== ACQUIRED) {
+  if (ref!.chan.semaphore.tryAcquire(1) !== ACQUIRED) {
     return { key, done: true } as R;
   }
-  ref.retain();
-  return { key, permit: permitOf(ref), done: false } as R;
+  ref!.retain();
+  return { key, permit: permitOf(ref!), done: false } as R;
 }
 
 /**
