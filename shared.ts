@@ -23,7 +23,7 @@ import {
   TryRecvError,
   TrySendError,
 } from "./error.ts";
-import { checkInteger, describe, inspectAs } from "./chan.ts";
+import { bufferRefused, checkInteger, describe, inspectAs } from "./chan.ts";
 import { type Codec, codecs } from "./shared_codec.ts";
 import {
   ATOMICS,
@@ -1644,6 +1644,11 @@ export class SharedReceiver<in out T> {
   // and that are not read yet. Invariant: `#run` slots from the receiver's
   // head are published.
   #run = 0;
+  // Whether a codec's `decode` or a buffer's `push` runs: user code that
+  // may call back into this receiver while the head slot is not yet read.
+  // Meanwhile receives take nothing (they wait or report "empty"), and
+  // blocking receives and `share()` throw.
+  #busy = false;
 
   static {
     inspectAs(this, "SharedReceiver", (receiver) => {
@@ -1707,12 +1712,14 @@ export class SharedReceiver<in out T> {
 
   /** Takes the message at the head, or EMPTY. */
   #pop(core: Core<T>): T | typeof EMPTY {
+    if (this.#busy) return EMPTY;
     const list = core.list;
     // One load of a block's ready bits serves the whole published run.
     while (this.#run > 0 || (this.#run = list.readyRun()) > 0) {
       this.#run--;
       const slot = list.headSlot;
       const length = list.length(slot);
+      this.#busy = true;
       try {
         if (length >= 0) {
           return core.codec.decode(
@@ -1723,18 +1730,32 @@ export class SharedReceiver<in out T> {
           );
         }
       } finally {
-        list.advance();
-        core.sem.release(1);
+        this.#busy = false;
+        // A decode that disposed the receiver discarded the slot already.
+        if (this.#core === core) {
+          list.advance();
+          core.sem.release(1);
+        }
       }
     }
     return EMPTY;
   }
 
-  /** Appends up to `limit` messages to `buffer`; returns how many. */
+  /**
+   * Appends up to `limit` messages to `buffer`; returns how many. Each
+   * message is decoded and pushed before the head moves past its slot, so
+   * a message the buffer refuses stays first: with some appended already
+   * the count so far is returned, else the buffer's refusal is thrown as a
+   * `TypeError` naming it. A message that fails to decode is skipped, as
+   * by `#pop`, and its error thrown, unless some were appended: then the
+   * count so far is returned and the message stays first.
+   */
   #popMany(core: Core<T>, buffer: unknown[], limit: number): number {
+    if (this.#busy) return 0;
     const { list, codec, u8, view } = core;
     let count = 0;
     let taken = 0;
+    this.#busy = true;
     try {
       // One load of a block's ready bits serves the whole published run.
       while (
@@ -1748,13 +1769,43 @@ export class SharedReceiver<in out T> {
           taken++;
           continue;
         }
-        const value = codec.decode(u8, view, list.payloadAt(slot), length);
+        let value: unknown;
+        try {
+          value = codec.decode(u8, view, list.payloadAt(slot), length);
+        } catch (error) {
+          // A decode that disposed the receiver discarded the slot already.
+          if (this.#core !== core) return count;
+          if (count > 0) {
+            this.#run++;
+            return count;
+          }
+          list.advance();
+          taken++;
+          throw error;
+        }
+        const before = buffer.length;
+        try {
+          buffer.push(value);
+        } catch {
+          if (this.#core !== core) return count;
+          this.#run++;
+          try {
+            buffer.length = before;
+          } catch {
+            // A buffer that refuses to shrink keeps what it took; the
+            // channel still has the message.
+          }
+          if (count > 0) return count;
+          throw bufferRefused();
+        }
+        count++;
+        // A push that disposed the receiver discarded the slot already.
+        if (this.#core !== core) return count;
         list.advance();
         taken++;
-        buffer.push(value);
-        count++;
       }
     } finally {
+      this.#busy = false;
       if (taken > 0) core.sem.release(taken);
     }
     return count;
@@ -2026,7 +2077,7 @@ export class SharedReceiver<in out T> {
    */
   tryRecv(): T {
     const core = this.#live("Cannot receive value");
-    if (this.#pending()) throw new TryRecvError("empty");
+    if (this.#pending() || this.#busy) throw new TryRecvError("empty");
     const value = this.#pop(core);
     if (value !== EMPTY) return value;
     throw new TryRecvError(this.#finished(core) ? "disconnected" : "empty");
@@ -2092,7 +2143,7 @@ export class SharedReceiver<in out T> {
     const action = "Cannot receive value";
     const core = this.#live(action);
     const deadline = deadlineOf(action, "options.timeout", options?.timeout);
-    if (this.#pending()) {
+    if (this.#pending() || this.#busy) {
       throw new TypeError(`${action}: a recv() call of this thread waits`);
     }
     return this.#block<T | undefined>(
@@ -2142,7 +2193,7 @@ export class SharedReceiver<in out T> {
     checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
     const deadline = deadlineOf(action, "options.timeout", options?.timeout);
     if (limit === 0) return 0;
-    if (this.#pending()) {
+    if (this.#pending() || this.#busy) {
       throw new TypeError(`${action}: a recv() call of this thread waits`);
     }
     return this.#block(action, core, deadline, () => {
@@ -2338,7 +2389,7 @@ export class SharedReceiver<in out T> {
   share(): SharedReceiverToken<T> {
     const action = "Cannot share receiver";
     const core = this.#live(action);
-    if (this.#pending()) {
+    if (this.#pending() || this.#busy) {
       throw new TypeError(`${action}: a recv() call of this receiver waits`);
     }
     const { serial, entry } = issueToken(core as Core<unknown>, action);

@@ -541,3 +541,140 @@ Deno.test("SharedSender and SharedReceiver: Deno.inspect shows their state, neve
   assert(!Deno.inspect(rx).includes("secret"));
   rx.dispose();
 });
+
+// -- User code in a receive: buffers that refuse, codecs that throw --
+
+Deno.test("SharedReceiver.recvMany() and blockingRecvMany(): a buffer that refuses leaves the messages first, in order", async (t) => {
+  const refusing: [string, () => number[]][] = [
+    ["frozen", () => Object.freeze([]) as unknown as number[]],
+    ["sealed", () => Object.seal([]) as number[]],
+    ["throwing push", () => {
+      const buffer: number[] = [];
+      buffer.push = () => {
+        throw new Error("no");
+      };
+      return buffer;
+    }],
+  ];
+  for (const [name, make] of refusing) {
+    await t.step(name, async () => {
+      const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+      tx.trySend(1);
+      tx.trySend(2);
+      const error = await assertRejects(
+        () => rx.recvMany(make(), 10),
+        TypeError,
+        "buffer refused them",
+      );
+      assert(error.message.startsWith("Cannot receive messages"));
+      assertThrows(
+        () => rx.blockingRecvMany(make(), 10),
+        TypeError,
+        "buffer refused them",
+      );
+      assertEquals(rx.len(), 2);
+      assertEquals(tx.capacity(), 2);
+      const buffer: number[] = [];
+      assertEquals(await rx.recvMany(buffer, 10), 2);
+      assertEquals(buffer, [1, 2]);
+      tx.dispose();
+      rx.dispose();
+    });
+  }
+  await t.step(
+    "a pending recvMany() rejects, and the messages stay",
+    async () => {
+      const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+      const pending = rx.recvMany(Object.freeze([]) as unknown as number[], 10);
+      tx.trySend(1);
+      tx.trySend(2);
+      await assertRejects(() => pending, TypeError, "buffer refused them");
+      assertEquals(rx.tryRecv(), 1);
+      assertEquals(rx.tryRecv(), 2);
+      tx.dispose();
+      rx.dispose();
+    },
+  );
+  await t.step(
+    "a push that fails after some were taken returns those; the rest stay",
+    async () => {
+      const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+      for (let i = 1; i <= 3; i++) tx.trySend(i);
+      const buffer: number[] = [];
+      buffer.push = function (...items: number[]) {
+        if (this.length >= 1) throw new Error("full");
+        return Array.prototype.push.apply(this, items);
+      };
+      assertEquals(await rx.recvMany(buffer, 10), 1);
+      assertEquals([...buffer], [1]);
+      assertEquals(rx.tryRecv(), 2);
+      assertEquals(rx.tryRecv(), 3);
+      tx.dispose();
+      rx.dispose();
+    },
+  );
+});
+
+Deno.test("SharedReceiver.recvMany(): a push that calls back into the receiver neither duplicates nor loses a message", async () => {
+  const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+  for (let i = 1; i <= 3; i++) tx.trySend(i);
+  const seen: unknown[] = [];
+  const buffer: number[] = [];
+  let pending: Promise<number | undefined> | undefined;
+  buffer.push = function (...items: number[]) {
+    assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+    assertThrows(() => rx.blockingRecv(), TypeError);
+    assertThrows(() => rx.share(), TypeError);
+    pending ??= rx.recv();
+    return Array.prototype.push.apply(this, items);
+  };
+  assertEquals(await rx.recvMany(buffer, 2), 2);
+  assertEquals([...buffer], [1, 2]);
+  seen.push(await pending);
+  assertEquals(seen, [3]);
+  tx.dispose();
+  assertEquals(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.recvMany(): a message that fails to decode is skipped with its error, as by recv()", async () => {
+  const byte: Codec<number> = {
+    byteLength: 1,
+    encode: (v, b, _dv, o) => (b[o] = v, 1),
+    decode: (b, _dv, o) => {
+      if (b[o] === 13) throw new Error("bad 13");
+      return b[o]!;
+    },
+  };
+  for (const first of [true, false]) {
+    const [tx, rx] = sharedChannel(4, { codec: byte });
+    if (!first) tx.trySend(1);
+    tx.trySend(13);
+    tx.trySend(2);
+    tx.trySend(3);
+    const buffer: number[] = [];
+    if (!first) {
+      // Some taken: the count so far, and the bad message stays first.
+      assertEquals(await rx.recvMany(buffer, 10), 1);
+      assertEquals(buffer, [1]);
+      buffer.length = 0;
+    }
+    await assertRejects(() => rx.recvMany(buffer, 10), Error, "bad 13");
+    assertEquals(buffer, []);
+    assertEquals(tx.capacity(), 2);
+    assertEquals(await rx.recvMany(buffer, 10), 2);
+    assertEquals(buffer, [2, 3]);
+    tx.dispose();
+    assertEquals(await rx.recvMany(buffer, 10), 0);
+    rx.dispose();
+  }
+  const [tx, rx] = sharedChannel(4, { codec: byte });
+  tx.trySend(13);
+  tx.trySend(2);
+  const buffer: number[] = [];
+  assertThrows(() => rx.blockingRecvMany(buffer, 10), Error, "bad 13");
+  assertEquals(rx.blockingRecvMany(buffer, 10), 1);
+  assertEquals(buffer, [2]);
+  tx.dispose();
+  rx.dispose();
+});
