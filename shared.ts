@@ -411,6 +411,35 @@ function sleepAsync(
   });
 }
 
+/**
+ * Waits until `before` settles (WOKEN), the signal aborts, or `deadline`
+ * passes: a call waiting behind an earlier call of the same handle.
+ */
+function waitBehind(
+  before: Promise<void>,
+  signal: AbortSignal | undefined,
+  deadline: number,
+): Promise<Wake> {
+  return new Promise<Wake>((resolve) => {
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = (how: Wake) => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(how);
+    };
+    const onAbort = () => done(ABORTED);
+    before.then(() => done(WOKEN));
+    signal?.addEventListener("abort", onAbort);
+    if (deadline !== Infinity) {
+      const ms = Math.min(MAX_TIMER, Math.max(0, deadline - performance.now()));
+      timer = setTimeout(() => done(TIMED_OUT), ms);
+    }
+  });
+}
+
 // -- The channel's memory, seen from one thread --
 
 function tooLarge(length: number, limit: number): RangeError {
@@ -895,8 +924,49 @@ export class SharedSender<in out T> {
   // The core, kept after `dispose()` until the last use is released.
   #last: Core<T> | undefined;
 
+  // This handle's sends and reserves that wait (slow path) and have not
+  // settled. A grant from another thread is only acted on when this
+  // thread's event loop runs the waiting call, so while one is in flight
+  // later calls of this handle queue behind it (and `trySend` and
+  // `tryReserve` report "full"): one sender's messages keep its order.
+  #inFlight = 0;
+  // Settles once every slow call of this handle started so far has.
+  #behind: Promise<void> = RESOLVED;
+
+  /**
+   * Runs `body` after every earlier slow call of this handle has settled,
+   * or settles with `ABORTED` / `TIMED_OUT` if the wait behind them ends
+   * first; counts as in flight until it settles.
+   */
+  async #inTurn<R>(
+    signal: AbortSignal | undefined,
+    deadline: number,
+    body: () => Promise<R>,
+    gaveUp: (how: Wake) => never,
+  ): Promise<R> {
+    this.#inFlight++;
+    const before = this.#behind;
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => done = resolve);
+    this.#behind = mine;
+    try {
+      if (this.#inFlight > 1) {
+        const how = await waitBehind(before, signal, deadline);
+        if (how !== WOKEN) gaveUp(how);
+      }
+      return await body();
+    } finally {
+      this.#inFlight--;
+      // The next call goes once this one and every earlier one settled.
+      before.then(done);
+    }
+  }
+
   /**
    * Sends `value`, waiting for room if the channel is full.
+   *
+   * Order: while a `send` or `reserve` of this handle waits, later calls of
+   * the handle wait behind it, so its messages arrive in call order.
    *
    * Cancellation: an aborted call sent nothing and holds no room; the
    * waiting place it had is skipped. If another thread granted it room just
@@ -933,12 +1003,14 @@ export class SharedSender<in out T> {
       signal = signalOf(action, options);
       if (signal?.aborted) return Promise.reject(signal.reason);
       core.check(value);
-      switch (core.sem.tryAcquire()) {
-        case ACQUIRED:
-          core.write(value);
-          return RESOLVED;
-        case CLOSED:
-          return Promise.reject(new SendError(value));
+      if (this.#inFlight === 0) {
+        switch (core.sem.tryAcquire()) {
+          case ACQUIRED:
+            core.write(value);
+            return RESOLVED;
+          case CLOSED:
+            return Promise.reject(new SendError(value));
+        }
       }
     } catch (error) {
       return Promise.reject(error);
@@ -954,9 +1026,7 @@ export class SharedSender<in out T> {
     timed: boolean,
   ): Promise<void> {
     this.#uses++;
-    try {
-      const how = await core.acquire(signal, deadline);
-      if (how === ACQUIRED) return core.write(value);
+    const fail = (how: number): never => {
       if (how === TIMED_OUT) throw new SendTimeoutError("timeout", value);
       if (how === CLOSED) {
         throw timed
@@ -964,6 +1034,13 @@ export class SharedSender<in out T> {
           : new SendError(value);
       }
       throw signal!.reason;
+    };
+    try {
+      await this.#inTurn(signal, deadline, async () => {
+        const how = await core.acquire(signal, deadline);
+        if (how === ACQUIRED) return core.write(value);
+        fail(how);
+      }, fail);
     } finally {
       this.#releaseUse();
     }
@@ -974,8 +1051,9 @@ export class SharedSender<in out T> {
    *
    * @param value The message.
    * @throws {TrySendError} `"full"` if there is no room or other senders
-   * wait for it (no barging), `"closed"` if the channel is closed; its
-   * `value` is the message.
+   * wait for it (no barging), a `send` or `reserve` of this handle included
+   * (so one sender's messages keep their order), `"closed"` if the channel
+   * is closed; its `value` is the message.
    * @throws {RangeError} If the encoding is larger than `slotBytes`
    * (nothing is sent).
    * @throws {ReferenceError} If the sender is disposed.
@@ -996,6 +1074,8 @@ export class SharedSender<in out T> {
   trySend(value: T): void {
     const core = this.#live("Cannot send value");
     core.check(value);
+    // A slow send of this handle in flight goes first.
+    if (this.#inFlight > 0) throw new TrySendError("full", value);
     switch (core.sem.tryAcquire()) {
       case ACQUIRED:
         return core.write(value);
@@ -1038,12 +1118,14 @@ export class SharedSender<in out T> {
       core = this.#live(action);
       deadline = deadlineOf(action, "ms", ms);
       core.check(value);
-      switch (core.sem.tryAcquire()) {
-        case ACQUIRED:
-          core.write(value);
-          return RESOLVED;
-        case CLOSED:
-          return Promise.reject(new SendTimeoutError("closed", value));
+      if (this.#inFlight === 0) {
+        switch (core.sem.tryAcquire()) {
+          case ACQUIRED:
+            core.write(value);
+            return RESOLVED;
+          case CLOSED:
+            return Promise.reject(new SendTimeoutError("closed", value));
+        }
       }
     } catch (error) {
       return Promise.reject(error);
@@ -1146,11 +1228,13 @@ export class SharedSender<in out T> {
       core = this.#live(action);
       signal = signalOf(action, options);
       if (signal?.aborted) return Promise.reject(signal.reason);
-      switch (core.sem.tryAcquire()) {
-        case ACQUIRED:
-          return Promise.resolve(this.#permit(core));
-        case CLOSED:
-          return Promise.reject(new SendError(undefined));
+      if (this.#inFlight === 0) {
+        switch (core.sem.tryAcquire()) {
+          case ACQUIRED:
+            return Promise.resolve(this.#permit(core));
+          case CLOSED:
+            return Promise.reject(new SendError(undefined));
+        }
       }
     } catch (error) {
       return Promise.reject(error);
@@ -1163,11 +1247,16 @@ export class SharedSender<in out T> {
     signal: AbortSignal | undefined,
   ): Promise<SharedPermit<T>> {
     this.#uses++;
-    try {
-      const how = await core.acquire(signal, Infinity);
-      if (how === ACQUIRED) return this.#permit(core);
+    const fail = (how: number): never => {
       if (how === CLOSED) throw new SendError(undefined);
       throw signal!.reason;
+    };
+    try {
+      return await this.#inTurn(signal, Infinity, async () => {
+        const how = await core.acquire(signal, Infinity);
+        if (how === ACQUIRED) return this.#permit(core);
+        return fail(how);
+      }, fail);
     } finally {
       this.#releaseUse();
     }
@@ -1182,7 +1271,8 @@ export class SharedSender<in out T> {
    * Takes room now as a {@linkcode SharedPermit}, without waiting.
    *
    * @returns The permit.
-   * @throws {TrySendError} `"full"` or `"closed"` (value `undefined`).
+   * @throws {TrySendError} `"full"` (also while a `send` or `reserve` of
+   * this handle waits) or `"closed"` (value `undefined`).
    * @throws {ReferenceError} If the sender is disposed.
    *
    * @example Usage
@@ -1201,6 +1291,8 @@ export class SharedSender<in out T> {
    */
   tryReserve(): SharedPermit<T> {
     const core = this.#live("Cannot reserve capacity");
+    // A slow send of this handle in flight goes first.
+    if (this.#inFlight > 0) throw new TrySendError("full", undefined);
     switch (core.sem.tryAcquire()) {
       case ACQUIRED:
         return this.#permit(core);

@@ -678,3 +678,63 @@ Deno.test("SharedReceiver.recvMany(): a message that fails to decode is skipped 
   tx.dispose();
   rx.dispose();
 });
+
+// -- One sender's order while one of its sends waits --
+
+Deno.test("SharedSender: a send granted room keeps its place before later calls of the same handle", async () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+  tx.trySend(0);
+  tx.trySend(1);
+  const first = tx.send(100);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  // Grants `first` its room (not yet written) and frees one slot.
+  assertEquals([rx.tryRecv(), rx.tryRecv()], [0, 1]);
+  assertThrows(() => tx.trySend(150), TrySendError, "full");
+  assertThrows(() => tx.tryReserve(), TrySendError, "full");
+  const second = tx.send(200);
+  await first;
+  await second;
+  // Another handle is another sender: it is not held back.
+  const other = tx.clone();
+  assertEquals([rx.tryRecv(), rx.tryRecv()], [100, 200]);
+  other.trySend(300);
+  tx.trySend(400);
+  assertEquals([rx.tryRecv(), rx.tryRecv()], [300, 400]);
+  other.dispose();
+  tx.dispose();
+  assertEquals(await rx.recv(), undefined);
+  rx.dispose();
+});
+
+Deno.test("SharedSender: a call waiting behind an earlier send of its handle can be aborted, time out, or fail on close", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  tx.trySend(0);
+  const first = tx.send(1);
+  const controller = new AbortController();
+  const aborted = tx.send(2, { signal: controller.signal });
+  const reserving = tx.reserve({ signal: controller.signal });
+  const timed = tx.sendTimeout(3, 5);
+  controller.abort(new Error("stop"));
+  await assertRejects(() => aborted, Error, "stop");
+  await assertRejects(() => reserving, Error, "stop");
+  const timeout = await assertRejects(() => timed, SendTimeoutError);
+  assertEquals([timeout.kind, timeout.value], ["timeout", 3]);
+  assertEquals(tx.capacity(), 0);
+  const later = tx.send(4);
+  assertEquals(rx.tryRecv(), 0);
+  await first;
+  assertEquals(rx.tryRecv(), 1);
+  await later;
+  assertEquals(rx.tryRecv(), 4);
+  // Closing fails the waiting send and the one behind it.
+  tx.trySend(5);
+  const blocked = tx.send(6);
+  const behind = tx.send(7);
+  rx.close();
+  await assertRejects(() => blocked, SendError);
+  await assertRejects(() => behind, SendError);
+  assertEquals(rx.tryRecv(), 5);
+  tx.dispose();
+  assertThrows(() => rx.tryRecv(), TryRecvError, "disconnected");
+  rx.dispose();
+});

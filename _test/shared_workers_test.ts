@@ -10,6 +10,7 @@ import {
 import { stub } from "@std/testing/mock";
 import { codecs, sharedChannel, type SharedReceiver } from "../shared.ts";
 import type { Command } from "./shared/worker.ts";
+import { TrySendError } from "../error.ts";
 
 const WORKER = new URL("./shared/worker.ts", import.meta.url);
 
@@ -266,4 +267,37 @@ Deno.test("SharedReceiver.close() ends a stream whose sender was leaked by a ter
   rx.close();
   assertEquals(await rx.recv(), undefined);
   rx.dispose();
+});
+
+Deno.test("SharedSender: a send granted room by a Worker is not overtaken by a later send of the same handle", async () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+  const worker = new Worker(
+    new URL("./shared/order_worker.ts", import.meta.url),
+    { type: "module" },
+  );
+  try {
+    const reply = new Promise<{ ok: boolean; values?: number[] }>(
+      (resolve) => worker.onmessage = (event) => resolve(event.data),
+    );
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    worker.postMessage({ token: rx.share(), flags: flags.buffer });
+    tx.trySend(0);
+    tx.trySend(1);
+    const first = tx.send(100);
+    Atomics.store(flags, 0, 1);
+    Atomics.notify(flags, 0);
+    // The Worker took 0 and 1: `first` is granted room, one slot is free.
+    Atomics.wait(flags, 1, 0);
+    assertThrows(() => tx.trySend(150), TrySendError, "full");
+    assertThrows(() => tx.tryReserve(), TrySendError, "full");
+    const second = tx.send(200);
+    await first;
+    await second;
+    tx.dispose();
+    const { ok, values } = await reply;
+    assert(ok);
+    assertEquals(values, [0, 1, 100, 200]);
+  } finally {
+    worker.terminate();
+  }
 });
