@@ -875,7 +875,7 @@ against the ring floor in one process:
   times each drain through one more macrotask and a full collection, on a
   quiet machine: the budget cost 1.6% (loop only) and 3.4% (with the
   deferred collection) of a \`recv()\` drain, and 3.1% and 3.2% of a
-  \`recvMany(buf, 1024)\` drain, against the 8% and 51% this report shows.
+  \`recvMany(buf, 1024)\` drain, against what the targets above show.
   The target (under 3%) is met within the noise of that machine, not in this
   report.
 - **Unbounded loops and the interval's 99th percentile.** The contract
