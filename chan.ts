@@ -141,17 +141,14 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     if (this.rxDropped) return;
     const fast = this.#fast;
     if (fast !== undefined) {
-      // The hot handoff: no object, one call. The slot is counted free
-      // before the call is resolved (resolving may run the message's
-      // `then`), but handed to a waiting sender only after, so calls are
-      // settled in call order.
+      // The hot handoff: no object, one call. The slot is free again before
+      // the call is resolved, since resolving may run the message's `then`.
       this.#fast = undefined;
-      this.semaphore.credit(1);
+      this.releasePermits(1);
       if (this.#fastKind === VALUE) (fast as (value: T) => void)(value);
       else {
         (fast as (result: IteratorResult<T>) => void)({ value, done: false });
       }
-      this.afterRelease();
       return;
     }
     this.list.push(value);
@@ -180,30 +177,10 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    * last thing a closed channel waited for.
    */
   releasePermits(n: number): void {
-    this.semaphore.credit(n);
-    this.afterRelease();
-  }
-
-  /**
-   * Hands slots counted free by `semaphore.credit` to waiting senders, then
-   * ends waiting receive calls if that was the last thing a closed channel
-   * waited for.
-   */
-  afterRelease(): void {
-    this.semaphore.handOut();
+    this.semaphore.addPermits(n);
     if (this.rxClosed && this.#lineLength() > 0 && this.isFinished()) {
       this.#finishReceivers();
     }
-  }
-
-  /**
-   * Takes the oldest queued message and counts its slot free, for a caller
-   * that settles its call before {@linkcode Chan.afterRelease}.
-   */
-  takeQuietly(): T {
-    const value = this.list.pop();
-    this.semaphore.credit(1);
-    return value;
   }
 
   /** Counts a new strong sender made from a weak one, if any is left. */
@@ -446,7 +423,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       const fast = this.#fast;
       if (fast !== undefined) {
         this.#fast = undefined;
-        const value = this.takeQuietly();
+        const value = this.take();
         if (this.#fastKind === VALUE) (fast as (value: T) => void)(value);
         else {
           (fast as (result: IteratorResult<T>) => void)({
@@ -454,7 +431,6 @@ export class Chan<T, S extends Semaphore = Semaphore> {
             done: false,
           });
         }
-        this.afterRelease();
         continue;
       }
       const waiter = this.#receivers.shift();
@@ -640,12 +616,10 @@ abstract class Receive<T, R> extends PromiseWaiter<R> implements Receiving<T> {
   }
 
   serve(): void {
-    // Stop listening before the take: from here the call's outcome is
+    // Stop listening before `take()`: from here the call's outcome is
     // decided, whatever the message's `then` does when resolved with it.
     this.unlisten();
-    const chan = this.chan;
-    this.deliver(chan.takeQuietly());
-    chan.afterRelease();
+    this.deliver(this.chan.take());
   }
 
   /** Hands the call its message. */

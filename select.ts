@@ -549,11 +549,9 @@ class ReceiveNode implements Receiving<unknown>, Branch {
 
   serve(): void {
     this.#select.win(this);
-    // The take is complete before the promise is resolved with the value;
-    // the freed slot goes to a waiting sender after.
-    const value = this.chan.takeQuietly();
+    // The take is complete before the promise is resolved with the value.
+    const value = this.chan.take();
     this.#select.settle({ key: this.key, value, done: false });
-    this.chan.afterRelease();
   }
 
   finish(): void {

@@ -14,13 +14,6 @@ export interface Semaphore {
   isIdle(): boolean;
   /** Gives back `n` slots: messages were received, or permits unused. */
   addPermits(n: number): void;
-  /**
-   * Gives back `n` slots without handing them to waiters yet: the caller
-   * settles a call first, then calls {@linkcode Semaphore.handOut}.
-   */
-  credit(n: number): void;
-  /** Hands free slots to waiters, oldest first. */
-  handOut(): void;
   /** Refuses every later acquisition and fails every waiter. */
   close(): void;
   /** Whether {@linkcode Semaphore.close} was called. */
@@ -127,14 +120,6 @@ export class BatchSemaphore implements Semaphore {
 
   addPermits(n: number): void {
     this.#permits += n;
-    this.handOut();
-  }
-
-  credit(n: number): void {
-    this.#permits += n;
-  }
-
-  handOut(): void {
     if (this.#handingOut || this.#waiters.length === 0) return;
     this.#handingOut = true;
     try {
@@ -202,14 +187,6 @@ export class Counter implements Semaphore {
 
   addPermits(n: number): void {
     this.#queued -= n;
-  }
-
-  credit(n: number): void {
-    this.#queued -= n;
-  }
-
-  handOut(): void {
-    // Nobody waits for room in an unbounded channel.
   }
 
   reclaim(n: number): void {

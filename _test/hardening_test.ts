@@ -501,31 +501,3 @@ Deno.test("toReadableStream() with keepOpen puts a taken message back before a m
   tx.dispose();
   rx.dispose();
 });
-
-// -- Settlement order --
-
-Deno.test("Receiver.recv() calls settle in call order when a handoff frees room for a waiting send", async () => {
-  const [tx, rx] = channel<string>(1);
-  const permit = tx.tryReserve(); // no room left
-  const waiting = tx.send("d"); // waits for room
-  const settled: string[] = [];
-  const first = rx.recv().then((v) => settled.push(`first ${v}`));
-  const second = rx.recv().then((v) => settled.push(`second ${v}`));
-  permit.send("P"); // to the first receive; its slot then goes to "d"
-  await Promise.all([first, second, waiting]);
-  assertEquals(settled, ["first P", "second d"]);
-  tx.dispose();
-});
-
-Deno.test("Receiver.recv() calls settle in call order when the last permit ends a closed channel", async () => {
-  const [tx, rx] = channel<string>(1);
-  const permit = tx.tryReserve();
-  tx.dispose();
-  rx.close();
-  const settled: string[] = [];
-  const first = rx.recv().then((v) => settled.push(`first ${v}`));
-  const second = rx.recv().then((v) => settled.push(`second ${v}`));
-  permit.send("P");
-  await Promise.all([first, second]);
-  assertEquals(settled, ["first P", "second undefined"]);
-});
