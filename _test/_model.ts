@@ -1499,12 +1499,14 @@ class Runner {
     const rec = this.record(label);
     if (mp.kind === "iter") {
       if (cmd.action === "dispose") {
+        // Disposed at the call, before giving the slots back runs any user
+        // code (a delivery's `then`): that code finds it disposed.
+        mp.disposed = true;
         if (mp.remaining > 0) {
           m.releasePermits(mp.remaining);
           mp.remaining = 0;
           m.release(mp.hold);
         }
-        mp.disposed = true;
         rec.expected = "ok";
         this.now(rec, () => (permit.dispose(), "ok"));
         return;
