@@ -145,10 +145,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       // the call is resolved, since resolving may run the message's `then`.
       this.#fast = undefined;
       this.releasePermits(1);
-      if (this.#fastKind === VALUE) (fast as (value: T) => void)(value);
-      else {
-        (fast as (result: IteratorResult<T>) => void)({ value, done: false });
-      }
+      this.#settleFast(fast, value);
       return;
     }
     this.list.push(value);
@@ -168,6 +165,11 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   handOff(value: T): void {
     const fast = this.#fast!;
     this.#fast = undefined;
+    this.#settleFast(fast, value);
+  }
+
+  /** Resolves the receive that was in the fast slot with `value`. */
+  #settleFast(fast: (value: never) => void, value: T): void {
     if (this.#fastKind === VALUE) (fast as (value: T) => void)(value);
     else (fast as (result: IteratorResult<T>) => void)({ value, done: false });
   }
@@ -423,14 +425,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       const fast = this.#fast;
       if (fast !== undefined) {
         this.#fast = undefined;
-        const value = this.take();
-        if (this.#fastKind === VALUE) (fast as (value: T) => void)(value);
-        else {
-          (fast as (result: IteratorResult<T>) => void)({
-            value,
-            done: false,
-          });
-        }
+        this.#settleFast(fast, this.take());
         continue;
       }
       const waiter = this.#receivers.shift();
@@ -615,15 +610,12 @@ abstract class Receive<T, R> extends PromiseWaiter<R> implements Receiving<T> {
     this.chan = chan;
   }
 
-  serve(): void {
-    // Stop listening before `take()`: from here the call's outcome is
-    // decided, whatever the message's `then` does when resolved with it.
-    this.unlisten();
-    this.deliver(this.chan.take());
-  }
-
-  /** Hands the call its message. */
-  abstract deliver(value: T): void;
+  /**
+   * Takes its message(s) from the list and settles. Each call stops
+   * listening first: from there its outcome is decided, whatever a
+   * message's `then` does when the promise is resolved with it.
+   */
+  abstract serve(): void;
 
   /** Tells the call the channel is finished. */
   abstract finish(): void;
@@ -645,8 +637,9 @@ abstract class Receive<T, R> extends PromiseWaiter<R> implements Receiving<T> {
 }
 
 class ReceiveValue<T> extends Receive<T, T | undefined> {
-  deliver(value: T): void {
-    this.resolve(value);
+  serve(): void {
+    this.unlisten();
+    this.resolve(this.chan.take());
   }
 
   finish(): void {
@@ -655,8 +648,9 @@ class ReceiveValue<T> extends Receive<T, T | undefined> {
 }
 
 class ReceiveResult<T> extends Receive<T, IteratorResult<T, undefined>> {
-  deliver(value: T): void {
-    this.resolve({ value, done: false });
+  serve(): void {
+    this.unlisten();
+    this.resolve({ value: this.chan.take(), done: false });
   }
 
   finish(): void {
@@ -674,7 +668,7 @@ class ReceiveMany<T> extends Receive<T, number> {
     this.#limit = limit;
   }
 
-  override serve(): void {
+  serve(): void {
     this.unlisten();
     if (this.#limit === 0) {
       this.resolve(0);
@@ -683,10 +677,6 @@ class ReceiveMany<T> extends Receive<T, number> {
     const count = this.chan.takeMany(this.#buffer, this.#limit);
     if (count === REFUSED) this.reject(bufferRefused());
     else this.resolve(count);
-  }
-
-  deliver(): void {
-    // Never called: `serve` hands the messages over itself.
   }
 
   override wantsNothing(): boolean {

@@ -132,15 +132,6 @@ export class List<T> {
   }
 
   /**
-   * Moves the `count` oldest messages to the end of `out`, a block at a
-   * time. The caller checks `count <= length`, and that `out` takes them.
-   */
-  popInto(out: T[], count: number): void {
-    this.copyInto(out, count);
-    this.advance(count);
-  }
-
-  /**
    * Puts `value` back in front of every queued message: a message taken
    * for a call that could not hand it over goes back first in line.
    */

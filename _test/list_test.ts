@@ -139,7 +139,7 @@ Deno.test("List gives its blocks back to the collector after a drain", async () 
 
 // -- Batches --
 
-Deno.test("List.popInto() moves messages in order across block boundaries", async (t) => {
+Deno.test("List.copyInto() and advance() move messages in order across block boundaries", async (t) => {
   // [popped before, batch size]
   const cases: [number, number][] = [
     [0, 1],
@@ -156,7 +156,8 @@ Deno.test("List.popInto() moves messages in order across block boundaries", asyn
       fill(list, 0, before + count + 7);
       for (let i = 0; i < before; i++) list.pop();
       const out = [-1];
-      list.popInto(out, count);
+      list.copyInto(out, count);
+      list.advance(count);
       assertEquals(out, [-1, ...range(before, count)]);
       assertStrictEquals(list.length, 7);
       assertEquals(drain(list), range(before + count, 7));
@@ -165,11 +166,12 @@ Deno.test("List.popInto() moves messages in order across block boundaries", asyn
   }
 });
 
-Deno.test("List.popInto() leaves nothing reachable from the slots it read", async () => {
+Deno.test("List.advance() leaves nothing reachable from the slots it passed", async () => {
   const list = new List<object>();
   const ref = pushTracked(list);
   for (let i = 0; i < 40; i++) list.push({});
-  list.popInto([], 30);
+  list.copyInto([], 30);
+  list.advance(30);
   await collect();
   assertStrictEquals(ref.deref(), undefined);
   assertStrictEquals(list.length, 11);
