@@ -1,9 +1,9 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // The demo: three sensors feed one bounded channel; a writer batches.
 //
-// Run it with `deno task demo` (or `npx --yes deno@2.9.6 task demo`).
+// Run it with `deno task demo` (or `npx --yes deno@2.9.6 task demo`). It
+// imports nothing but the module, so it runs without the JSR registry.
 
-import { delay } from "@std/async/delay";
 import { channel, type Sender } from "../mod.ts";
 
 interface Reading {
@@ -70,7 +70,7 @@ while (await rx.recvMany(batch, BATCH) > 0) {
   batch.length = 0;
   // Writing a batch out is slow; meanwhile the sensors fill the channel and
   // then wait for room instead of piling readings up in memory.
-  await delay(2);
+  await new Promise((resolve) => setTimeout(resolve, 2));
 }
 await Promise.all(producers);
 clearTimeout(timer);
