@@ -41,7 +41,8 @@ export interface Contender {
   readonly kind: Kind;
   /**
    * One producer awaiting each send, one consumer awaiting each receive.
-   * `capacity` undefined means unbounded.
+   * `capacity` undefined means unbounded. The libraries of `loops.ts` run
+   * the plain loops a user writes here, the others their adapter's loops.
    */
   spsc?(
     messages: number,
@@ -59,6 +60,8 @@ export interface Contender {
   iterate?(messages: number, order: Order): Run | undefined;
   /** Buffers `messages` (untimed), then the timed part receives them all. */
   drain?(messages: number): Run | undefined;
+  /** Fills an unbounded channel with `messages`, then drains it: both timed. */
+  burst?(messages: number): Run | undefined;
   /**
    * `messages` round trips through two channels of capacity 1: one side
    * sends a message and awaits the reply, the other sends each back.

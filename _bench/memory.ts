@@ -14,9 +14,9 @@
 
 import { channel, unboundedChannel } from "../mod.ts";
 import type { Contender, Order, Run } from "./harness.ts";
-import { asyncChannel, stdChannel, webStreams } from "./peers.ts";
-import { promiseFloor, ringFloor } from "./floors.ts";
-import { seedMpsc } from "./scenarios.ts";
+import { webStreams } from "./peers.ts";
+import { promiseFloor } from "./floors.ts";
+import { asyncChannel, ringFloor, seedMpsc, stdChannel } from "./scenarios.ts";
 
 /** Bytes per message of one container holding `messages` numbers. */
 export interface QueuedResult {

@@ -28,22 +28,30 @@ import {
   TURN,
 } from "./harness.ts";
 import {
-  asyncChannel,
+  asyncChannel as adaptedAsyncChannel,
   effectQueue,
   effectQueueBatch,
-  itPushable,
-  PEERS,
+  itPushable as adaptedItPushable,
+  PEERS as ADAPTED_PEERS,
   repeater,
-  stdChannel,
+  stdChannel as adaptedStd,
   webStreams,
 } from "./peers.ts";
 import {
   arrayQueueFloor,
   promiseFloor,
-  ringFloor,
+  ringFloor as adaptedRing,
   shiftQueue,
   syncFloor,
 } from "./floors.ts";
+import {
+  asyncChannelLoops,
+  itPushableLoops,
+  type Loops,
+  ringLoops,
+  seedLoops,
+  stdLoops,
+} from "./loops.ts";
 
 /** One contender's part in a scenario. */
 export interface Entry {
@@ -82,6 +90,11 @@ export interface Scenario {
   readonly expected: number;
   /** The contenders, @seed/mpsc first. */
   readonly entries: readonly Entry[];
+  /**
+   * Whether its rows run the plain loops users write (`loops.ts`), which
+   * the report gathers in one table.
+   */
+  readonly plain?: boolean;
 }
 
 /** The main @seed/mpsc row's name in every table. */
@@ -174,16 +187,56 @@ const unboundedAdapter: Adapter<
 const bounded = fromAdapter(MODULE, "module", boundedAdapter);
 const unbounded = fromAdapter(MODULE, "module", unboundedAdapter);
 
-/** @seed/mpsc through `send()` and `recv()`. */
+/**
+ * A contender whose SPSC, MPSC and burst runs are its plain loops
+ * (`loops.ts`); its other scenarios keep its adapter's loops.
+ */
+function withLoops(contender: Contender, loops: Loops): Contender {
+  return {
+    ...contender,
+    spsc: loops.spsc,
+    ...(loops.mpsc === undefined ? {} : { mpsc: loops.mpsc }),
+    ...(loops.burst === undefined ? {} : { burst: loops.burst }),
+  };
+}
+
+/** `@std/async`'s `Channel`, its SPSC, MPSC and burst the plain loops. */
+export const stdChannel: Contender = withLoops(adaptedStd, stdLoops);
+/** async-channel, its SPSC, MPSC and burst the plain loops. */
+export const asyncChannel: Contender = withLoops(
+  adaptedAsyncChannel,
+  asyncChannelLoops,
+);
+/** it-pushable, its SPSC and burst the plain loops. */
+export const itPushable: Contender = withLoops(
+  adaptedItPushable,
+  itPushableLoops,
+);
+/** The ring floor, its SPSC, MPSC and burst the plain loops. */
+export const ringFloor: Contender = withLoops(adaptedRing, ringLoops);
+
+/** Every peer, in table order; those of `loops.ts` run its loops. */
+const PEERS: readonly Contender[] = ADAPTED_PEERS.map((peer) =>
+  peer === adaptedStd
+    ? stdChannel
+    : peer === adaptedAsyncChannel
+    ? asyncChannel
+    : peer === adaptedItPushable
+    ? itPushable
+    : peer
+);
+
+/**
+ * @seed/mpsc through `send()` and `recv()`: the plain loops (`loops.ts`)
+ * for SPSC, MPSC (a clone per producer) and burst, the adapter's for the
+ * rest.
+ */
 export const seedMpsc: Contender = {
   name: MODULE,
   kind: "module",
-  spsc(messages, capacity, order) {
-    return capacity === undefined
-      ? unbounded.spsc!(messages, undefined, order)
-      : bounded.spsc!(messages, capacity, order);
-  },
-  mpsc: bounded.mpsc!,
+  spsc: seedLoops.spsc,
+  mpsc: seedLoops.mpsc!,
+  burst: seedLoops.burst!,
   iterate: unbounded.iterate!,
   drain: unbounded.drain!,
   pingPong: bounded.pingPong!,
@@ -380,8 +433,10 @@ function ordered(
     | Run
     | undefined,
   capFor?: (contender: Contender) => number | undefined,
+  plain = false,
 ): Scenario[] {
   return ORDERS.map((order) => ({
+    ...(plain ? { plain } : {}),
     id: `${base}/${orderPart(order)}`,
     base,
     order,
@@ -407,23 +462,29 @@ export function scenarios(messages = 1_000_000): Scenario[] {
   const list: Scenario[] = [];
   list.push(...ordered(
     "uncontented/spsc_unbounded",
-    "One producer sends each message and awaits once; one consumer awaits `recv()` per message.",
+    "The plain loop (`_bench/loops.ts`): one producer runs `for (let i = 0; i < N; i++) await tx.send(i)` into an unbounded channel (@seed/mpsc's `send()` returns nothing here, and is awaited all the same), then disposes it; one consumer awaits `recv()` per message, checking their order.",
     messages,
     (c, n, order) => c.spsc?.(n, undefined, order),
+    undefined,
+    true,
   ));
   for (const capacity of [1, 64, 1024]) {
     list.push(...ordered(
       `uncontented/spsc_bounded_${capacity}`,
-      `One producer awaits \`send()\` per message into a channel of capacity ${capacity}; one consumer awaits \`recv()\` per message.`,
+      `The plain loop (\`_bench/loops.ts\`): one producer awaits \`send()\` per message into a channel of capacity ${capacity}, then disposes it; one consumer awaits \`recv()\` per message, checking their order.`,
       messages,
       (c, n, order) => c.spsc?.(n, capacity, order),
+      undefined,
+      true,
     ));
   }
   list.push(...ordered(
     "contention/mpsc_bounded_64_16_producers",
-    "16 producers await `send()` per message into a channel of capacity 64; one consumer awaits `recv()` per message.",
+    "The plain loop (`_bench/loops.ts`): 16 producers, each through its own `tx.clone()` (the original disposed once the clones exist; one shared object for libraries without clones), await `send()` per message into a channel of capacity 64, N / 16 numbers each, then dispose it; one consumer awaits `recv()` per message, checking each producer's order.",
     messages,
     (c, n, order) => c.mpsc?.(16, n, 64, order),
+    undefined,
+    true,
   ));
   list.push(...ordered(
     "uncontented/for_await_unbounded",
@@ -476,6 +537,28 @@ export function scenarios(messages = 1_000_000): Scenario[] {
       ),
       ...[ringFloor, arrayQueueFloor, promiseFloor, syncFloor].flatMap((c) =>
         entryOf(c, messages, (n) => c.drain?.(n))
+      ),
+    ],
+  });
+  list.push({
+    id: "uncontented/burst_fill_then_drain",
+    base: "uncontented/burst_fill_then_drain",
+    loop: false,
+    plain: true,
+    description:
+      "The plain loop (`_bench/loops.ts`): fill an unbounded channel with every message, close it, then await `recv()` per message until it ends, checking their order; both timed.",
+    messages,
+    expected: expectedSum(messages),
+    entries: [
+      ...moduleEntries(messages, (n) => seedMpsc.burst!(n)),
+      ...[stdChannel, itPushable, ringFloor].flatMap((c) =>
+        entryOf(c, messages, (n) => c.burst?.(n), Infinity)
+      ),
+      ...entryOf(
+        asyncChannel,
+        messages,
+        (n) => asyncChannel.burst!(n),
+        QUADRATIC_CAP,
       ),
     ],
   });
