@@ -1,11 +1,12 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
-// Bundles the module and runs the smoke suite under Node.js 20 and in headless Chromium, reporting each runtime's result.
+// Bundles the module and runs the smoke suite under Node.js 20 and in headless Chromium, reporting each runtime's result; runs the README's Node.js 20 recipes.
 //
 // Needs `node` on the PATH and Debian's `chromium` package
 // (`apt-get install -y chromium`, done by .ci/run). Set CHROMIUM to use
 // another binary. Permissions: --allow-read --allow-run --allow-env
 // --allow-net=127.0.0.1 (no writes: Chromium's profile directory is made
-// and removed by the shell that starts it).
+// and removed by the shell that starts it). The README's esbuild recipe
+// runs esbuild through `npx`, which fetches it from npm the first time.
 
 import {
   assert,
@@ -147,6 +148,118 @@ Deno.test("mod.ts bundle passes the smoke suite under Node.js 20", async () => {
   const report: Report = JSON.parse(stdout);
   assertMatch(report.runtime, /^Node\.js v20\./, "Node.js 20 is installed");
   judge(report);
+});
+
+// -- The README's Node.js recipes --
+
+const README = new URL("../README.md", import.meta.url);
+
+/** The body of the README's first fenced block in `lang` that `pick` accepts. */
+async function readmeBlock(
+  lang: string,
+  pick: (body: string) => boolean,
+): Promise<string> {
+  const readme = await Deno.readTextFile(README);
+  for (
+    const [, info, body] of readme.matchAll(/^```(\S*)[^\n]*\n(.*?)^```$/gms)
+  ) {
+    if (info === lang && body !== undefined && pick(body)) return body;
+  }
+  throw new Error(`README.md has no ${lang} block of the expected shape`);
+}
+
+/** Runs `command` to completion with `input` on its standard input. */
+async function run(
+  command: string,
+  args: string[],
+  input: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(command, {
+      args,
+      cwd: ROOT.pathname,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    throw new Error(
+      `Cannot run the README's Node.js recipe: \`${command}\` is not on the PATH`,
+      { cause: error },
+    );
+  }
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const { code, stdout, stderr } = await child.output();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
+/** Runs an ES module under Node.js 20 and returns what it printed. */
+async function runOnNode20(program: string): Promise<string> {
+  const version = await run("node", ["--version"], "");
+  assertMatch(version.stdout, /^v20\./, "Node.js 20 is installed");
+  const { code, stdout, stderr } = await run(
+    "node",
+    ["--input-type=module"],
+    program,
+  );
+  assertStrictEquals(code, 0, `node exited with ${code}:\n${stderr}`);
+  return stdout;
+}
+
+Deno.test("README's plain JavaScript recipe runs under Node.js 20 as written", async () => {
+  const program = await readmeBlock(
+    "js",
+    (body) => body.includes('from "@seed/mpsc"'),
+  );
+  assertNotMatch(program, /\busing\s/, "the recipe has no using declaration");
+  // What `npx jsr add` installs is the module as JavaScript: the bundle of
+  // mod.ts stands in for it.
+  const mpsc = `data:text/javascript,${
+    encodeURIComponent(await bundle(ENTRY))
+  }`;
+  const linked = program.replaceAll('"@seed/mpsc"', JSON.stringify(mpsc));
+  assertEquals(await runOnNode20(linked), "hello from Node.js\n");
+});
+
+Deno.test("README's esbuild recipe lowers the top example's using for Node.js 20", async () => {
+  // The README's command, word for word but for its input and output: the
+  // example comes on standard input, the bundle leaves on standard output,
+  // and the package resolves to this checkout instead of node_modules.
+  const line = (await readmeBlock("sh", (body) => body.includes("esbuild@")))
+    .split("\n").find((l) => l.includes("esbuild@"));
+  assert(line !== undefined);
+  const [npx, yes, esbuild, ...flags] = line.trim().split(/\s+/);
+  assertEquals([npx, yes], ["npx", "--yes"]);
+  assertMatch(esbuild!, /^esbuild@\d+\.\d+\.\d+$/, "esbuild is pinned");
+  assert(flags.includes("--target=node20"), line);
+  const example = await readmeBlock("ts", () => true);
+  assertMatch(example, /^\s*using /m, "the top example uses using");
+  const lowered = await run("npx", [
+    "--yes",
+    esbuild!,
+    ...flags.filter((f) => f !== "main.ts" && !f.startsWith("--outfile=")),
+    "--loader=ts",
+    "--alias:@seed/mpsc=./mod.ts",
+    "--log-level=warning",
+  ], example);
+  assertStrictEquals(
+    lowered.code,
+    0,
+    `npx ${esbuild} exited with ${lowered.code} (npx needs the npm registry ` +
+      `the first time):\n${lowered.stderr}`,
+  );
+  assertNotMatch(lowered.stdout, /^\s*using /m, "esbuild lowered using");
+  assertEquals(
+    await runOnNode20(lowered.stdout),
+    "hello from a\nhello from b\nhello from c\n",
+  );
 });
 
 // -- Chromium --
