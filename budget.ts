@@ -6,33 +6,58 @@
 import { type Waiter, WaiterQueue } from "./waiter.ts";
 
 /**
- * How many operations run between two looks at the clock. Tokio's per-task
- * budget has the same size; here it is the granularity of the check, not
- * the yield rate.
+ * The most operations that run between two looks at the clock, when
+ * operations come fast. Tokio's per-task budget has the same size; here it
+ * is the granularity of the check, not the yield rate. Slow operations are
+ * looked at more often, down to every one.
  */
 export const CHECK_EVERY = 128;
 
 /**
  * How long, in milliseconds, an event-loop turn may run channel operations
- * before they start yielding to the event loop.
+ * before they start yielding to the event loop. The turn's time counts from
+ * its first operation.
  */
 export const SLICE_MS = 1;
+
+/**
+ * How far apart, in milliseconds, two looks at the clock aim to be: a turn
+ * overruns its slice by about this much at most, as long as operations keep
+ * the pace measured between the last two looks.
+ */
+const LOOK_MS = SLICE_MS / 8;
 
 // The clock and the macrotask function are captured at load, so fake timers
 // installed later (in tests, say) cannot stop the budget.
 const now: () => number = captureClock();
 
-// One thread runs every channel, so one counter stands for Tokio's per-task
-// budget. A yield costs a macrotask (microseconds), an operation tens of
-// nanoseconds: yielding every 128 operations cost 20-50% of a tight loop's
-// throughput. So the count only decides when to look at the clock, and the
-// turn yields once it has run a whole slice.
+// One thread runs every channel, so one countdown stands for Tokio's
+// per-task budget. A yield costs a macrotask (microseconds), an operation
+// tens of nanoseconds: yielding every 128 operations cost 20-50% of a tight
+// loop's throughput. So operations only count down to the next look at the
+// clock, and the turn yields once it has run a whole slice.
 //
-// Invariant: `turnStart` is the time of the first check since the last
-// macrotask boundary seen, or -1 when none was made; a `refill` is scheduled
-// exactly while `turnStart` >= 0 or a call is parked.
-let ops = 0;
+// How far apart the looks are adapts to how far apart operations are: each
+// look measures the time since the one before, and sets the next stride so
+// that the next look comes about `LOOK_MS` later (or at the slice's end, if
+// sooner). Every turn starts at a stride of 1 and at most doubles it per
+// look: a turn that runs slow operations (a consumer that works a
+// millisecond per batch) looks at every one, and one that runs fast
+// operations reaches a stride of `CHECK_EVERY` after 8 looks.
+//
+// The fast path is one decrement and one comparison. `countdown` is set to
+// 0 whenever the next operation must take the slow path: at the start of a
+// turn (it reads the clock there, so the turn counts from its first
+// operation) and while the slice is spent (every operation parks).
+//
+// Invariant: `turnStart` is the time of the first operation since the last
+// macrotask boundary seen (our refill), or -1 when there was none; a
+// `refill` is scheduled exactly while `turnStart` >= 0 or a call is parked
+// or the slice is spent.
+let countdown = 0;
+let stride = 1;
 let turnStart = -1;
+let lastLook = 0;
 let exhausted = false;
 let refillScheduled = false;
 let enabled = true;
@@ -45,24 +70,56 @@ let enabled = true;
  * the event loop has had its turn.
  */
 export function charge(): boolean {
-  // The hot path: one increment, one mask, one load.
-  if ((++ops & (CHECK_EVERY - 1)) !== 0) return !exhausted;
-  return check();
+  // The hot path: one decrement, one comparison.
+  if (--countdown > 0) return true;
+  return look();
 }
 
-function check(): boolean {
-  if (!enabled || exhausted) return !exhausted;
+function look(): boolean {
+  if (!enabled) {
+    countdown = CHECK_EVERY;
+    return true;
+  }
+  if (exhausted) {
+    // Invariant: every operation until the refill parks, in call order.
+    countdown = 0;
+    return false;
+  }
+  const t = now();
   if (turnStart < 0) {
-    // The first look at the clock in this turn: note when, and learn when
-    // the turn ends from a macrotask of ours.
-    turnStart = now();
+    // The first operation since a macrotask boundary: the turn counts from
+    // here. Our own macrotask tells when the turn has ended.
+    turnStart = t;
+    lastLook = t;
+    stride = 1;
+    countdown = 1;
     if (!refillScheduled) scheduleRefill();
     return true;
   }
-  if (now() - turnStart < SLICE_MS) return true;
-  // Invariant: every operation until the refill parks, in call order.
-  exhausted = true;
-  return false;
+  const ran = t - turnStart;
+  if (ran >= SLICE_MS) {
+    exhausted = true;
+    countdown = 0;
+    return false;
+  }
+  // `stride` operations ran since the last look, in `t - lastLook` ms. Aim
+  // the next look `LOOK_MS` ahead, or at the slice's end if sooner; grow at
+  // most twofold, so one cheap stretch does not hide slow operations after
+  // it for long.
+  const since = t - lastLook;
+  const ahead = SLICE_MS - ran < LOOK_MS ? SLICE_MS - ran : LOOK_MS;
+  let next = stride * 2;
+  if (since * next > ahead * stride) {
+    // Operations come `since / stride` ms apart: `next` would overshoot.
+    next = Math.floor(ahead * stride / since);
+    if (next < 1) next = 1;
+  } else if (next > CHECK_EVERY) {
+    next = CHECK_EVERY;
+  }
+  lastLook = t;
+  stride = next;
+  countdown = next;
+  return true;
 }
 
 /**
@@ -93,6 +150,42 @@ export function unpark(call: Parked): void {
   call.parked = false;
 }
 
+/**
+ * Charges a call that fails at once (an already aborted signal, a disposed
+ * handle, a bad argument): it rejects with `error` now while the slice has
+ * room, and after the event loop's turn once the slice is spent, so a retry
+ * loop around a call that can never succeed still lets timers run. Parked
+ * like any call, it rejects in call order with the calls parked before it.
+ *
+ * @param error What the call rejects with.
+ * @returns A promise that rejects with `error`.
+ */
+export function rejectCharged<T = never>(error: unknown): Promise<T> {
+  if (charge()) return Promise.reject(error);
+  const call = new ParkedRejection<T>(error);
+  park(call);
+  return call.promise;
+}
+
+/** A failing call that found the slice spent: it rejects on resuming. */
+class ParkedRejection<T> implements Parked {
+  prev: Parked | undefined = undefined;
+  next: Parked | undefined = undefined;
+  parked = false;
+  readonly promise: Promise<T>;
+  #reject!: (error: unknown) => void;
+  readonly #error: unknown;
+
+  constructor(error: unknown) {
+    this.#error = error;
+    this.promise = new Promise<T>((_, reject) => this.#reject = reject);
+  }
+
+  resume(): void {
+    this.#reject(this.#error);
+  }
+}
+
 function scheduleRefill(): void {
   refillScheduled = true;
   schedule(refill);
@@ -100,9 +193,11 @@ function scheduleRefill(): void {
 
 function refill(): void {
   // A macrotask has run: the event loop had its turn, and a new one starts.
+  // The next operation takes the slow path, to note when.
   refillScheduled = false;
   turnStart = -1;
   exhausted = false;
+  countdown = 0;
   // Calls parked while these resume wait for the next turn (`exhausted` may
   // be set again by a long run of resumed calls). A resumed call may run
   // user code (a message's `then`) that aborts a parked one, so the queue
@@ -125,6 +220,7 @@ export function setBudgetEnabled(on: boolean): void {
   enabled = on;
   exhausted = false;
   turnStart = -1;
+  countdown = 0;
 }
 
 /**
@@ -134,6 +230,7 @@ export function setBudgetEnabled(on: boolean): void {
 export function spendBudget(): void {
   if (!enabled) return;
   exhausted = true;
+  countdown = 0;
   if (!refillScheduled) scheduleRefill();
 }
 

@@ -7,8 +7,15 @@ import {
   assertStrictEquals,
 } from "@std/assert";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
-import { CHECK_EVERY, setBudgetEnabled, spendBudget } from "../budget.ts";
+import {
+  CHECK_EVERY,
+  rejectCharged,
+  setBudgetEnabled,
+  SLICE_MS,
+  spendBudget,
+} from "../budget.ts";
 import { channel, SendError, unboundedChannel } from "../mod.ts";
+import { toReadableStream } from "../stream.ts";
 
 /**
  * Whether `promise` settles during a burst of microtasks, that is without
@@ -239,21 +246,64 @@ Deno.test("budget: the event loop's turn starts a new slice", async () => {
   tx.dispose();
 });
 
-Deno.test("budget: a long run of ready operations yields at most once every 128", async () => {
+Deno.test("budget: a long run of ready operations yields only after a whole slice", async () => {
   const [tx, rx] = unboundedChannel<number>();
-  const yielded: number[] = [];
+  // When each yielding call was made, and when it returned.
+  const before: number[] = [];
+  const after: number[] = [];
   // Enough operations to run several slices at any speed this machine has.
-  for (let i = 0; i < 200_000 && yielded.length < 4; i++) {
+  for (let i = 0; i < 200_000 && before.length < 4; i++) {
     tx.send(i);
+    const start = performance.now();
     const receiving = rx.recv();
-    if (!(await settlesWithoutYield(receiving))) yielded.push(i);
+    const end = performance.now();
+    if (!(await settlesWithoutYield(receiving))) {
+      before.push(start);
+      after.push(end);
+    }
     assertStrictEquals(await receiving, i);
   }
-  assert(yielded.length > 0, "a long run never yielded");
-  for (let i = 1; i < yielded.length; i++) {
-    const gap = yielded[i]! - yielded[i - 1]!;
-    assert(gap >= CHECK_EVERY, `two yields only ${gap} operations apart`);
+  assert(before.length > 0, "a long run never yielded");
+  // A turn starts after the previous yield and yields once it has run a
+  // slice, by the same clock: no timing can break this.
+  for (let i = 1; i < before.length; i++) {
+    const turn = after[i]! - before[i - 1]!;
+    assert(turn >= SLICE_MS, `a turn yielded after ${turn} ms`);
   }
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("budget: a turn counts from its first operation", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < 4; i++) tx.send(i);
+  await startFreshRun();
+  // The first operation of the turn starts its slice; the work after it
+  // spends the slice, so the next operation yields.
+  assertEquals(await yieldingCalls(1, () => rx.recv()), []);
+  spin(SLICE_MS * 2);
+  assertEquals(await yieldingCalls(1, () => rx.recv()), [0]);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("budget: slow operations are each looked at", async () => {
+  const WORK_MS = SLICE_MS * 0.3;
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < 16; i++) tx.send(i);
+  await startFreshRun();
+  // Operations a third of a slice apart: the slice is spent by the fourth
+  // after the first, and the budget looks at each one, so it yields there
+  // at the latest (sooner if the machine stalls in between).
+  const yielded = await yieldingCalls(16, async () => {
+    await rx.recv();
+    spin(WORK_MS);
+  });
+  assert(yielded.length > 0, "16 operations a third of a slice apart ran");
+  assert(
+    yielded[0]! >= 1 && yielded[0]! <= 4,
+    `the first yield came at operation ${yielded[0]}`,
+  );
   tx.dispose();
   rx.dispose();
 });
@@ -272,6 +322,76 @@ Deno.test("budget: a yielding receive still honours an abort that came meanwhile
   assertStrictEquals(rx.len(), 1);
   assertStrictEquals(await rx.recv(), 1);
   tx.dispose();
+});
+
+// -- Calls that fail at once --
+
+/**
+ * Calls that reject at once, each on a channel of its own. Every call is
+ * charged, so a retry loop around one that can never succeed still yields.
+ */
+const REJECTING_CALLS: [string, () => () => Promise<unknown>][] = [
+  ["Sender.send() on a closed channel", () => {
+    const [tx, rx] = channel<number>(1);
+    rx.close();
+    return () => tx.send(1);
+  }],
+  ["Sender.reserve() on a closed channel", () => {
+    const [tx, rx] = channel<number>(1);
+    rx.close();
+    return () => tx.reserve();
+  }],
+  ["Sender.reserveMany() beyond capacity", () => {
+    const [tx] = channel<number>(1);
+    return () => tx.reserveMany(2);
+  }],
+];
+
+Deno.test("budget: a loop of calls that reject at once lets a zero-delay timer fire", async (t) => {
+  for (const [name, setup] of REJECTING_CALLS) {
+    await t.step(name, async () => {
+      const op = setup();
+      let fired = false;
+      const timer = setTimeout(() => fired = true, 0);
+      let calls = 0;
+      while (!fired && calls < 200_000) {
+        await op().then(() => {
+          throw new Error("the call did not reject");
+        }, () => {});
+        calls++;
+      }
+      clearTimeout(timer);
+      assert(fired, `the timer never fired in ${calls} rejected calls`);
+    });
+  }
+});
+
+Deno.test("rejectCharged() rejects at once while the slice has room", async () => {
+  await startFreshRun();
+  const error = new Error("failed");
+  const rejecting = rejectCharged(error);
+  rejecting.catch(() => {});
+  assertStrictEquals(await settlesWithoutYield(rejecting), true);
+  assertStrictEquals(await assertRejects(() => rejecting), error);
+});
+
+Deno.test("rejectCharged() rejects after the event loop's turn once the slice is spent, in call order", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  tx.send(1);
+  await startFreshRun();
+  spendBudget();
+  const order: string[] = [];
+  const receiving = rx.recv().then((v) => order.push(`recv ${v}`));
+  const error = new Error("failed");
+  const rejecting = rejectCharged(error).catch((e) => {
+    assertStrictEquals(e, error);
+    order.push("rejected");
+  });
+  assertStrictEquals(await settlesWithoutYield(rejecting), false);
+  await Promise.all([receiving, rejecting]);
+  assertEquals(order, ["recv 1", "rejected"]);
+  tx.dispose();
+  rx.dispose();
 });
 
 // -- Budget yields and handle lifetime --
@@ -471,6 +591,125 @@ Deno.test("budget: a 1 ms interval keeps ticking through a ping-pong", async () 
   pingTx.dispose();
   await echo;
   assert(seen >= 3, `the interval ticked ${seen} times in 50 ms`);
+});
+
+/** The median of `values`, which must not be empty. */
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
+}
+
+/**
+ * Runs `work` while a 1 ms interval ticks, and returns how many units of
+ * work (`done()` calls) ran between one tick and the next, counting from
+ * the start and to the end, and the gaps' lengths in milliseconds (for the
+ * messages only: tests never assert timings).
+ *
+ * Units, not milliseconds, because this machine is shared: a stalled
+ * process stretches every gap in wall time, but the budget measures its
+ * slice by the same wall clock, so a stall only ever lowers the units per
+ * tick. Each unit below costs a fixed amount of work, so the contract's
+ * "median gap at most 1.5 ms" is a median of units per tick.
+ */
+async function unitsBetweenTicks(
+  work: (done: () => void) => Promise<void>,
+): Promise<{ units: number[]; ms: number[] }> {
+  let done = 0;
+  const marks = [0];
+  const times = [performance.now()];
+  const interval = setInterval(() => {
+    marks.push(done);
+    times.push(performance.now());
+  }, 1);
+  try {
+    await work(() => done++);
+  } finally {
+    clearInterval(interval);
+  }
+  marks.push(done);
+  times.push(performance.now());
+  const units: number[] = [];
+  const ms: number[] = [];
+  for (let i = 1; i < marks.length; i++) {
+    units.push(marks[i]! - marks[i - 1]!);
+    ms.push(times[i]! - times[i - 1]!);
+  }
+  return { units, ms };
+}
+
+/**
+ * Asserts that a 1 ms interval ticked at least every `medianAtMost` units
+ * (median) and never waited more than `maxAtMost` units.
+ */
+function assertTicks(
+  { units, ms }: { units: number[]; ms: number[] },
+  medianAtMost: number,
+  maxAtMost: number,
+): void {
+  const seen = `units between ticks: median ${median(units)}, most ${
+    Math.max(...units)
+  } (median gap ${median(ms).toFixed(2)} ms, longest ${
+    Math.max(...ms).toFixed(2)
+  } ms)`;
+  assert(median(units) <= medianAtMost, seen);
+  assert(Math.max(...units) <= maxAtMost, seen);
+}
+
+// The consumers below work 20 µs a message, or 1 ms a batch. A turn that
+// counted 128 operations between looks at the clock, from its first look,
+// ran 128 to 255 of them whatever they cost: 2.5 to 5 ms of work at 20 µs
+// (medians of 190-255 messages a tick were measured), 128 ms at 1 ms. The
+// budget must end the turn after about a slice: about 50 messages or one
+// batch. The bounds leave room for two turns per tick.
+const WORK_PER_MESSAGE_MS = 0.02;
+const MESSAGES_PER_TICK = 120;
+const MOST_MESSAGES_PER_TICK = 50 / WORK_PER_MESSAGE_MS; // 50 ms of work
+
+Deno.test("budget: a 1 ms interval keeps ticking through a consumer that works 20 µs a message", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < 3_000; i++) tx.send(i);
+  tx.dispose();
+  const ticks = await unitsBetweenTicks(async (done) => {
+    while (await rx.recv() !== undefined) {
+      spin(WORK_PER_MESSAGE_MS);
+      done();
+    }
+  });
+  assertTicks(ticks, MESSAGES_PER_TICK, MOST_MESSAGES_PER_TICK);
+});
+
+Deno.test("budget: a 1 ms interval keeps ticking through a consumer that works 1 ms a recvMany() batch", async () => {
+  const BATCH = 256;
+  const BATCHES = 80;
+  const [tx, rx] = channel<number>(BATCH * BATCHES);
+  for (let i = 0; i < BATCH * BATCHES; i++) tx.trySend(i);
+  tx.dispose();
+  const buffer: number[] = [];
+  const ticks = await unitsBetweenTicks(async (done) => {
+    while (await rx.recvMany(buffer, BATCH) > 0) {
+      buffer.length = 0;
+      spin(1);
+      done();
+    }
+  });
+  // About one batch a tick; never 50 ms of batches without one.
+  assertTicks(ticks, 4, 40);
+});
+
+Deno.test("budget: a 1 ms interval keeps ticking through a toReadableStream() reader with a large highWaterMark", async () => {
+  const [tx, rx] = channel<number>(16);
+  const producer = (async () => {
+    for (let i = 0; i < 3_000; i++) await tx.send(i);
+    tx.dispose();
+  })();
+  const stream = toReadableStream(rx, { highWaterMark: Infinity });
+  const ticks = await unitsBetweenTicks(async (done) => {
+    for await (const _ of stream) {
+      spin(WORK_PER_MESSAGE_MS);
+      done();
+    }
+  });
+  await producer;
+  assertTicks(ticks, MESSAGES_PER_TICK, MOST_MESSAGES_PER_TICK);
 });
 
 Deno.test("setBudgetEnabled(false) lets ready operations run without yielding", async () => {
