@@ -71,17 +71,3 @@ export async function idleGaps(ms: number): Promise<number[]> {
   });
   return gaps;
 }
-
-/**
- * The `p`-th percentile (0 to 100) of `values`, nearest rank.
- *
- * @param values The samples (not changed).
- * @param p The percentile.
- * @returns The sample at that rank, or `NaN` with no samples.
- */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1]!;
-}

@@ -1,0 +1,189 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// The report's measuring: rounds of every scenario in this process, the
+// 1 ms interval against each loop, memory in a child process and profiles
+// in more child processes.
+//
+// Each round runs every scenario once; within a scenario the contenders
+// take turns in an order that rotates from round to round, so a slow
+// moment of a shared machine falls on all of them alike. One extra round
+// of a tenth of the messages first warms up the compiler, unrecorded.
+
+import type { Scenario } from "./scenarios.ts";
+import { ARRAY_QUEUE, PROMISE_FLOOR } from "./floors.ts";
+import { withInterval } from "./timer.ts";
+import type { MemoryReport } from "./memory.ts";
+import { profileFlags, type ProfileLine, summarize } from "./profile.ts";
+import type { Results } from "./stats.ts";
+
+/** The flags of the memory child process (see `_bench/memory.ts`). */
+export const MEMORY_V8_FLAGS =
+  "--expose-gc,--min-semi-space-size=1024,--max-semi-space-size=1024";
+
+/** A profile of @seed/mpsc's row in one scenario. */
+export interface Profile {
+  readonly scenario: Scenario;
+  readonly lines: ProfileLine[];
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Progress goes to stderr: stdout may be a pipe. */
+export function log(message: string): void {
+  console.error(message);
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
+}
+
+function check(scenario: Scenario, index: number, sum: number): void {
+  const entry = scenario.entries[index]!;
+  const expected = entry.expected ?? scenario.expected;
+  if (sum !== expected) {
+    throw new Error(
+      `Cannot trust ${scenario.id} ${entry.name}: expected sum ${expected}, got ${sum}`,
+    );
+  }
+}
+
+/**
+ * Runs `runs` recorded rounds of `list`, after one warm-up round of
+ * `warmUp` (the same scenarios with fewer messages: enough for the
+ * compiler, and a round less of waiting).
+ *
+ * @returns Every scenario's rows, with the rates of the recorded rounds.
+ */
+export async function runRounds(
+  list: Scenario[],
+  warmUp: Scenario[],
+  runs: number,
+): Promise<Results> {
+  const results: Results = new Map();
+  for (const scenario of list) {
+    results.set(
+      scenario,
+      scenario.entries.map((e) => ({
+        name: e.name,
+        contender: e.contender.name,
+        kind: e.contender.kind,
+        budgetOff: e.budgetOff ?? false,
+        rates: [],
+        gaps: [],
+      })),
+    );
+  }
+  for (let round = 0; round <= runs; round++) {
+    const started = performance.now();
+    for (const scenario of round === 0 ? warmUp : list) {
+      const entries = scenario.entries;
+      for (let k = 0; k < entries.length; k++) {
+        const index = (k + round) % entries.length;
+        const entry = entries[index]!;
+        const run = entry.prepare();
+        gc?.();
+        const t0 = performance.now();
+        const sum = await run();
+        const ms = performance.now() - t0;
+        check(scenario, index, sum);
+        if (round > 0) {
+          const messages = entry.messages ?? scenario.messages;
+          results.get(scenario)![index]!.rates.push(messages / (ms / 1000));
+        }
+      }
+    }
+    log(
+      `${round === 0 ? "warm-up round" : `round ${round}/${runs}`}: ${
+        seconds(started)
+      } s`,
+    );
+  }
+  return results;
+}
+
+/**
+ * Runs each loop scenario `runs` more times with a 1 ms interval ticking,
+ * and adds the interval's gaps to its rows.
+ */
+export async function runTimers(results: Results, runs: number): Promise<void> {
+  const started = performance.now();
+  for (let round = 0; round < runs; round++) {
+    for (const [scenario, rows] of results) {
+      if (!scenario.loop) continue;
+      for (let index = 0; index < rows.length; index++) {
+        // Only the channels: the other floors never yield either.
+        const name = rows[index]!.name;
+        if (name === PROMISE_FLOOR || name === ARRAY_QUEUE) continue;
+        const run = scenario.entries[index]!.prepare();
+        gc?.();
+        const timed = await withInterval(run);
+        check(scenario, index, timed.sum);
+        rows[index]!.gaps.push(...timed.gaps);
+      }
+    }
+  }
+  log(`timer rounds: ${seconds(started)} s`);
+}
+
+/** Measures memory in a child process (`_bench/memory.ts`). */
+export async function runMemory(messages: number): Promise<MemoryReport> {
+  const script = new URL("./memory.ts", import.meta.url).pathname;
+  const command = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      `--v8-flags=${MEMORY_V8_FLAGS}`,
+      "--allow-read",
+      script,
+      "--json",
+      `--messages=${messages}`,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  });
+  const output = await command.output();
+  if (!output.success) {
+    throw new Error(`Cannot measure memory: ${script} failed`);
+  }
+  return JSON.parse(new TextDecoder().decode(output.stdout)) as MemoryReport;
+}
+
+/**
+ * Profiles @seed/mpsc's row (`entry`) in each of `list`, each in a child
+ * process under V8's sampling profiler, its log kept in `dir` only while
+ * it is read.
+ */
+export async function runProfiles(
+  list: readonly Scenario[],
+  entry: string,
+  messages: number,
+  dir: string,
+): Promise<Profile[]> {
+  const started = performance.now();
+  const script = new URL("./profile.ts", import.meta.url).pathname;
+  const logfile = `${dir}/.profile.v8.log`;
+  const profiles: Profile[] = [];
+  for (const scenario of list) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        `--v8-flags=${profileFlags(logfile)}`,
+        script,
+        `--scenario=${scenario.id}`,
+        `--entry=${entry}`,
+        `--messages=${messages}`,
+      ],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!output.success) {
+      throw new Error(`Cannot profile ${scenario.id}: ${script} failed`);
+    }
+    profiles.push({
+      scenario,
+      lines: summarize(await Deno.readTextFile(logfile)),
+    });
+    await Deno.remove(logfile);
+  }
+  log(`profiles: ${seconds(started)} s`);
+  return profiles;
+}
