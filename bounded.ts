@@ -2,7 +2,6 @@
 // This module is browser compatible.
 // Bounded channels: senders wait for room, and permits reserve it in advance.
 
-import { charge, park, type Parked, unpark } from "./budget.ts";
 import {
   aliasDispose,
   Chan,
@@ -17,14 +16,9 @@ import {
   signalOf,
   TxRef,
 } from "./chan.ts";
-import { SendError, SendTimeoutError, TrySendError } from "./error.ts";
-import {
-  ACQUIRED,
-  type Acquirer,
-  BatchSemaphore,
-  CLOSED,
-} from "./semaphore.ts";
-import { isAborted, PromiseWaiter, reasonOf, type Waiter } from "./waiter.ts";
+import { BatchSemaphore } from "./semaphore.ts";
+import { reserve, send, tryReserve, trySend } from "./send_call.ts";
+import { isAborted, reasonOf } from "./waiter.ts";
 
 /**
  * The largest `buffer` a bounded channel accepts: 2^53 − 1. Nothing
@@ -72,8 +66,6 @@ export interface WaitOptions {
 type BoundedChan<T> = Chan<T, BatchSemaphore>;
 type BoundedRef<T> = TxRef<T, BatchSemaphore>;
 
-const RESOLVED: Promise<void> = Promise.resolve();
-
 // Handles of a channel reach each other's private state through these,
 // which the classes set up in their static blocks.
 let refOfSender: <T>(sender: Sender<T>) => BoundedRef<T> | undefined;
@@ -115,227 +107,8 @@ export function channel<T>(buffer: number): [Sender<T>, Receiver<T>] {
   return [new Sender(new TxRef(chan)), new Receiver(chan)];
 }
 
-// -- Waiting senders --
-
-/**
- * A send or reservation that waits: for room in the semaphore's queue, or
- * first for its turn in the budget's queue (parked). Owns one use of `ref`,
- * through which it reaches the semaphore.
- *
- * It has no constructor and no field initializers on purpose: the engine
- * then skips it when a subclass calls `super()`, so building a waiting send
- * (the hot path of a full channel) runs two constructors, not three. Each
- * subclass sets the three fields below in its own constructor.
- */
-abstract class SenderCall<T, R> extends PromiseWaiter<R>
-  implements Acquirer, Parked {
-  /** The sender's hold on the channel; this call owns one use of it. */
-  declare ref: BoundedRef<T>;
-  /** How many permits the call needs in all. */
-  declare needed: number;
-  /** How many it holds so far. */
-  declare acquired: number;
-
-  /** Holds all its permits and has left the queue. */
-  abstract granted(): void;
-
-  /** The budget's turn came: carry on as a fresh call would. */
-  resume(): void {
-    const chan = this.ref.chan;
-    chan.txParked--;
-    charge();
-    if (this.needed > chan.semaphore.bound) {
-      this.unlisten();
-      this.ref.release();
-      this.reject(beyondCapacity(this.needed, chan.semaphore.bound));
-      return;
-    }
-    switch (chan.semaphore.tryAcquire(this.needed)) {
-      case ACQUIRED:
-        this.acquired = this.needed;
-        this.granted();
-        return;
-      case CLOSED:
-        this.closed();
-        return;
-    }
-    if (!this.noRoom()) chan.semaphore.enqueue(this);
-  }
-
-  /**
-   * There is no room now. Returns `true` if the call settled instead of
-   * waiting (a reservation of nothing, a send with no time to wait).
-   */
-  noRoom(): boolean {
-    if (this.needed > 0) return false;
-    this.granted();
-    return true;
-  }
-
-  /** Leaves the queue it waits in, handing on what it collected. */
-  withdraw(): void {
-    const chan = this.ref.chan;
-    if (this.parked) {
-      unpark(this);
-      chan.txParked--;
-    } else {
-      chan.semaphore.cancel(this);
-    }
-  }
-
-  /** Leaves the queue, hands on what it collected, and settles. */
-  abort(reason: unknown): void {
-    this.withdraw();
-    this.cancelled(reason);
-  }
-
-  /** The semaphore closed; its permits were taken back. */
-  closed(): void {
-    this.ref.release();
-    this.reject(this.closedError());
-  }
-
-  /** Gave up (abort or time limit); its permits were handed on. */
-  cancelled(reason: unknown): void {
-    this.ref.release();
-    this.reject(reason);
-  }
-
-  /** What the call rejects with when the channel is closed. */
-  abstract closedError(): Error;
-}
-
-/** A `send` waiting for room; delivers its message when granted. */
-class SendWaiter<T> extends SenderCall<T, void> {
-  declare readonly value: T;
-
-  constructor(ref: BoundedRef<T>, value: T) {
-    super();
-    this.ref = ref;
-    this.needed = 1;
-    this.acquired = 0;
-    this.value = value;
-  }
-
-  granted(): void {
-    // Decided: no abort may run for this call from here, whatever the
-    // message's `then` does when a waiting receive is resolved with it.
-    this.unlisten();
-    // The message is sent the moment room is granted, so it keeps its place
-    // in line even though the caller's continuation runs later.
-    this.ref.chan.send(this.value);
-    this.ref.release();
-    this.resolve();
-  }
-
-  closedError(): Error {
-    return new SendError(this.value);
-  }
-}
-
-/** The longest delay `setTimeout` takes without overflowing. */
-const MAX_TIMER_MS = 0x7fffffff;
-
-/** A `sendTimeout` waiting for room, with a timer that gives up. */
-class SendTimeoutWaiter<T> extends SendWaiter<T> {
-  readonly #ms: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(ref: BoundedRef<T>, value: T, ms: number) {
-    super(ref, value);
-    this.#ms = ms;
-    // 0 needs no timer: the call gives up as soon as it finds no room;
-    // Infinity needs none either.
-    if (ms > 0 && ms !== Infinity) this.#arm(ms);
-  }
-
-  #arm(ms: number): void {
-    // A timer longer than 2^31 − 1 ms would overflow and fire at once, so a
-    // longer limit is waited out in steps.
-    const step = Math.min(ms, MAX_TIMER_MS);
-    this.#timer = setTimeout(
-      () => step < ms ? this.#arm(ms - step) : this.#timeout(),
-      step,
-    );
-  }
-
-  #timeout(): void {
-    this.#timer = undefined;
-    this.withdraw();
-    this.ref.release();
-    this.reject(new SendTimeoutError("timeout", this.value));
-  }
-
-  override granted(): void {
-    this.#clear();
-    super.granted();
-  }
-
-  override noRoom(): boolean {
-    if (this.#ms > 0) return false;
-    this.#timeout();
-    return true;
-  }
-
-  override resolve(): void {
-    this.#clear();
-    super.resolve();
-  }
-
-  override reject(reason: unknown): void {
-    this.#clear();
-    super.reject(reason);
-  }
-
-  override closedError(): Error {
-    return new SendTimeoutError("closed", this.value);
-  }
-
-  #clear(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-}
-
-/** Turns granted room into what a reservation resolves with. */
-type Grant<T, R> = (ref: BoundedRef<T>, n: number) => R;
-
-/** A `reserve*` waiting for `n` slots. */
-class ReserveWaiter<T, R> extends SenderCall<T, R> {
-  readonly #grant: Grant<T, R>;
-
-  constructor(ref: BoundedRef<T>, n: number, grant: Grant<T, R>) {
-    super();
-    this.ref = ref;
-    this.needed = n;
-    this.acquired = 0;
-    this.#grant = grant;
-  }
-
-  granted(): void {
-    this.unlisten();
-    // The call's use of the sender passes to what it resolves with.
-    this.resolve(this.#grant(this.ref, this.needed));
-  }
-
-  closedError(): Error {
-    return new SendError(undefined);
-  }
-}
-
-/** The error of a reservation larger than the channel can ever hold. */
-function beyondCapacity(n: number, bound: number): SendError<undefined> {
-  return new SendError(
-    undefined,
-    `Cannot reserve ${n} permits: the channel's capacity is ${bound}`,
-  );
-}
-
-/** Gives `n` unused slots back and ends the use of `ref` that held them. */
-function giveBack(ref: BoundedRef<unknown>, n: number): void {
-  ref.chan.releasePermits(n);
-  ref.release();
-}
+// What a granted reservation resolves with; each takes over the call's use
+// of the sender.
 
 function grantPermit<T>(ref: BoundedRef<T>): Permit<T> {
   return new Permit(ref);
@@ -349,163 +122,10 @@ function grantOwned<T>(ref: BoundedRef<T>): OwnedPermit<T> {
   return new OwnedPermit(ref);
 }
 
-/**
- * Charges the budget for a send or reservation. While earlier calls are
- * parked, a new call parks too, so calls keep their order.
- */
-function mayProceed(chan: BoundedChan<unknown>): boolean {
-  return chan.txParked === 0 && charge();
-}
-
-/** Parks a call until the event loop has had a turn. */
-function parkCall<R>(
-  call: SenderCall<unknown, R>,
-  signal: AbortSignal | undefined,
-): Promise<R> {
-  call.ref.chan.txParked++;
-  call.listen(signal);
-  park(call);
-  return call.promise;
-}
-
-/** Queues a call that found no room. */
-function wait<R>(
-  call: SenderCall<unknown, R>,
-  signal: AbortSignal | undefined,
-): Promise<R> {
-  call.listen(signal);
-  call.ref.chan.semaphore.enqueue(call);
-  return call.promise;
-}
-
-/**
- * Reserves `n` slots for a call that owns one use of `ref`; the use passes
- * to the result, or is released if the call fails.
- */
-function reserve<T, R>(
-  ref: BoundedRef<T>,
-  n: number,
-  signal: AbortSignal | undefined,
-  grant: Grant<T, R>,
-): Promise<R> {
-  if (signal !== undefined && isAborted(signal)) {
-    ref.release();
-    return Promise.reject(reasonOf(signal));
-  }
-  const semaphore = ref.chan.semaphore;
-  // Charged first: a loop of failing calls must still let timers run.
-  if (!mayProceed(ref.chan)) {
-    return parkCall(new ReserveWaiter(ref, n, grant), signal);
-  }
-  if (n > semaphore.bound) {
-    ref.release();
-    return Promise.reject(beyondCapacity(n, semaphore.bound));
-  }
-  switch (semaphore.tryAcquire(n)) {
-    case ACQUIRED:
-      return Promise.resolve(grant(ref, n));
-    case CLOSED:
-      ref.release();
-      return Promise.reject(new SendError(undefined));
-  }
-  if (n === 0) return Promise.resolve(grant(ref, 0));
-  return wait(new ReserveWaiter(ref, n, grant), signal);
-}
-
-/**
- * Sends `value`: now if there is room, else through a waiter. `ms` is
- * `sendTimeout`'s limit, `undefined` for a plain `send`.
- */
-function send<T>(
-  ref: BoundedRef<T>,
-  value: T,
-  signal: AbortSignal | undefined,
-  ms: number | undefined,
-): Promise<void> {
-  const chan = ref.chan;
-  if (!mayProceed(chan)) {
-    ref.retain();
-    return parkCall(newSendWaiter(ref, value, ms), signal);
-  }
-  const semaphore = chan.semaphore;
-  // The handoff to a waiting receive needs no slot: a slot taken and given
-  // back at once would only cost two calls.
-  if (chan.hasFastReceiver() && semaphore.canAcquireNow(1)) {
-    chan.handOff(value);
-    return RESOLVED;
-  }
-  switch (semaphore.tryAcquire(1)) {
-    case ACQUIRED:
-      // The ready path: no allocation beyond the shared resolved promise.
-      chan.send(value);
-      return RESOLVED;
-    case CLOSED:
-      return Promise.reject(
-        ms === undefined
-          ? new SendError(value)
-          : new SendTimeoutError("closed", value),
-      );
-  }
-  if (ms === 0) return Promise.reject(new SendTimeoutError("timeout", value));
-  ref.retain();
-  if (signal === undefined && ms === undefined) {
-    // The common wait of a full channel: no signal, no time limit.
-    const waiter = new PlainSendWaiter(ref, value);
-    semaphore.enqueue(waiter);
-    return waiter.promise;
-  }
-  return wait(newSendWaiter(ref, value, ms), signal);
-}
-
-/**
- * A plain `send()` waiting for room: no signal to listen to and no timer,
- * so none of {@linkcode SendWaiter}'s fields for them. Waiting sends are the
- * hot path of a full channel with many producers, so this is a small class
- * of its own (as small as the node a hand-written channel queues), built in
- * one constructor.
- */
-class PlainSendWaiter<T> implements Acquirer {
-  prev: Waiter | undefined = undefined;
-  next: Waiter | undefined = undefined;
-  parked = false;
-  readonly needed = 1;
-  acquired = 0;
-  readonly ref: BoundedRef<T>;
-  readonly value: T;
-  readonly promise: Promise<void>;
-  #resolve!: () => void;
-  #reject!: (reason: unknown) => void;
-
-  constructor(ref: BoundedRef<T>, value: T) {
-    this.ref = ref;
-    this.value = value;
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
-
-  granted(): void {
-    // Sent the moment room is granted, so it keeps its place in line.
-    this.ref.chan.send(this.value);
-    this.ref.release();
-    this.#resolve();
-  }
-
-  closed(): void {
-    this.ref.release();
-    this.#reject(new SendError(this.value));
-  }
-}
-
-function newSendWaiter<T>(
-  ref: BoundedRef<T>,
-  value: T,
-  ms: number | undefined,
-): SendWaiter<T> {
-  return ms === undefined
-    ? new SendWaiter(ref, value)
-    : new SendTimeoutWaiter(ref, value, ms);
+/** Gives `n` unused slots back and ends the use of `ref` that held them. */
+function giveBack(ref: BoundedRef<unknown>, n: number): void {
+  ref.chan.releasePermits(n);
+  ref.release();
 }
 
 // -- Handles --
@@ -649,9 +269,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   trySend(value: T): void {
-    const ref = this.#use("trySend");
-    this.#tryAcquire(ref, 1, value);
-    ref.chan.send(value);
+    trySend(this.#use("trySend").chan, value);
   }
 
   /**
@@ -856,7 +474,7 @@ export class Sender<in out T> implements Disposable {
    */
   tryReserve(): Permit<T> {
     const ref = this.#use("tryReserve");
-    this.#tryAcquire(ref, 1, undefined);
+    tryReserve(ref.chan, 1, undefined);
     ref.retain();
     return new Permit(ref);
   }
@@ -887,7 +505,7 @@ export class Sender<in out T> implements Disposable {
   tryReserveMany(n: number): PermitIterator<T> {
     const ref = this.#use("tryReserveMany");
     checkInteger("Cannot call Sender.tryReserveMany()", "n", n, 0, MAX_BUFFER);
-    this.#tryAcquire(ref, n, undefined);
+    tryReserve(ref.chan, n, undefined);
     ref.retain();
     return new PermitIterator(ref, n);
   }
@@ -916,21 +534,9 @@ export class Sender<in out T> implements Disposable {
    */
   tryReserveOwned(): OwnedPermit<T> {
     const ref = this.#use("tryReserveOwned");
-    this.#tryAcquire(ref, 1, this);
+    tryReserve(ref.chan, 1, this);
     this.#ref = undefined;
     return new OwnedPermit(ref);
-  }
-
-  #tryAcquire(ref: BoundedRef<T>, n: number, handBack: unknown): void {
-    const chan = ref.chan;
-    const semaphore = chan.semaphore;
-    if (n > semaphore.bound) throw new TrySendError("full", handBack);
-    if (semaphore.isClosed()) throw new TrySendError("closed", handBack);
-    if (n === 0) return;
-    // A call parked by the budget is in line too: no barging past it.
-    if (chan.txParked > 0 || semaphore.tryAcquire(n) !== ACQUIRED) {
-      throw new TrySendError("full", handBack);
-    }
   }
 
   /**
@@ -1073,9 +679,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   clone(): Sender<T> {
-    const chan = this.#use("clone").chan;
-    chan.txCount++;
-    return new Sender(new TxRef(chan));
+    return new Sender(this.#use("clone").chan.cloneTx());
   }
 
   /**
@@ -1098,7 +702,7 @@ export class Sender<in out T> implements Disposable {
    */
   downgrade(): WeakSender<T> {
     const chan = this.#use("downgrade").chan;
-    chan.weakCount++;
+    chan.downgrade();
     return new WeakSender(chan);
   }
 
@@ -1252,8 +856,8 @@ export class WeakSender<in out T> implements Disposable {
    * ```
    */
   upgrade(): Sender<T> | undefined {
-    const chan = this.#use("upgrade");
-    return chan.upgrade() ? new Sender(new TxRef(chan)) : undefined;
+    const ref = this.#use("upgrade").upgrade();
+    return ref === undefined ? undefined : new Sender(ref);
   }
 
   /**
@@ -1315,7 +919,7 @@ export class WeakSender<in out T> implements Disposable {
    */
   clone(): WeakSender<T> {
     const chan = this.#use("clone");
-    chan.weakCount++;
+    chan.downgrade();
     return new WeakSender(chan);
   }
 
@@ -1338,7 +942,7 @@ export class WeakSender<in out T> implements Disposable {
     const chan = this.#chan;
     if (chan === undefined) return;
     this.#chan = undefined;
-    chan.weakCount--;
+    chan.dropWeak();
   }
 
   /**
@@ -1440,7 +1044,7 @@ export class Permit<in out T> implements Disposable {
     // Decided before any user code can run (a waiting receive resolved with
     // `value` reads its `then`): the permit is spent, the sender still held
     // until the message is in.
-    ref.chan.send(value);
+    ref.chan.deliverReserved(value);
     ref.release();
   }
 
@@ -1752,7 +1356,7 @@ export class OwnedPermit<in out T> implements Disposable {
    */
   send(value: T): Sender<T> {
     const ref = this.#take("send");
-    ref.chan.send(value);
+    ref.chan.deliverReserved(value);
     return new Sender(ref);
   }
 

@@ -7,7 +7,12 @@
 import { charge, park, type Parked, unpark } from "./budget.ts";
 import { TryRecvError } from "./error.ts";
 import { List } from "./list.ts";
-import type { BatchSemaphore, Semaphore } from "./semaphore.ts";
+import {
+  ACQUIRED,
+  type BatchSemaphore,
+  type Semaphore,
+  type TryAcquire,
+} from "./semaphore.ts";
 import {
   isAborted,
   isAbortSignal,
@@ -88,10 +93,16 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   readonly list: List<T> = new List<T>();
   /** Counts the room (bounded) or the queued messages (unbounded). */
   readonly semaphore: S;
-  /** Strong senders, each counted until its last use is released. */
-  txCount = 1;
-  /** Weak senders alive. */
-  weakCount = 0;
+  // Strong senders, each counted until its last use is released; the
+  // channel starts with the one its constructor's caller hands out.
+  // Invariant: once 0, never rises again (`upgrade` refuses).
+  #txCount = 1;
+  // Weak senders alive.
+  #weakCount = 0;
+  // Send and reserve calls parked by the budget (a parked `select` with a
+  // sender branch counts too); while there are any, new ones park behind
+  // them and `try*` calls report "full", so calls keep their order.
+  #txParked = 0;
   /** The receiver called `close()` or was disposed. */
   rxClosed = false;
   /** The receiver was disposed: messages sent from now on are dropped. */
@@ -120,11 +131,6 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // being handed over, so no other receive may take from it.
   #busy = false;
   #serving = false;
-  /**
-   * Send and reserve calls parked by the budget; while there are any, new
-   * ones park too, so they keep their call order.
-   */
-  txParked = 0;
 
   constructor(semaphore: S) {
     this.semaphore = semaphore;
@@ -133,10 +139,34 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // -- Sending side --
 
   /**
-   * Delivers a message whose room is already paid for: straight to the
-   * oldest waiting receive call, else to the end of the list.
+   * Sends `value` if there is room: the one place that decides whether a
+   * message goes straight to a waiting receive. Returns `ACQUIRED` once it
+   * is delivered, `NO_PERMITS` if the channel is full (or senders wait for
+   * room), `CLOSED` if the receiver closed.
    */
-  send(value: T): void {
+  deliver(value: T): TryAcquire {
+    const fast = this.#fast;
+    // The handoff to a plain receive in the fast slot needs no slot: one
+    // taken and given back at once would only cost two calls. Room must
+    // still be free, or a waiting sender would be overtaken.
+    if (fast !== undefined && this.semaphore.canAcquireNow(1)) {
+      this.#fast = undefined;
+      this.#settleFast(fast, value);
+      // Invariant: the message reached a receive; no slot changed hands.
+      return ACQUIRED;
+    }
+    const outcome = this.semaphore.tryAcquire(1);
+    // The ready path: no allocation beyond what the caller returns.
+    if (outcome === ACQUIRED) this.deliverReserved(value);
+    return outcome;
+  }
+
+  /**
+   * Delivers a message whose room is already paid for (a permit's, or a
+   * waiting send's that was granted): straight to the oldest waiting
+   * receive call, else to the end of the list.
+   */
+  deliverReserved(value: T): void {
     // A disposed receiver discards; the permit's slot is not given back.
     if (this.rxDropped) return;
     const fast = this.#fast;
@@ -151,21 +181,6 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     this.list.push(value);
     // Invariant: the message is queued; a waiting call takes it in turn.
     if (this.#receivers.length > 0) this.#serveLine();
-  }
-
-  /** Whether the oldest waiting receive is a plain one, in the fast slot. */
-  hasFastReceiver(): boolean {
-    return this.#fast !== undefined;
-  }
-
-  /**
-   * Hands `value` to the receive in the fast slot, which the caller checked
-   * is there, without touching the room: the message never occupies a slot.
-   */
-  handOff(value: T): void {
-    const fast = this.#fast!;
-    this.#fast = undefined;
-    this.#settleFast(fast, value);
   }
 
   /** Resolves the receive that was in the fast slot with `value`. */
@@ -185,19 +200,87 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     }
   }
 
-  /** Counts a new strong sender made from a weak one, if any is left. */
-  upgrade(): boolean {
-    if (this.txCount === 0) return false;
-    this.txCount++;
-    return true;
+  // -- Sender counts --
+
+  /** Strong senders, each counted until its last use is released. */
+  get txCount(): number {
+    return this.#txCount;
+  }
+
+  /** Weak senders alive. */
+  get weakCount(): number {
+    return this.#weakCount;
+  }
+
+  /**
+   * Counts a new strong sender cloned from a live one, and returns its hold.
+   * The caller holds a live sender, so the count is above 0 and the channel
+   * is not finished for want of senders.
+   */
+  cloneTx(): TxRef<T, S> {
+    this.#txCount++;
+    return new TxRef(this);
+  }
+
+  /**
+   * Counts a new strong sender made from a weak one, if a strong one is
+   * left, and returns its hold; `undefined` once the last one is gone.
+   */
+  upgrade(): TxRef<T, S> | undefined {
+    // A count of 0 is final: the receive side may already have ended.
+    if (this.#txCount === 0) return undefined;
+    this.#txCount++;
+    return new TxRef(this);
   }
 
   /** Releases one strong sender's count. */
   dropTx(): void {
-    // Invariant: once 0, `txCount` never rises again (`upgrade` refuses).
-    if (--this.txCount === 0 && this.list.length === 0) {
+    // Invariant: once 0, `#txCount` never rises again (`upgrade` refuses).
+    if (--this.#txCount === 0 && this.list.length === 0) {
       this.#finishReceivers();
     }
+  }
+
+  /**
+   * Counts one more weak sender: a strong one downgraded, or a weak one
+   * cloned. Weak senders keep nothing open; the count is only reported.
+   */
+  downgrade(): void {
+    this.#weakCount++;
+  }
+
+  /** Ends one weak sender's count. */
+  dropWeak(): void {
+    this.#weakCount--;
+  }
+
+  // -- Parked sends --
+
+  /**
+   * Charges a send or reservation to the budget: `false` when it must park,
+   * because the slice is spent or earlier calls are parked (they keep their
+   * order).
+   */
+  maySend(): boolean {
+    return this.#txParked === 0 && charge();
+  }
+
+  /** Whether send or reserve calls are parked by the budget. */
+  hasParkedSends(): boolean {
+    return this.#txParked > 0;
+  }
+
+  /**
+   * Counts a send, reservation or `select` parked by the budget: later ones
+   * park behind it and `try*` calls report "full".
+   */
+  holdParkedSend(): void {
+    this.#txParked++;
+  }
+
+  /** Ends {@linkcode Chan.holdParkedSend}: it resumed or gave up. */
+  releaseParkedSend(): void {
+    this.#txParked--;
   }
 
   /** Resolves once the receiver is closed or disposed. */
@@ -257,13 +340,13 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    */
   isFinished(): boolean {
     return this.list.length === 0 &&
-      (this.txCount === 0 || this.rxDropped ||
+      (this.#txCount === 0 || this.rxDropped ||
         (this.rxClosed && this.semaphore.isIdle()));
   }
 
   /** Whether `close()` was called, or no strong sender is left. */
   isClosed(): boolean {
-    return this.rxClosed || this.txCount === 0;
+    return this.rxClosed || this.#txCount === 0;
   }
 
   /**

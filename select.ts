@@ -308,7 +308,7 @@ function takeReadyNow(
       if (held === undefined) throw disposedBranch(key);
       ref = held;
       if (!senderReady(ref)) {
-        if (ref.chan.txParked > 0) behindParked = true;
+        if (ref.chan.hasParkedSends()) behindParked = true;
         continue;
       }
     }
@@ -366,7 +366,7 @@ function senderReady(ref: TxRef<unknown, BatchSemaphore>): boolean {
   const semaphore = chan.semaphore;
   // A parked send or reserve is ahead in line: no barging past it.
   return semaphore.isClosed() ||
-    (chan.txParked === 0 && semaphore.canAcquireNow(1));
+    (!chan.hasParkedSends() && semaphore.canAcquireNow(1));
 }
 
 /**
@@ -603,11 +603,11 @@ class ReserveNode implements Acquirer, Branch {
   /** Holds the select's place in line, and its sender, while parked. */
   hold(): void {
     this.ref.retain();
-    this.ref.chan.txParked++;
+    this.ref.chan.holdParkedSend();
   }
 
   unhold(): void {
-    this.ref.chan.txParked--;
+    this.ref.chan.releaseParkedSend();
     this.ref.release();
   }
 

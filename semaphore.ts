@@ -10,6 +10,10 @@ import { type Waiter, WaiterQueue } from "./waiter.ts";
  * channel counts free slots; an unbounded one counts queued messages.
  */
 export interface Semaphore {
+  /** Whether {@linkcode Semaphore.tryAcquire} of `n` would succeed now. */
+  canAcquireNow(n: number): boolean;
+  /** Takes `n` slots now if nobody waits and enough are free. */
+  tryAcquire(n: number): TryAcquire;
   /** Whether no message is queued and no slot is held by a permit. */
   isIdle(): boolean;
   /** Gives back `n` slots: messages were received, or permits unused. */
@@ -174,11 +178,17 @@ export class Counter implements Semaphore {
   #queued = 0;
   #closed = false;
 
-  /** Counts one more message unless closed; returns whether it did. */
-  tryAdd(): boolean {
-    if (this.#closed) return false;
-    this.#queued++;
-    return true;
+  /** Room is unlimited: only a closed channel refuses. */
+  canAcquireNow(_n: number): boolean {
+    return !this.#closed;
+  }
+
+  /** Counts `n` more messages unless closed. */
+  tryAcquire(n: number): TryAcquire {
+    if (this.#closed) return CLOSED;
+    this.#queued += n;
+    // Invariant: the caller queues (or hands over) the `n` messages now.
+    return ACQUIRED;
   }
 
   isIdle(): boolean {

@@ -17,7 +17,7 @@ import {
   TxRef,
 } from "./chan.ts";
 import { SendError } from "./error.ts";
-import { Counter } from "./semaphore.ts";
+import { ACQUIRED, Counter } from "./semaphore.ts";
 
 export type { WaitOptions } from "./bounded.ts";
 
@@ -123,12 +123,10 @@ export class UnboundedSender<in out T> implements Disposable {
    * ```
    */
   send(value: T): void {
-    const chan = this.#use("send");
-    // A plain receive waiting takes the message straight away: it is never
-    // counted as queued.
-    if (chan.hasFastReceiver() && !chan.rxClosed) return chan.handOff(value);
-    if (!chan.semaphore.tryAdd()) throw new SendError(value);
-    chan.send(value);
+    // Room is unlimited: only a closed channel refuses.
+    if (this.#use("send").deliver(value) !== ACQUIRED) {
+      throw new SendError(value);
+    }
   }
 
   /**
@@ -226,9 +224,7 @@ export class UnboundedSender<in out T> implements Disposable {
    * ```
    */
   clone(): UnboundedSender<T> {
-    const chan = this.#use("clone");
-    chan.txCount++;
-    return new UnboundedSender(new TxRef(chan));
+    return new UnboundedSender(this.#use("clone").cloneTx());
   }
 
   /**
@@ -250,7 +246,7 @@ export class UnboundedSender<in out T> implements Disposable {
    */
   downgrade(): WeakUnboundedSender<T> {
     const chan = this.#use("downgrade");
-    chan.weakCount++;
+    chan.downgrade();
     return new WeakUnboundedSender(chan);
   }
 
@@ -398,8 +394,8 @@ export class WeakUnboundedSender<in out T> implements Disposable {
    * ```
    */
   upgrade(): UnboundedSender<T> | undefined {
-    const chan = this.#use("upgrade");
-    return chan.upgrade() ? new UnboundedSender(new TxRef(chan)) : undefined;
+    const ref = this.#use("upgrade").upgrade();
+    return ref === undefined ? undefined : new UnboundedSender(ref);
   }
 
   /**
@@ -458,7 +454,7 @@ export class WeakUnboundedSender<in out T> implements Disposable {
    */
   clone(): WeakUnboundedSender<T> {
     const chan = this.#use("clone");
-    chan.weakCount++;
+    chan.downgrade();
     return new WeakUnboundedSender(chan);
   }
 
@@ -479,7 +475,7 @@ export class WeakUnboundedSender<in out T> implements Disposable {
     const chan = this.#chan;
     if (chan === undefined) return;
     this.#chan = undefined;
-    chan.weakCount--;
+    chan.dropWeak();
   }
 
   /**
