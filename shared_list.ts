@@ -51,192 +51,20 @@
 // and the receiver's `Atomics.load` that sees the bit happens before its
 // plain reads of those bytes.
 //
-// Every atomic access goes through an injected `AtomicOps` (the real
-// `Atomics` object in the channel), so that `_test/shared_list_test.ts`
+// Where the words and slots live is `shared_layout.ts`'s table. Every
+// atomic access goes through an injected `AtomicOps` (the real `Atomics`
+// object in the channel), so that `_test/shared_list_test.ts`
 // can drive several producers and the receiver through every interleaving
 // of their steps, with this very code.
 
-/** The atomic operations the shared list and semaphore use. */
-export interface AtomicOps {
-  load(array: Int32Array, index: number): number;
-  store(array: Int32Array, index: number, value: number): number;
-  add(array: Int32Array, index: number, value: number): number;
-  sub(array: Int32Array, index: number, value: number): number;
-  or(array: Int32Array, index: number, value: number): number;
-  and(array: Int32Array, index: number, value: number): number;
-  exchange(array: Int32Array, index: number, value: number): number;
-  compareExchange(
-    array: Int32Array,
-    index: number,
-    expected: number,
-    replacement: number,
-  ): number;
-  notify(array: Int32Array, index: number, count?: number): number;
-}
-
-/** The platform's own atomics. */
-export const ATOMICS: AtomicOps = Atomics as unknown as AtomicOps;
-
-// -- Layout of the header words --
-
-/** Marks a buffer as one of ours (and the layout's version). */
-export const MAGIC = 0x6d707331;
-/**
- * Header word indices. The words that change per message sit on cache lines
- * of their own (16 words, 64 bytes apart): the tail position (producers),
- * the free permits (producers and the receiver), the receiver's sleep flag
- * (read by producers), and the ticket words (read by producers); sharing
- * one line would make every access of one side stall the other.
- */
-export const W_MAGIC = 0;
-export const W_CAPACITY = 1;
-export const W_SLOT_BYTES = 2;
-export const W_BLOCK_SLOTS = 3;
-export const W_CODEC = 4;
-/** The tail position: producers claim slots here with an atomic add. */
-export const W_TAIL = 16;
-/** The receiver's head position, saved when the receiver moves threads. */
-export const W_HEAD = 5;
-/** 1 while the receiver sleeps (or is about to) waiting for a message. */
-export const W_RX_SLEEP = 48;
-/** Free permits shifted left by two; flags: closed (bit 0), waiters (bit 1). */
-export const W_PERMITS = 32;
-/** The next waiting ticket to hand out. */
-export const W_NEXT_TICKET = 64;
-/** The oldest ticket not yet granted, cancelled past or closed. */
-export const W_HEAD_TICKET = 65;
-/** How many senders wait for room in the ticket ring (it was full). */
-export const W_OVERFLOW = 66;
-/** The strong sender count (handles, tokens not yet adopted). */
-export const W_SENDERS = 6;
-/** Bit flags: {@linkcode CLOSED_BY_RX}, {@linkcode RX_GONE}. */
-export const W_STATE = 7;
-/** The last serial number given to a token. */
-export const W_TOKEN_SERIAL = 8;
-const HEADER_WORDS = 80;
-
-/** `W_STATE` flag: the receiver closed the channel. */
-export const CLOSED_BY_RX = 1;
-/** `W_STATE` flag: the receiver was disposed. */
-export const RX_GONE = 2;
-
-/** How many shared tokens may wait to be adopted at once. */
-export const TOKEN_ENTRIES = 64;
-/** How many senders wait in strict order for room (more wait for a turn). */
-export const TICKET_ENTRIES = 256;
-
-/** The largest capacity a shared channel accepts. */
-export const MAX_SHARED_CAPACITY = 2 ** 24;
-/** The largest slot a shared channel accepts, in bytes. */
-export const MAX_SLOT_BYTES = 2 ** 24;
-/** The largest buffer a shared channel allocates, in bytes. */
-export const MAX_BUFFER_BYTES = 2 ** 31 - 1;
-
-/** Where everything lives in a shared channel's buffer. */
-export interface Layout {
-  readonly capacity: number;
-  readonly slotBytes: number;
-  /** Slots per block (`B`): at most 32, one bit each in a ready bitmask. */
-  readonly blockSlots: number;
-  /** Blocks in the ring: `ceil(capacity / B) + 1`. */
-  readonly blockCount: number;
-  /** Slots in the ring: `blockCount * blockSlots`. */
-  readonly ringSlots: number;
-  /** Positions count modulo this multiple of `ringSlots`. */
-  readonly period: number;
-  /** First word of the token table. */
-  readonly tokensAt: number;
-  /** First word of the ticket ring. */
-  readonly ticketsAt: number;
-  /** First word of the block headers (ready bitmask, start index). */
-  readonly blocksAt: number;
-  /** Byte offset of slot 0. */
-  readonly dataAt: number;
-  /**
-   * Bytes from one slot to the next: an 8-byte header holding the encoded
-   * length (in the same cache line as the message, which the receiver reads
-   * next), then `slotBytes` rounded up to a multiple of 8.
-   */
-  readonly slotStride: number;
-  /** The buffer's size in bytes. */
-  readonly byteLength: number;
-}
-
-/**
- * Picks the block size for `capacity`: 32 slots (Tokio's) once the spare
- * block costs at most a quarter more, smaller blocks below that.
- */
-export function blockSlotsFor(capacity: number): number {
-  let slots = 32;
-  while (slots > 1 && slots * 4 > capacity) slots >>= 1;
-  return slots;
-}
-
-/**
- * Computes where everything lives. `blockSlots` and `laps` (how many trips
- * round the ring the position period holds) are for tests, which make the
- * positions wrap early.
- */
-export function layoutOf(
-  capacity: number,
-  slotBytes: number,
-  blockSlots: number = blockSlotsFor(capacity),
-  laps?: number,
-): Layout {
-  const blockCount = Math.ceil(capacity / blockSlots) + 1;
-  const ringSlots = blockCount * blockSlots;
-  const period = ringSlots * (laps ?? Math.floor(2 ** 30 / ringSlots));
-  const tokensAt = HEADER_WORDS;
-  const ticketsAt = tokensAt + TOKEN_ENTRIES;
-  const blocksAt = ticketsAt + TICKET_ENTRIES;
-  const dataAt = Math.ceil((blocksAt + 2 * blockCount) * 4 / 64) * 64;
-  const slotStride = 8 + Math.ceil(slotBytes / 8) * 8;
-  return {
-    capacity,
-    slotBytes,
-    blockSlots,
-    blockCount,
-    ringSlots,
-    period,
-    tokensAt,
-    ticketsAt,
-    blocksAt,
-    dataAt,
-    slotStride,
-    // A whole number of 8-byte words, so every typed view fits.
-    byteLength: dataAt + ringSlots * slotStride,
-  };
-}
-
-/** Writes a fresh channel's header and block stamps into `i32`. */
-export function initialize(i32: Int32Array, layout: Layout): void {
-  i32[W_CAPACITY] = layout.capacity;
-  i32[W_SLOT_BYTES] = layout.slotBytes;
-  i32[W_BLOCK_SLOTS] = layout.blockSlots;
-  i32[W_PERMITS] = layout.capacity * 4;
-  // No ticket is published yet: -1 matches no ticket (the semaphore's
-  // CLOSED_ENTRY), so a granter never mistakes a zeroed entry for ticket 0.
-  i32.fill(-1, layout.ticketsAt, layout.ticketsAt + TICKET_ENTRIES);
-  for (let k = 0; k < layout.blockCount; k++) {
-    // Block k starts the ring at position k * B; ready bits all clear.
-    i32[layout.blocksAt + 2 * k + 1] = k * layout.blockSlots;
-  }
-  // Published last: a buffer with the magic word is complete.
-  Atomics.store(i32, W_MAGIC, MAGIC);
-}
-
-/** Reads the layout back from a buffer's header, or `undefined`. */
-export function readLayout(i32: Int32Array): Layout | undefined {
-  if (i32.length < HEADER_WORDS || Atomics.load(i32, W_MAGIC) !== MAGIC) {
-    return undefined;
-  }
-  const layout = layoutOf(
-    i32[W_CAPACITY]!,
-    i32[W_SLOT_BYTES]!,
-    i32[W_BLOCK_SLOTS]!,
-  );
-  return layout.byteLength === i32.buffer.byteLength ? layout : undefined;
-}
+import {
+  type AtomicOps,
+  ATOMICS,
+  type Layout,
+  W_HEAD,
+  W_RX_SLEEP,
+  W_TAIL,
+} from "./shared_layout.ts";
 
 /**
  * The block list over one buffer: the producers' side (`claim`, `check`,

@@ -16,50 +16,68 @@
 // take it first (no barging, as in-process). Only one permit is taken at a
 // time (the shared sender has no `reserveMany`).
 //
-// A ticket entry holds the ticket number (its low 30 bits) and a state, so
-// an entry reused by a later ticket is never mistaken for an earlier one:
+// A ticket entry holds the ticket number (its low 29 bits) and a state (the
+// low three bits), so an entry reused by a later ticket is never mistaken
+// for an earlier one:
 // - WAITING, SLEEPING (the waiter sleeps on the entry: notify it);
 // - GRANTED: it holds one permit;
 // - CANCELLED: the waiter gave up and took nothing; whoever grants skips it;
-// - CLOSED: the channel closed while it waited.
+// - SHUT: the channel closed while it waited.
+// Every state keeps the ticket number. (An earlier version wrote one marker
+// value, -1, for a closed entry; ticket 0x3fffffff cancelled encoded to that
+// same -1, and the head stopped there for good, as before a closed entry.
+// No state uses all three low bits, so -1, the value of an entry that holds
+// no ticket yet, now matches no ticket.)
 // The head ticket moves past an entry only once the entry is GRANTED or
 // CANCELLED (never past a CLOSED one), and an entry is reused only once the
 // head has moved past it. So a waiter that finds its entry overwritten by a
 // later ticket knows it was granted (it did not cancel itself).
 //
-// The "somebody waits" flag lets the uncontended paths stay at one atomic
-// access each: `tryAcquire` is one subtraction that it undoes when the flag
-// is set (no barging), and `release` is one add that only drains
-// the queue when the flag was set. A waiter sets the flag after publishing
+// The "somebody waits" flag lets the uncontended paths stay short:
+// `tryAcquire` is a load and one compare-and-exchange that it does not try
+// when the flag is set (no barging), and `release` is one add that only
+// drains the queue when the flag was set. (`tryAcquire` once subtracted
+// first and added back on failure; meanwhile the count read one low, so a
+// concurrent `trySend` could see "full" while a permit was free.) A waiter sets the flag after publishing
 // its ticket; whoever finds the queue empty clears it, then looks again.
 //
 // No locks: every change is one compare-and-exchange, and a thread that
 // finds another half way (an entry granted, the head not yet moved) helps
-// it along. At most `TICKET_ENTRIES` senders wait in the ring; when it is
-// full, later ones wait for the head to move before taking a ticket.
+// it along. At most `ticketEntries` senders wait in the ring; when it is
+// full, later ones wait for room (`W_RING_MOVED`) before taking a ticket.
+// Where the words live is `shared_layout.ts`'s table.
 
 import {
   type AtomicOps,
-  TICKET_ENTRIES,
+  type Layout,
   W_HEAD_TICKET,
   W_NEXT_TICKET,
   W_OVERFLOW,
   W_PERMITS,
-} from "./shared_list.ts";
+  W_RING_MOVED,
+} from "./shared_layout.ts";
 
-/** Ticket entry states (the entry's low two bits). */
+/** Ticket entry states (the entry's low three bits). */
 export const WAITING = 0;
 export const SLEEPING = 1;
 export const GRANTED = 2;
 export const CANCELLED = 3;
-/** `CLOSED` is not a low-bit state: a closed entry holds this value. */
-export const CLOSED_ENTRY = -1;
+/** The channel closed while the ticket waited. */
+export const SHUT = 4;
+const STATE_BITS = 3;
+const STATE_MASK = 7;
+const TICKET_MASK = 0x1fffffff;
 
 /** Outcomes of {@linkcode SharedSemaphore.tryAcquire} and `poll`. */
 export const ACQUIRED = 0;
 export const NO_PERMITS = 1;
 export const CLOSED = 2;
 export const PENDING = 3;
+
+/** {@linkcode SharedSemaphore.enqueue}: the ring of tickets is full. */
+export const RING_FULL = -1;
+/** {@linkcode SharedSemaphore.enqueue}: the semaphore is closed. */
+export const RING_CLOSED = -2;
 
 /** `W_PERMITS` flag: the semaphore is closed. */
 const CLOSED_BIT = 1;
@@ -69,8 +87,15 @@ const WAITERS_BIT = 2;
 const ONE = 4;
 
 /** The entry value for `ticket` in `state`. */
-function entryOf(ticket: number, state: number): number {
-  return ((ticket & 0x3fffffff) << 2) | state;
+export function entryOf(ticket: number, state: number): number {
+  return ((ticket & TICKET_MASK) << STATE_BITS) | state;
+}
+
+/** Whether `entry` is ticket `ticket`'s (in any state). */
+function isTicket(entry: number, ticket: number): boolean {
+  // State 7 is no state: `NO_TICKET_ENTRY` (-1) holds it.
+  return (entry >>> STATE_BITS) === (ticket & TICKET_MASK) &&
+    (entry & STATE_MASK) !== STATE_MASK;
 }
 
 /** The permit-counting semaphore of one shared channel. */
@@ -79,28 +104,24 @@ export class SharedSemaphore {
   readonly ops: AtomicOps;
   readonly capacity: number;
   readonly ticketsAt: number;
+  readonly ticketMask: number;
   /**
    * Called when a permit given back finds the semaphore closed: the
    * receiver may be waiting for the last permit to come home.
    */
   onClosedRelease: (() => void) | undefined = undefined;
 
-  constructor(
-    i32: Int32Array,
-    capacity: number,
-    ticketsAt: number,
-    ops: AtomicOps,
-  ) {
+  constructor(i32: Int32Array, layout: Layout, ops: AtomicOps) {
     this.i32 = i32;
-    this.capacity = capacity;
-    this.ticketsAt = ticketsAt;
+    this.capacity = layout.capacity;
+    this.ticketsAt = layout.ticketsAt;
+    this.ticketMask = layout.ticketEntries - 1;
     this.ops = ops;
   }
 
   /** The number of free permits. */
   available(): number {
-    // Clamped: an optimistic `tryAcquire` may hold the count one low.
-    return Math.max(0, this.ops.load(this.i32, W_PERMITS) >> 2);
+    return this.ops.load(this.i32, W_PERMITS) >> 2;
   }
 
   /** Whether the semaphore is closed. */
@@ -128,19 +149,18 @@ export class SharedSemaphore {
    * Takes a permit now if one is free and nobody waits for one.
    */
   tryAcquire(): typeof ACQUIRED | typeof NO_PERMITS | typeof CLOSED {
-    // Optimistic: take a permit with one subtraction, and give it back if
-    // there was none, or the semaphore is closed, or somebody waits (no
-    // barging). Meanwhile the count may read one low (even -1): others then
-    // see the channel full for that instant, as if this call held a permit.
-    const before = this.ops.sub(this.i32, W_PERMITS, ONE);
-    if ((before & (CLOSED_BIT | WAITERS_BIT)) === 0 && before >= ONE) {
-      // Invariant: the caller holds one permit.
-      return ACQUIRED;
+    const { i32, ops } = this;
+    for (;;) {
+      // Decided on a load, written only on success: a failing call never
+      // moves the count, so nobody sees it one low.
+      const word = ops.load(i32, W_PERMITS);
+      if (word & CLOSED_BIT) return CLOSED;
+      if (word & WAITERS_BIT || word < ONE) return NO_PERMITS;
+      if (ops.compareExchange(i32, W_PERMITS, word, word - ONE) === word) {
+        // Invariant: the caller holds one permit.
+        return ACQUIRED;
+      }
     }
-    // Giving it back hands it to a waiter that it may have kept waiting, or,
-    // once closed, may be the last thing a draining receiver waits for.
-    if (this.release(1)) this.onClosedRelease?.();
-    return before & CLOSED_BIT ? CLOSED : NO_PERMITS;
   }
 
   /**
@@ -157,17 +177,17 @@ export class SharedSemaphore {
   }
 
   /**
-   * Takes a ticket and writes its entry. Returns the ticket, or -1 if the
-   * ring is full (the caller waits for `W_HEAD_TICKET` to move and tries
-   * again), or -2 if the semaphore is closed.
+   * Takes a ticket and writes its entry. Returns the ticket (from 0), or
+   * {@linkcode RING_FULL} (the caller waits for room with
+   * `beginRingWait`, then tries again), or {@linkcode RING_CLOSED}.
    */
   enqueue(): number {
     const { i32, ops } = this;
     for (;;) {
-      if (this.isClosed()) return -2;
+      if (this.isClosed()) return RING_CLOSED;
       const next = ops.load(i32, W_NEXT_TICKET);
       const head = ops.load(i32, W_HEAD_TICKET);
-      if (((next - head) | 0) >= TICKET_ENTRIES) return -1;
+      if (((next - head) | 0) > this.ticketMask) return RING_FULL;
       if (
         ops.compareExchange(i32, W_NEXT_TICKET, next, (next + 1) | 0) !== next
       ) {
@@ -182,7 +202,40 @@ export class SharedSemaphore {
       // published went to the free count: take them now.
       this.drain();
       if (this.isClosed()) this.#closeEntry(next);
-      return next;
+      // Ticket numbers wrap round 2^32; the sign bit is dropped so that a
+      // ticket never reads as one of the negative outcomes (every use of a
+      // ticket reads only its low bits).
+      return next & 0x7fffffff;
+    }
+  }
+
+  /**
+   * Announces a sender that found the ring full and is about to sleep until
+   * it may have room. Returns the value to sleep on at `W_RING_MOVED`: loaded
+   * after the count goes up, so a ticket moving or a close after this call
+   * either sees the count (and bumps the word) or happened before the load.
+   * Call `enqueue` once more before sleeping, and `endRingWait` after.
+   */
+  beginRingWait(): number {
+    const { i32, ops } = this;
+    ops.add(i32, W_OVERFLOW, 1);
+    return ops.load(i32, W_RING_MOVED);
+  }
+
+  /** Ends a `beginRingWait`. */
+  endRingWait(): void {
+    this.ops.sub(this.i32, W_OVERFLOW, 1);
+  }
+
+  /** Wakes the senders waiting for room in the ring, if any. */
+  #ringMoved(): void {
+    const { i32, ops } = this;
+    if (ops.load(i32, W_OVERFLOW) > 0) {
+      ops.add(i32, W_RING_MOVED, 1);
+      // Every sleeper looks again; on each thread only one sleeps per
+      // channel handle's core (`shared_chan.ts` queues the rest locally),
+      // so this wakes one per thread, not one per sender.
+      ops.notify(i32, W_RING_MOVED);
     }
   }
 
@@ -192,17 +245,13 @@ export class SharedSemaphore {
    */
   poll(ticket: number): number {
     const entry = this.ops.load(this.i32, this.#entryIndex(ticket));
-    if (entry === CLOSED_ENTRY) {
-      // The head never moves past a closed entry, so a ticket behind the
-      // head was granted before the close: the closed value is a later
-      // ticket's, which reuses this entry.
-      const head = this.ops.load(this.i32, W_HEAD_TICKET);
-      return ((ticket - head) | 0) < 0 ? ACQUIRED : CLOSED;
-    }
-    if (entry >> 2 !== entryOf(ticket, 0) >> 2) return ACQUIRED;
-    const state = entry & 3;
+    // A later ticket reuses the entry only once the head has moved past
+    // this one, which it does only past a granted or cancelled entry: a
+    // waiter that did not cancel was granted.
+    if (!isTicket(entry, ticket)) return ACQUIRED;
+    const state = entry & STATE_MASK;
     if (state === GRANTED) return ACQUIRED;
-    if (state === CANCELLED) return CLOSED;
+    if (state === CANCELLED || state === SHUT) return CLOSED;
     return PENDING;
   }
 
@@ -263,9 +312,13 @@ export class SharedSemaphore {
     for (let t = ops.load(i32, W_HEAD_TICKET); t !== next; t = (t + 1) | 0) {
       this.#closeEntry(t);
     }
-    if (ops.load(i32, W_OVERFLOW) > 0) ops.notify(i32, W_HEAD_TICKET);
+    // A close moves no ticket, but senders waiting for room in the ring
+    // must wake to fail: the word they sleep on changes.
+    this.#ringMoved();
     // Invariant: every ticket published before the close is failed or was
-    // granted; later ones fail themselves in `enqueue`.
+    // granted; later ones fail themselves in `enqueue`; every sender
+    // waiting for the ring loaded `W_RING_MOVED` before this bump, or will
+    // find the channel closed in `enqueue`.
     return true;
   }
 
@@ -276,7 +329,8 @@ export class SharedSemaphore {
     for (const state of [WAITING, SLEEPING]) {
       const expected = entryOf(ticket, state);
       if (
-        ops.compareExchange(i32, index, expected, CLOSED_ENTRY) === expected
+        ops.compareExchange(i32, index, expected, entryOf(ticket, SHUT)) ===
+          expected
       ) {
         if (state === SLEEPING) ops.notify(i32, index);
         return;
@@ -303,10 +357,11 @@ export class SharedSemaphore {
       }
       const index = this.#entryIndex(head);
       const entry = ops.load(i32, index);
-      if (entry === CLOSED_ENTRY || entry >> 2 !== entryOf(head, 0) >> 2) {
-        return;
-      }
-      const state = entry & 3;
+      // Not yet published (its waiter drains once it is), or closed (the
+      // head never moves past a closed ticket).
+      if (!isTicket(entry, head)) return;
+      const state = entry & STATE_MASK;
+      if (state === SHUT) return;
       if (state === GRANTED || state === CANCELLED) {
         // Resolved: help the head past it.
         this.#advanceHead(head);
@@ -337,14 +392,14 @@ export class SharedSemaphore {
   #advanceHead(head: number): void {
     const { i32, ops } = this;
     if (
-      ops.compareExchange(i32, W_HEAD_TICKET, head, (head + 1) | 0) === head &&
-      ops.load(i32, W_OVERFLOW) > 0
+      ops.compareExchange(i32, W_HEAD_TICKET, head, (head + 1) | 0) === head
     ) {
-      ops.notify(i32, W_HEAD_TICKET);
+      // Invariant: the ring has one more free entry.
+      this.#ringMoved();
     }
   }
 
   #entryIndex(ticket: number): number {
-    return this.ticketsAt + (ticket & (TICKET_ENTRIES - 1));
+    return this.ticketsAt + (ticket & this.ticketMask);
   }
 }

@@ -29,12 +29,12 @@ import {
   initialize,
   type Layout,
   layoutOf,
-  SharedList,
   W_HEAD,
   W_PERMITS,
   W_SENDERS,
   W_TAIL,
-} from "../shared_list.ts";
+} from "../shared_layout.ts";
+import { SharedList } from "../shared_list.ts";
 import { ACQUIRED, SharedSemaphore } from "../shared_semaphore.ts";
 
 /** Atomics that count how many accesses a step makes. */
@@ -183,12 +183,7 @@ function step(
   const n = clone(s);
   n.i32[W_HEAD] = n.rxIndex;
   const list = new SharedList(n.i32, layout, ops);
-  const sem = new SharedSemaphore(
-    n.i32,
-    layout.capacity,
-    layout.ticketsAt,
-    ops,
-  );
+  const sem = new SharedSemaphore(n.i32, layout, ops);
   ops.count = 0;
   if (t < config.producers) {
     const pc = n.pc[t]!;

@@ -27,17 +27,17 @@ import {
   type AtomicOps,
   initialize,
   layoutOf,
-  TICKET_ENTRIES,
   W_HEAD_TICKET,
   W_NEXT_TICKET,
   W_PERMITS,
-} from "../shared_list.ts";
+} from "../shared_layout.ts";
 import {
   ACQUIRED,
   CLOSED,
-  CLOSED_ENTRY,
+  entryOf,
   GRANTED,
   PENDING,
+  RING_CLOSED,
   SharedSemaphore,
 } from "../shared_semaphore.ts";
 
@@ -176,7 +176,7 @@ function run<R>(
   call: (sem: SharedSemaphore) => R,
 ): R | Pause {
   const ops = new ReplayOps(thread.log);
-  const sem = new SharedSemaphore(i32, CAPACITY, layout.ticketsAt, ops);
+  const sem = new SharedSemaphore(i32, layout, ops);
   try {
     const result = call(sem);
     thread.log = [];
@@ -211,7 +211,7 @@ function step(s: State, k: number): State | typeof CUT | undefined {
       if (t.pc === 0) {
         const r = run(t, i32, (sem) => sem.enqueue());
         if (r instanceof Pause) return r === BOUND ? CUT : n;
-        if (r === -2) {
+        if (r === RING_CLOSED) {
           t.outcome = "closed";
           return n;
         }
@@ -302,9 +302,9 @@ function step(s: State, k: number): State | typeof CUT | undefined {
 
 /** The state of ticket `ticket`'s entry: GRANTED, PENDING or other. */
 function entryState(i32: Int32Array, ticket: number): number {
-  const entry = i32[layout.ticketsAt + (ticket & (TICKET_ENTRIES - 1))]!;
-  if (entry === CLOSED_ENTRY || entry >> 2 !== ticket) return -1;
-  const state = entry & 3;
+  const entry = i32[layout.ticketsAt + (ticket & (layout.ticketEntries - 1))]!;
+  if (entry >>> 3 !== entryOf(ticket, 0) >>> 3) return -1;
+  const state = entry & 7;
   return state === GRANTED ? GRANTED : state <= 1 ? PENDING : -1;
 }
 

@@ -1,0 +1,685 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// This module is browser compatible.
+// The shared channel's receiving handle: SharedReceiver.
+//
+// A thin handle over `shared_recv.ts`: the source (the shared list and its
+// codec, and the wake-up) and the line of receive calls of this thread.
+// Operations that complete at once charge the cooperative budget.
+
+import { charge } from "./budget.ts";
+import { checkInteger, inspectAs } from "./chan.ts";
+import { TryRecvError } from "./error.ts";
+import { adopt, issueToken, SharedCore } from "./shared_chan.ts";
+import { CLOSED_BY_RX, RX_GONE, W_STATE } from "./shared_layout.ts";
+import type {
+  AdoptOptions,
+  BlockingOptions,
+  SharedReceiverToken,
+  SharedWaitOptions,
+} from "./shared_options.ts";
+import { EMPTY, RecvLine } from "./shared_recv.ts";
+import {
+  aborted,
+  cannotBlock,
+  checkBuffer,
+  deadlineOf,
+  mayBlock,
+  reasonFor,
+  signalOf,
+} from "./shared_wait.ts";
+
+const DONE: unique symbol = Symbol("done");
+
+/**
+ * The receiving half of a shared channel: one per channel, on one thread at
+ * a time (move it with `share()` and `SharedReceiver.from()`).
+ *
+ * - Concurrent `recv()` calls on this thread are served in call order.
+ * - `blockingRecv` blocks a Worker until a message comes.
+ * - A Worker terminated while it held a sender leaves its count behind:
+ *   `close()` ends the stream once the buffered messages are read. If it
+ *   held a `SharedPermit`, or died between claiming a slot and publishing
+ *   it, `recv()` keeps waiting after `close()` (the permit never comes
+ *   back; later messages stay behind the unpublished slot): read what
+ *   `tryRecv()` still gives, then `dispose()`, which settles every pending
+ *   receive as closed and wakes every waiting sender.
+ * - `recv()` returns `undefined` once the channel is closed and drained;
+ *   with a codec that can produce `undefined` (`codecs.json`), read with
+ *   `for await` or `recvMany()` to tell them apart.
+ *
+ * @typeParam T The type of the messages.
+ *
+ * @example Usage
+ * ```ts
+ * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const [tx, rx] = sharedChannel(4, { codec: codecs.json, slotBytes: 64 });
+ * await tx.send({ id: 1 });
+ * tx.dispose();
+ * assertEquals(await rx.recv(), { id: 1 });
+ * assertEquals(await rx.recv(), undefined);
+ * ```
+ */
+export class SharedReceiver<in out T> {
+  #core: SharedCore<T> | undefined;
+  #line: RecvLine<T> | undefined;
+  #mayBlock: boolean | undefined;
+
+  static {
+    inspectAs(this, "SharedReceiver", (receiver) => {
+      const core = receiver.#core;
+      return core && {
+        queued: core.list.claimed(),
+        capacity: core.sem.available(),
+        closed: core.sem.isClosed() || core.senders() === 0,
+      };
+    });
+  }
+
+  /**
+   * Internal: the receiver comes from `sharedChannel()` or
+   * `SharedReceiver.from()`.
+   *
+   * @ignore
+   */
+  constructor(core: unknown) {
+    if (!(core instanceof SharedCore)) {
+      throw new TypeError("Illegal constructor");
+    }
+    this.#core = core as SharedCore<T>;
+    this.#line = new RecvLine(this.#core);
+  }
+
+  /**
+   * Adopts a receiver token made by `share()` on another thread.
+   *
+   * @typeParam T The type of the messages.
+   * @param token A token from `SharedReceiver.share()`.
+   * @param options The codec, if the channel has one of its creator's.
+   * @returns The receiver.
+   * @throws {TypeError} If `token` is not a receiver token of this module,
+   * or a custom codec is missing.
+   * @throws {ReferenceError} If the token was already adopted.
+   *
+   * @example Usage
+   * ```ts
+   * import { SharedReceiver, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertThrows } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(1);
+   * const token = rx.share();
+   * const moved = SharedReceiver.from(token);
+   * assertThrows(() => SharedReceiver.from(token), ReferenceError);
+   * assertThrows(() => SharedReceiver.from({} as typeof token), TypeError);
+   * tx.dispose();
+   * moved.dispose();
+   * ```
+   */
+  static from<T>(
+    token: SharedReceiverToken<T>,
+    options?: AdoptOptions<T>,
+  ): SharedReceiver<T> {
+    return new SharedReceiver(adopt("receiver", token, options));
+  }
+
+  #live(action: string): RecvLine<T> {
+    if (this.#core === undefined) {
+      throw new ReferenceError(`${action}: receiver is disposed`);
+    }
+    return this.#line!;
+  }
+
+  /** After a read outside the line (user code may have queued calls). */
+  #serveLater(line: RecvLine<T>): void {
+    if (line.pending) line.serve();
+  }
+
+  #recv(
+    action: string,
+    options: SharedWaitOptions | undefined,
+    finished: unknown,
+  ): Promise<unknown> {
+    try {
+      const line = this.#live(action);
+      const signal = signalOf(action, options);
+      if (aborted(signal)) return Promise.reject(reasonFor(signal!));
+      let parkFirst = false;
+      if (!line.pending) {
+        if (!charge()) parkFirst = true;
+        else {
+          const source = line.source;
+          const value = source.pop();
+          if (value !== EMPTY) {
+            this.#serveLater(line);
+            return Promise.resolve(value);
+          }
+          if (!source.busy && source.finished()) {
+            return Promise.resolve(finished);
+          }
+        }
+      }
+      return line.wait(undefined, 1, finished, signal, parkFirst);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Receives the next message, waiting for one if none is buffered.
+   *
+   * Cancellation: an aborted call took no message; use `{ signal }` to
+   * time out or cancel, never `Promise.race` around `recv()` (the losing
+   * receive would still take a message).
+   *
+   * @param options A signal to cancel the wait.
+   * @returns A promise of the message, or of `undefined` once the channel
+   * is closed and drained. Rejects with `signal.reason`.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+   * const next = rx.recv();
+   * await tx.send(3);
+   * assertEquals(await next, 3);
+   * tx.dispose();
+   * rx.dispose();
+   * ```
+   */
+  recv(options?: SharedWaitOptions): Promise<T | undefined> {
+    return this.#recv("Cannot receive value", options, undefined) as Promise<
+      T | undefined
+    >;
+  }
+
+  /**
+   * Receives up to `limit` messages at once, appending them to `buffer`;
+   * waits for at least one.
+   *
+   * Cancellation: an aborted call took no message.
+   *
+   * @param buffer The array to append to.
+   * @param limit The most messages to take: a safe integer from 0.
+   * @param options A signal to cancel the wait.
+   * @returns A promise of how many were appended: 0 only when `limit` is 0
+   * or the channel is closed and drained.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+   * for (let i = 0; i < 3; i++) tx.trySend(i);
+   * const buffer: number[] = [];
+   * assertEquals(await rx.recvMany(buffer, 2), 2);
+   * assertEquals(buffer, [0, 1]);
+   * tx.dispose();
+   * rx.dispose();
+   * ```
+   */
+  recvMany(
+    buffer: T[],
+    limit: number,
+    options?: SharedWaitOptions,
+  ): Promise<number> {
+    const action = "Cannot receive values";
+    try {
+      const line = this.#live(action);
+      checkBuffer(action, buffer);
+      checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
+      const signal = signalOf(action, options);
+      if (aborted(signal)) return Promise.reject(reasonFor(signal!));
+      let parkFirst = false;
+      if (!line.pending) {
+        if (!charge()) parkFirst = true;
+        else {
+          if (limit === 0) return Promise.resolve(0);
+          const source = line.source;
+          const count = source.popMany(buffer, limit);
+          if (count > 0 || (!source.busy && source.finished())) {
+            this.#serveLater(line);
+            return Promise.resolve(count);
+          }
+        }
+      }
+      if (limit === 0 && !parkFirst) return Promise.resolve(0);
+      return line.wait(buffer, limit, 0, signal, parkFirst) as Promise<
+        number
+      >;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Receives a message if one is buffered, without waiting.
+   *
+   * @returns The message.
+   * @throws {TryRecvError} `"empty"` if none is buffered (or a receive call
+   * of this thread waits), `"disconnected"` once closed and drained.
+   * @throws {ReferenceError} If the receiver is disposed.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { TryRecvError } from "@seed/mpsc/error";
+   * import { assertEquals, assertThrows } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+   * assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+   * tx.trySend(1);
+   * assertEquals(rx.tryRecv(), 1);
+   * tx.dispose();
+   * assertThrows(() => rx.tryRecv(), TryRecvError, "disconnected");
+   * ```
+   */
+  tryRecv(): T {
+    const line = this.#live("Cannot receive value");
+    const source = line.source;
+    if (line.pending || source.busy) throw new TryRecvError("empty");
+    const value = source.pop();
+    if (value !== EMPTY) {
+      this.#serveLater(line);
+      return value;
+    }
+    throw new TryRecvError(source.finished() ? "disconnected" : "empty");
+  }
+
+  /** Blocks until `take` finds something or the stream ends. */
+  #block<R>(
+    action: string,
+    line: RecvLine<T>,
+    deadline: number,
+    take: () => R | typeof EMPTY,
+    finished: R,
+  ): R {
+    if (!(this.#mayBlock ??= mayBlock())) throw cannotBlock(action, "recv()");
+    const source = line.source;
+    for (;;) {
+      const got = take();
+      if (got !== EMPTY) {
+        this.#serveLater(line);
+        return got;
+      }
+      if (source.finished()) return finished;
+      if (!source.blockUntilReady(deadline)) throw new TryRecvError("empty");
+    }
+  }
+
+  /**
+   * Receives the next message, blocking the thread until one comes: for
+   * Workers (and other threads that may block) fed by async code.
+   *
+   * Where the platform forbids blocking (a browser's main thread) it throws
+   * a `TypeError`. Deno's and Node's main threads may block.
+   *
+   * @param options `timeout`: how long to block at most, in milliseconds.
+   * @returns The message, or `undefined` once closed and drained.
+   * @throws {TryRecvError} `"empty"` if `timeout` passed first.
+   * @throws {TypeError} If this thread may not block.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+   * tx.trySend(9);
+   * tx.dispose();
+   * assertEquals(rx.blockingRecv(), 9);
+   * assertEquals(rx.blockingRecv(), undefined);
+   * ```
+   */
+  blockingRecv(options?: BlockingOptions): T | undefined {
+    const action = "Cannot receive value";
+    const line = this.#live(action);
+    const deadline = deadlineOf(action, "options.timeout", options?.timeout);
+    if (line.pending || line.source.busy) {
+      throw new TypeError(`${action}: a recv() call of this thread waits`);
+    }
+    return this.#block<T | undefined>(
+      action,
+      line,
+      deadline,
+      () => line.source.pop(),
+      undefined,
+    );
+  }
+
+  /**
+   * Receives up to `limit` messages into `buffer`, blocking until at least
+   * one comes.
+   *
+   * @param buffer The array to append to.
+   * @param limit The most messages to take: a safe integer from 0.
+   * @param options `timeout`: how long to block at most, in milliseconds.
+   * @returns How many were appended: 0 only when `limit` is 0 or the
+   * channel is closed and drained.
+   * @throws {TryRecvError} `"empty"` if `timeout` passed first.
+   * @throws {TypeError} If this thread may not block.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+   * tx.trySend(1);
+   * tx.trySend(2);
+   * const buffer: number[] = [];
+   * assertEquals(rx.blockingRecvMany(buffer, 10), 2);
+   * assertEquals(buffer, [1, 2]);
+   * tx.dispose();
+   * rx.dispose();
+   * ```
+   */
+  blockingRecvMany(
+    buffer: T[],
+    limit: number,
+    options?: BlockingOptions,
+  ): number {
+    const action = "Cannot receive values";
+    const line = this.#live(action);
+    checkBuffer(action, buffer);
+    checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
+    const deadline = deadlineOf(action, "options.timeout", options?.timeout);
+    if (limit === 0) return 0;
+    if (line.pending || line.source.busy) {
+      throw new TypeError(`${action}: a recv() call of this thread waits`);
+    }
+    return this.#block(action, line, deadline, () => {
+      const count = line.source.popMany(buffer, limit);
+      return count > 0 ? count : EMPTY;
+    }, 0);
+  }
+
+  /**
+   * Closes the channel: sends and reservations fail from now on, waiting
+   * and blocked senders on every thread fail with the closed error, and
+   * `closed()` resolves. Buffered messages stay receivable, and permits
+   * already held can still send.
+   *
+   * The stream then ends once the buffered messages are read and every
+   * permit is back. A permit held by a Worker that was terminated never
+   * comes back (nor does a slot it claimed and never published): then
+   * `recv()` keeps waiting; read what `tryRecv()` gives until it reports
+   * `"empty"`, then `dispose()`, which settles pending receives as closed.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals, assertRejects } from "@std/assert";
+   * import { SendError } from "@seed/mpsc/error";
+   *
+   * const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+   * tx.trySend(1);
+   * rx.close();
+   * await assertRejects(() => tx.send(2), SendError);
+   * assertEquals(await rx.recv(), 1);
+   * assertEquals(await rx.recv(), undefined);
+   * tx.dispose();
+   * ```
+   */
+  close(): void {
+    const line = this.#live("Cannot close receiver");
+    this.#closeCore(line.source.core, CLOSED_BY_RX);
+    line.serve();
+  }
+
+  #closeCore(core: SharedCore<T>, flag: number): void {
+    core.sem.close();
+    Atomics.or(core.i32, W_STATE, flag);
+    Atomics.notify(core.i32, W_STATE);
+  }
+
+  /**
+   * Whether the channel is closed: by `close()`, or because every strong
+   * sender is gone.
+   *
+   * @returns `true` once no more messages can be sent.
+   *
+   * @example Usage
+   * ```ts
+   * import { sharedChannel } from "@seed/mpsc/shared";
+   * import { assert } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(1);
+   * assert(!rx.isClosed());
+   * tx.dispose();
+   * assert(rx.isClosed());
+   * rx.dispose();
+   * ```
+   */
+  isClosed(): boolean {
+    const core = this.#live("Cannot query receiver").source.core;
+    return core.sem.isClosed() || core.senders() === 0;
+  }
+
+  /**
+   * Whether no message is ready to be received now.
+   *
+   * @returns `true` if a receive would wait.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assert } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+   * assert(rx.isEmpty());
+   * tx.trySend(1);
+   * assert(!rx.isEmpty());
+   * tx.dispose();
+   * rx.dispose();
+   * ```
+   */
+  isEmpty(): boolean {
+    return !this.#live("Cannot query receiver").source.ready();
+  }
+
+  /**
+   * The number of messages in the channel, counting those another thread
+   * is writing at this moment.
+   *
+   * @returns The count.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+   * tx.trySend(1);
+   * tx.trySend(2);
+   * assertEquals(rx.len(), 2);
+   * tx.dispose();
+   * rx.dispose();
+   * ```
+   */
+  len(): number {
+    return this.#live("Cannot query receiver").source.core.list.claimed();
+  }
+
+  /**
+   * The room left now, as `SharedSender.capacity()` reports it.
+   *
+   * @returns The number of free slots.
+   *
+   * @example Usage
+   * ```ts
+   * import { sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(2);
+   * assertEquals(rx.capacity(), 2);
+   * tx.dispose();
+   * rx.dispose();
+   * ```
+   */
+  capacity(): number {
+    return this.#live("Cannot query receiver").source.core.sem.available();
+  }
+
+  /**
+   * The channel's capacity, as created.
+   *
+   * @returns The `capacity` passed to `sharedChannel()`.
+   *
+   * @example Usage
+   * ```ts
+   * import { sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(2);
+   * assertEquals(rx.maxCapacity(), 2);
+   * tx.dispose();
+   * rx.dispose();
+   * ```
+   */
+  maxCapacity(): number {
+    return this.#live("Cannot query receiver").source.core.capacity;
+  }
+
+  /**
+   * The number of strong senders on every thread.
+   *
+   * @returns The count.
+   *
+   * @example Usage
+   * ```ts
+   * import { sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(2);
+   * assertEquals(rx.senderStrongCount(), 1);
+   * tx.dispose();
+   * assertEquals(rx.senderStrongCount(), 0);
+   * rx.dispose();
+   * ```
+   */
+  senderStrongCount(): number {
+    return this.#live("Cannot query receiver").source.core.senders();
+  }
+
+  /**
+   * Moves the receiver to another thread: returns a token to post there
+   * and adopt with `SharedReceiver.from()`. This handle is consumed (it
+   * behaves as disposed, without closing the channel).
+   *
+   * @returns The token.
+   * @throws {TypeError} If a receive call of this receiver is waiting.
+   *
+   * @example Usage
+   * ```ts
+   * import { SharedReceiver, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals, assertThrows } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(1);
+   * const token = rx.share();
+   * assertThrows(() => rx.len(), ReferenceError);
+   * const moved = SharedReceiver.from(token);
+   * assertEquals(moved.len(), 0);
+   * tx.dispose();
+   * moved.dispose();
+   * ```
+   */
+  share(): SharedReceiverToken<T> {
+    const action = "Cannot share receiver";
+    const line = this.#live(action);
+    if (line.pending || line.source.busy) {
+      throw new TypeError(`${action}: a recv() call of this receiver waits`);
+    }
+    const core = line.source.core;
+    const token = issueToken<SharedReceiverToken<T>>(
+      core as SharedCore<unknown>,
+      action,
+      "receiver",
+    );
+    core.list.save();
+    this.#core = undefined;
+    this.#line = undefined;
+    return token;
+  }
+
+  /**
+   * Iterates over the messages until the channel is closed and drained.
+   * Leaving the loop early does not close the receiver.
+   *
+   * @returns An async iterator of the messages.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+   * tx.trySend(1);
+   * tx.trySend(2);
+   * tx.dispose();
+   * const seen: number[] = [];
+   * for await (const n of rx) seen.push(n);
+   * assertEquals(seen, [1, 2]);
+   * ```
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      const value = await this.#recv("Cannot receive value", undefined, DONE);
+      if (value === DONE) return;
+      yield value as T;
+    }
+  }
+
+  /**
+   * Closes the channel and discards the buffered messages; pending
+   * receives on this thread settle as closed (`undefined`, or 0), and
+   * waiting senders on every thread fail with the closed error.
+   * Idempotent; any other call afterwards throws `ReferenceError`.
+   *
+   * @example Usage
+   * ```ts
+   * import { sharedChannel } from "@seed/mpsc/shared";
+   * import { assertRejects } from "@std/assert";
+   * import { SendError } from "@seed/mpsc/error";
+   *
+   * const [tx, rx] = sharedChannel(1);
+   * rx.dispose();
+   * await assertRejects(() => tx.send(new Uint8Array(1)), SendError);
+   * tx.dispose();
+   * ```
+   */
+  dispose(): void {
+    const core = this.#core;
+    if (core === undefined) return;
+    const line = this.#line!;
+    this.#core = undefined;
+    this.#line = undefined;
+    this.#closeCore(core, CLOSED_BY_RX | RX_GONE);
+    // Discard what is buffered, giving the room back.
+    line.source.discard();
+    line.finishAll();
+  }
+
+  /**
+   * The same function as `dispose()`, for `using`.
+   *
+   * @example Usage
+   * ```ts
+   * import { sharedChannel } from "@seed/mpsc/shared";
+   * import { assert } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(1);
+   * {
+   *   using _receiver = rx;
+   * }
+   * assert(tx.isClosed());
+   * tx.dispose();
+   * ```
+   */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
