@@ -26,10 +26,13 @@ import { assert } from "@std/assert";
 import {
   type AtomicOps,
   initialize,
+  type Layout,
   layoutOf,
   W_HEAD_TICKET,
   W_NEXT_TICKET,
+  W_OVERFLOW,
   W_PERMITS,
+  W_RING_MOVED,
 } from "../shared_layout.ts";
 import {
   ACQUIRED,
@@ -38,6 +41,7 @@ import {
   GRANTED,
   PENDING,
   RING_CLOSED,
+  RING_FULL,
   SharedSemaphore,
 } from "../shared_semaphore.ts";
 
@@ -115,7 +119,15 @@ class ReplayOps implements AtomicOps {
 }
 
 /** What each kind of thread does, one method call per program counter. */
-type Kind = "waiter" | "holder" | "quitter" | "releaser" | "trier" | "closer";
+type Kind =
+  | "waiter"
+  | "holder"
+  | "quitter"
+  | "releaser"
+  | "trier"
+  | "taker"
+  | "closer"
+  | "overflower";
 
 interface Thread {
   kind: Kind;
@@ -127,6 +139,14 @@ interface Thread {
   held: number;
   /** How it ended: granted, quit (took nothing), closed, full, done. */
   outcome: string;
+  /**
+   * For a linearizability check: the threads (a bit each) whose call had
+   * ended when this thread's call began, and whether it has begun.
+   */
+  after: number;
+  begun: boolean;
+  /** The word value an overflower sleeps on. */
+  seen: number;
 }
 
 interface State {
@@ -139,15 +159,24 @@ interface State {
 }
 
 const CAPACITY = 1;
-const layout = layoutOf(CAPACITY, 8, 1);
-const WORDS = [W_PERMITS, W_NEXT_TICKET, W_HEAD_TICKET];
-for (let e = 0; e < 4; e++) WORDS.push(layout.ticketsAt + e);
+// The search's layout; `explore` may shrink the ticket ring.
+let layout: Layout = layoutOf(CAPACITY, 8, 1);
+let WORDS: number[] = [];
+/** The first ticket the search hands out (to test the numbers wrapping). */
+let firstTicket = 0;
+/**
+ * The word an overflower sleeps on: the real one, or the head ticket, as an
+ * earlier version did (a close does not move it).
+ */
+let sleepWord = W_RING_MOVED;
 
 function keyOf(s: State): string {
   return `${s.last}:${s.preemptions}|` +
     WORDS.map((w) => s.i32[w]).join(",") + "|" +
     s.threads.map((t) =>
-      `${t.pc}:${t.log.join(".")}:${t.ticket}:${t.held}:${t.outcome}`
+      `${t.pc}:${
+        t.log.join(".")
+      }:${t.ticket}:${t.held}:${t.outcome}:${t.after}:${t.begun}:${t.seen}`
     ).join("|");
 }
 
@@ -175,6 +204,10 @@ function run<R>(
   i32: Int32Array,
   call: (sem: SharedSemaphore) => R,
 ): R | Pause {
+  if (!thread.begun) {
+    thread.begun = true;
+    thread.after = ended;
+  }
   const ops = new ReplayOps(thread.log);
   const sem = new SharedSemaphore(i32, layout, ops);
   try {
@@ -192,6 +225,10 @@ function run<R>(
 /** A step the bound of the search cut off. */
 const CUT = "cut";
 
+// The threads whose calls have ended in the state being stepped (a bit
+// each), for `run` to record when a call begins.
+let ended = 0;
+
 /** One step of thread `k`; undefined if it cannot move. */
 function step(s: State, k: number): State | typeof CUT | undefined {
   const n = clone(s);
@@ -204,6 +241,10 @@ function step(s: State, k: number): State | typeof CUT | undefined {
     n.preemptions++;
   }
   n.last = k;
+  ended = 0;
+  n.threads.forEach((u, i) => {
+    if (u.outcome !== "") ended |= 1 << i;
+  });
   switch (t.kind) {
     case "waiter":
     case "holder":
@@ -291,6 +332,81 @@ function step(s: State, k: number): State | typeof CUT | undefined {
       t.outcome = "done";
       return n;
     }
+    case "taker": {
+      // Tries once and keeps what it got.
+      const r = run(t, i32, (sem) => sem.tryAcquire());
+      if (r instanceof Pause) return r === BOUND ? CUT : n;
+      if (r === ACQUIRED) {
+        t.held++;
+        t.outcome = "granted";
+      } else {
+        t.outcome = r === CLOSED ? "closed" : "full";
+      }
+      return n;
+    }
+    case "overflower": {
+      // A sender that finds the ring full: announces itself, tries once
+      // more, sleeps until the word moves, and keeps what it gets.
+      if (t.pc === 0) {
+        const r = run(t, i32, (sem) => {
+          if (sleepWord === W_RING_MOVED) return sem.beginRingWait();
+          sem.beginRingWait();
+          return sem.ops.load(sem.i32, W_HEAD_TICKET);
+        });
+        if (r instanceof Pause) return r === BOUND ? CUT : n;
+        t.seen = r;
+        t.pc = 1;
+        return n;
+      }
+      if (t.pc === 1) {
+        const r = run(t, i32, (sem) => sem.enqueue());
+        if (r instanceof Pause) return r === BOUND ? CUT : n;
+        if (r === RING_FULL) {
+          t.pc = 2;
+        } else if (r === RING_CLOSED) {
+          t.pc = 3;
+          t.outcome = "";
+          t.ticket = -2;
+        } else {
+          t.ticket = r;
+          t.pc = 3;
+        }
+        return n;
+      }
+      if (t.pc === 2) {
+        // Asleep until the word moves (Atomics.wait returns at once if it
+        // already has).
+        if (i32[sleepWord] === t.seen) return undefined;
+        t.pc = 3;
+        t.ticket = -1;
+        return n;
+      }
+      if (t.pc === 3) {
+        const r = run(t, i32, (sem) => sem.endRingWait());
+        if (r instanceof Pause) return r === BOUND ? CUT : n;
+        if (t.ticket === -2) {
+          t.outcome = "closed";
+        } else if (t.ticket === -1) {
+          t.pc = 0; // Woken: try again.
+        } else {
+          t.pc = 4;
+        }
+        return n;
+      }
+      // Holding a ticket: wait for it, and keep the permit.
+      const r = run(t, i32, (sem) => sem.poll(t.ticket));
+      if (r instanceof Pause) return r === BOUND ? CUT : n;
+      if (r === ACQUIRED) {
+        t.held++;
+        t.outcome = "granted";
+        return n;
+      }
+      if (r === CLOSED) {
+        t.outcome = "closed";
+        return n;
+      }
+      return undefined;
+    }
     case "closer": {
       const r = run(t, i32, (sem) => sem.close());
       if (r instanceof Pause) return r === BOUND ? CUT : n;
@@ -312,7 +428,7 @@ function invariants(s: State): void {
   // In order: no ticket is granted while an older one still waits.
   const issued = s.i32[W_NEXT_TICKET]!;
   let waiting = false;
-  for (let t = 0; t < issued; t++) {
+  for (let t = firstTicket; t !== issued; t = (t + 1) | 0) {
     const state = entryState(s.i32, t);
     if (state === PENDING) waiting = true;
     check(
@@ -323,7 +439,9 @@ function invariants(s: State): void {
 }
 
 function final(s: State): void {
-  const held = s.threads.reduce((sum, t) => sum + t.held, 0);
+  // Without a releaser, the one permit is held outside the search.
+  const outside = s.threads.some((t) => t.kind === "releaser") ? 0 : 1;
+  const held = s.threads.reduce((sum, t) => sum + t.held, outside);
   const free = s.i32[W_PERMITS]! >> 2;
   check(
     free + held === CAPACITY,
@@ -334,17 +452,95 @@ function final(s: State): void {
     if (t.outcome === "") {
       // Only a waiter may still wait, and only on a closed channel or
       // with no permit free; anything else is a lost wake-up.
+      if (t.kind === "overflower") {
+        // Asleep for room in the ring: only while the ring is full and
+        // the channel open; or waiting on its ticket as a waiter would.
+        const queued = (s.i32[W_NEXT_TICKET]! - s.i32[W_HEAD_TICKET]!) | 0;
+        check(
+          (t.pc === 2 && !closed && queued >= layout.ticketEntries) ||
+            (t.pc === 4 && (closed || free === 0)),
+          `overflower stuck at step ${t.pc} (${
+            closed ? "closed" : "open"
+          }, ${queued} ticket(s) queued): a lost wake-up`,
+        );
+        continue;
+      }
       check(
         t.pc === 1 && (closed || free === 0),
         `${t.kind} stuck at step ${t.pc} with ${free} permit(s) free`,
       );
     }
   }
+  linearizable(s);
 }
 
-function explore(kinds: Kind[]): number {
+/**
+ * For searches of releasers and takers only: some order of their calls,
+ * consistent with which call ended before which began, gives each taker
+ * the outcome it got from a sequential semaphore. (A taker that reported
+ * "full" while a permit was free and nobody took it fails this.)
+ */
+function linearizable(s: State): void {
+  const threads = s.threads;
+  if (!threads.every((t) => t.kind === "releaser" || t.kind === "taker")) {
+    return;
+  }
+  const n = threads.length;
+  const order: number[] = [];
+  const placed = new Set<number>();
+  const search = (free: number): boolean => {
+    if (order.length === n) return true;
+    for (let k = 0; k < n; k++) {
+      if (placed.has(k)) continue;
+      const t = threads[k]!;
+      // Every call that ended before this one began comes first.
+      let ready = true;
+      for (let j = 0; j < n; j++) {
+        if ((t.after >> j) & 1 && !placed.has(j)) ready = false;
+      }
+      if (!ready) continue;
+      let next = free;
+      if (t.kind === "releaser") next++;
+      else if (t.outcome === "granted") {
+        if (free === 0) continue;
+        next--;
+      } else if (t.outcome === "full" && free > 0) continue;
+      placed.add(k);
+      order.push(k);
+      if (search(next)) return true;
+      order.pop();
+      placed.delete(k);
+    }
+    return false;
+  };
+  check(
+    search(0),
+    `no sequential order explains ${
+      threads.map((t) => `${t.kind}: ${t.outcome}`).join(", ")
+    }`,
+  );
+}
+
+interface Options {
+  /** Entries in the ticket ring (256 in a channel). */
+  ticketEntries?: number;
+  /** The first ticket number handed out. */
+  firstTicket?: number;
+  /** The word overflowers sleep on. */
+  sleepWord?: number;
+}
+
+function explore(kinds: Kind[], options: Options = {}): number {
+  layout = layoutOf(CAPACITY, 8, 1, undefined, options.ticketEntries ?? 256);
+  WORDS = [W_PERMITS, W_NEXT_TICKET, W_HEAD_TICKET, W_OVERFLOW, W_RING_MOVED];
+  for (let e = 0; e < Math.min(4, layout.ticketEntries); e++) {
+    WORDS.push(layout.ticketsAt + e);
+  }
+  firstTicket = options.firstTicket ?? 0;
+  sleepWord = options.sleepWord ?? W_RING_MOVED;
   const i32 = new Int32Array(layout.byteLength >> 2);
   initialize(i32, layout);
+  i32[W_NEXT_TICKET] = i32[W_HEAD_TICKET] = firstTicket;
   // The one permit starts held by the releaser: the channel is full.
   i32[W_PERMITS] = 0;
   const threads: Thread[] = kinds.map((kind) => ({
@@ -354,6 +550,9 @@ function explore(kinds: Kind[]): number {
     ticket: -1,
     held: kind === "releaser" ? 1 : 0,
     outcome: "",
+    after: 0,
+    begun: false,
+    seen: 0,
   }));
   const start: State = { i32, threads, last: 0, preemptions: 0 };
   const seen = new Set<string>([keyOf(start)]);
@@ -399,7 +598,64 @@ Deno.test("SharedSemaphore: a close racing waiters and a release loses no permit
   assert(explore(["quitter", "releaser", "closer"]) > 1000);
 });
 
+Deno.test("SharedSemaphore: a close racing a sender that found the ticket ring full wakes it (no lost wake-up)", () => {
+  // A ring of one entry: the first ticket fills it.
+  const ring = { ticketEntries: 1 };
+  assert(explore(["overflower", "overflower", "closer"], ring) > 100);
+});
+
+Deno.test("SharedSemaphore: a sender that found the ring full gets a ticket once the ring moves", () => {
+  const ring = { ticketEntries: 1 };
+  assert(explore(["overflower", "overflower", "releaser"], ring) > 100);
+});
+
+Deno.test("SharedSemaphore: ticket numbers wrap (0x3fffffff cancelled is no closed marker, nor 2^31 a negative outcome)", () => {
+  for (const firstTicket of [0x3fffffff, 0x1fffffff, 0x7fffffff]) {
+    assert(explore(["quitter", "holder", "releaser"], { firstTicket }) > 1000);
+  }
+});
+
+Deno.test('SharedSemaphore.tryAcquire(): a failing try never makes another see "full" while a permit is free', () => {
+  assert(explore(["taker", "taker", "releaser"]) > 10);
+});
+
 // -- The search finds bugs --
+
+Deno.test("SharedSemaphore: the search catches a sender sleeping on the head ticket, which a close does not move", () => {
+  let caught: unknown;
+  try {
+    explore(["overflower", "overflower", "closer"], {
+      ticketEntries: 1,
+      sleepWord: W_HEAD_TICKET,
+    });
+  } catch (error) {
+    caught = error;
+  }
+  assert(caught instanceof Violation, `caught ${caught}`);
+  assert(String(caught).includes("lost wake-up"));
+});
+
+Deno.test("SharedSemaphore: the search catches a tryAcquire that subtracts first and gives back", () => {
+  const tryAcquire = SharedSemaphore.prototype.tryAcquire;
+  SharedSemaphore.prototype.tryAcquire = function (this: SharedSemaphore) {
+    // The earlier version: optimistic, so the count reads one low meanwhile.
+    const before = this.ops.sub(this.i32, W_PERMITS, 4);
+    if ((before & 3) === 0 && before >= 4) return ACQUIRED;
+    this.release(1);
+    return before & 1 ? CLOSED : 1;
+  };
+  try {
+    let caught: unknown;
+    try {
+      explore(["taker", "taker", "releaser"]);
+    } catch (error) {
+      caught = error;
+    }
+    assert(caught instanceof Violation, `caught ${caught}`);
+  } finally {
+    SharedSemaphore.prototype.tryAcquire = tryAcquire;
+  }
+});
 
 Deno.test("SharedSemaphore: the search catches a release that forgets to drain", () => {
   const release = SharedSemaphore.prototype.release;
