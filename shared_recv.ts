@@ -358,6 +358,9 @@ export class RecvLine<T> {
             } else {
               result = value;
             }
+          } else if (call.limit === 0) {
+            // A `recvMany(buffer, 0)` that was parked by the budget.
+            result = 0;
           } else {
             const count = source.popMany(call.buffer, call.limit);
             if (count === 0 && (source.busy || !source.finished())) break;

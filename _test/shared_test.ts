@@ -738,3 +738,217 @@ Deno.test("SharedSender: a call waiting behind an earlier send of its handle can
   assertThrows(() => rx.tryRecv(), TryRecvError, "disconnected");
   rx.dispose();
 });
+
+// -- One order per handle, async and blocking --
+
+Deno.test("SharedSender.blockingSend() waits behind a pending send() of the same handle: messages keep call order", async () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+  tx.trySend(10);
+  tx.trySend(11);
+  const pending = tx.send(1);
+  // Room for `pending` is granted on the first receive; the second frees a
+  // slot that a barging blockingSend would take first.
+  assertEquals(rx.tryRecv(), 10);
+  assertEquals(rx.tryRecv(), 11);
+  tx.blockingSend(2, { timeout: 1000 });
+  await pending;
+  assertEquals([rx.tryRecv(), rx.tryRecv()], [1, 2]);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedSender.blockingSend() completes the handle's pending reserve() and sendTimeout(), in order, and times out leaving the rest waiting", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  tx.trySend(0);
+  const reserving = tx.reserve();
+  const timed = tx.sendTimeout(5, 60_000);
+  assertEquals(rx.tryRecv(), 0);
+  // The reservation gets the slot; the timed send and this call wait for
+  // room that only this thread could free.
+  const error = assertThrows(
+    () => tx.blockingSend(9, { timeout: 5 }),
+    SendTimeoutError,
+  );
+  assertEquals([error.kind, error.value], ["timeout", 9]);
+  const permit = await reserving;
+  permit.send(1);
+  assertEquals(rx.tryRecv(), 1);
+  await timed;
+  assertEquals(rx.tryRecv(), 5);
+  assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- Waiting at scale --
+
+Deno.test("SharedSender.send(): senders beyond the ticket ring are woken one at a time, not all at every freed slot", async () => {
+  const senders = 1000;
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  tx.trySend(-1);
+  const handles = Array.from({ length: senders }, () => tx.clone());
+  const sends = handles.map((handle, i) => handle.send(i));
+  const notify = Atomics.notify;
+  let woken = 0;
+  Atomics.notify = (array, index, count) => {
+    const n = notify(array as Int32Array, index, count);
+    woken += n;
+    return n;
+  };
+  const received: number[] = [];
+  try {
+    for (let i = 0; i <= senders; i++) received.push((await rx.recv())!);
+  } finally {
+    Atomics.notify = notify;
+  }
+  await Promise.all(sends);
+  assertEquals(received.length, senders + 1);
+  assertEquals(new Set(received).size, senders + 1);
+  // A herd wakes every sender beyond the ring at each freed slot: hundreds
+  // of thousands of wake-ups. One at a time, a few per message.
+  assert(woken <= 4 * senders, `${woken} wake-ups for ${senders} messages`);
+  for (const handle of handles) handle.dispose();
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.close() wakes senders waiting for room in a full ticket ring with SendError", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  tx.trySend(-1);
+  const handles = Array.from({ length: 300 }, () => tx.clone());
+  const sends = handles.map((handle, i) => handle.send(i));
+  // Let the senders beyond the ring go to sleep.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  rx.close();
+  const results = await Promise.allSettled(sends);
+  assert(
+    results.every((r) =>
+      r.status === "rejected" && r.reason instanceof SendError
+    ),
+  );
+  assertEquals(rx.tryRecv(), -1);
+  for (const handle of handles) handle.dispose();
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.recv() and SharedSender.send(): waits sharing one signal take one listener, and all abort, taking nothing", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const add = signal.addEventListener;
+  let listeners = 0;
+  signal.addEventListener = function (
+    this: AbortSignal,
+    ...args: Parameters<typeof add>
+  ) {
+    listeners++;
+    return add.apply(this, args);
+  };
+  const receives = Array.from({ length: 2000 }, () => rx.recv({ signal }));
+  assertEquals(listeners, 1);
+  controller.abort(new Error("stop"));
+  const settled = await Promise.allSettled(receives);
+  assert(settled.every((r) => r.status === "rejected"));
+
+  const second = new AbortController();
+  const signal2 = second.signal;
+  const add2 = signal2.addEventListener;
+  let listeners2 = 0;
+  signal2.addEventListener = function (
+    this: AbortSignal,
+    ...args: Parameters<typeof add2>
+  ) {
+    listeners2++;
+    return add2.apply(this, args);
+  };
+  tx.trySend(0);
+  const handles = Array.from({ length: 400 }, () => tx.clone());
+  const sends = handles.map((h, i) => h.send(i, { signal: signal2 }));
+  const closed = handles.map((h) => h.closed({ signal: signal2 }));
+  assert(listeners2 <= 2, `${listeners2} listeners`);
+  second.abort(new Error("stop"));
+  for (const r of await Promise.allSettled([...sends, ...closed])) {
+    assertEquals(r.status, "rejected");
+  }
+  // Nothing was taken: the one message, and the room it leaves.
+  assertEquals(rx.tryRecv(), 0);
+  assertEquals(tx.capacity(), 1);
+  for (const handle of handles) handle.dispose();
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- The cooperative budget --
+
+Deno.test("Shared channels charge the cooperative budget: a loop that never waits lets a 1 ms interval tick", async (t) => {
+  const [tx, rx] = sharedChannel(8, { codec: codecs.number });
+  const loops: [string, () => Promise<unknown>][] = [
+    ["send and recv", async () => {
+      await tx.send(1);
+      await rx.recv();
+    }],
+    ["sendTimeout and recvMany", async () => {
+      await tx.sendTimeout(1, 10);
+      await rx.recvMany([], 8);
+    }],
+    ["reserve", async () => (await tx.reserve()).dispose()],
+    ["recvMany with limit 0", () => rx.recvMany([], 0)],
+  ];
+  for (const [name, once] of loops) {
+    await t.step(name, async () => {
+      let ticks = 0;
+      const interval = setInterval(() => ticks++, 1);
+      try {
+        // Without the budget, no macrotask runs during the loop.
+        for (let i = 0; i < 200_000 && ticks < 3; i++) await once();
+      } finally {
+        clearInterval(interval);
+      }
+      assert(ticks >= 3, `the interval ticked ${ticks} times`);
+    });
+  }
+  rx.close();
+  await t.step("closed() on a closed channel", async () => {
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 1);
+    try {
+      for (let i = 0; i < 200_000 && ticks < 3; i++) await tx.closed();
+    } finally {
+      clearInterval(interval);
+    }
+    assert(ticks >= 3, `the interval ticked ${ticks} times`);
+  });
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- User code that disposes the receiver --
+
+Deno.test("SharedReceiver: a decode that disposes the receiver while calls wait settles them all, with no uncaught error", async () => {
+  let rx: SharedReceiver<number> | undefined;
+  const codec: Codec<number> = {
+    byteLength: 8,
+    encode: (
+      value,
+      _bytes,
+      view,
+      offset,
+    ) => (view.setFloat64(offset, value), 8),
+    decode: (_bytes, view, offset) => {
+      const value = view.getFloat64(offset);
+      if (value === 1) rx!.dispose();
+      return value;
+    },
+  };
+  const [tx, receiver] = sharedChannel(4, { codec });
+  rx = receiver;
+  const first = rx.recv();
+  const second = rx.recv();
+  const many = rx.recvMany([], 4);
+  tx.trySend(1);
+  const results = await Promise.all([first, second, many]);
+  assertEquals(results, [undefined, undefined, 0]);
+  assert(tx.isClosed());
+  tx.dispose();
+});

@@ -4,13 +4,14 @@
 import {
   assert,
   assertEquals,
+  assertRejects,
   assertStrictEquals,
   assertThrows,
 } from "@std/assert";
 import { stub } from "@std/testing/mock";
 import { codecs, sharedChannel, type SharedReceiver } from "../shared.ts";
 import type { Command } from "./shared/worker.ts";
-import { TrySendError } from "../error.ts";
+import { TryRecvError, TrySendError } from "../error.ts";
 
 const WORKER = new URL("./shared/worker.ts", import.meta.url);
 
@@ -300,4 +301,41 @@ Deno.test("SharedSender: a send granted room by a Worker is not overtaken by a l
   } finally {
     worker.terminate();
   }
+});
+
+Deno.test("SharedSender.blockingSend() in a Worker, behind a pending send() of its handle, at capacity 1: no deadlock, call order kept", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  using worker = new TestWorker();
+  worker.post({ op: "mixed", token: tx.share() });
+  tx.dispose();
+  await worker.next();
+  // The Worker holds 0 in the channel, send(1) waiting, and blocks in
+  // blockingSend(2). Taking 0 grants send(1) the room.
+  const values: number[] = [];
+  for await (const value of rx) values.push(value);
+  assertEquals((await worker.next()).error, "");
+  assertEquals(values, [0, 1, 2]);
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver: after close(), a permit held by a terminated Worker keeps recv() waiting; tryRecv() then dispose() is the way out", async () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+  const worker = new TestWorker();
+  worker.post({ op: "hold", token: tx.share(), permit: true });
+  await worker.next();
+  worker[Symbol.dispose]();
+  tx.trySend(1);
+  tx.dispose();
+  rx.close();
+  assertEquals(await rx.recv(), 1);
+  // The Worker's permit never comes back: the stream cannot end.
+  const controller = new AbortController();
+  const waiting = rx.recv({ signal: controller.signal });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  controller.abort(new Error("still waiting"));
+  await assertRejects(() => waiting, Error, "still waiting");
+  assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+  const last = rx.recv();
+  rx.dispose();
+  assertEquals(await last, undefined);
 });

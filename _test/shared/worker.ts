@@ -35,6 +35,16 @@ export type Command =
     /** Adopt a sender and keep it (the test terminates the Worker). */
     op: "hold";
     token: SharedSenderToken<number>;
+    /** Also take a permit and keep it. */
+    permit?: boolean;
+  }
+  | {
+    /**
+     * Fill the channel (capacity 1) with 0, leave `send(1)` pending, post
+     * "ready", then `blockingSend(2)`: the pending send must go first.
+     */
+    op: "mixed";
+    token: SharedSenderToken<number>;
   };
 
 /** The Worker's global scope, as far as this file uses it. */
@@ -132,10 +142,27 @@ scope.onmessage = async (event: MessageEvent<Command>) => {
         }
         break;
       }
-      case "hold":
-        SharedSender.from(command.token);
+      case "hold": {
+        const tx = SharedSender.from(command.token);
+        if (command.permit) tx.tryReserve();
         scope.postMessage({ ok: true });
         break;
+      }
+      case "mixed": {
+        using tx = SharedSender.from(command.token);
+        tx.trySend(0);
+        const pending = tx.send(1);
+        scope.postMessage({ ok: true, ready: true });
+        let error = "";
+        try {
+          tx.blockingSend(2, { timeout: 3000 });
+        } catch (e) {
+          error = (e as Error).name;
+        }
+        await pending;
+        scope.postMessage({ ok: true, error });
+        break;
+      }
     }
   } catch (error) {
     scope.postMessage({ ok: false, error: String((error as Error)?.stack) });
