@@ -926,7 +926,6 @@ Deno.test("Shared channels charge the cooperative budget: a loop that never wait
 // -- User code that disposes the receiver --
 
 Deno.test("SharedReceiver: a decode that disposes the receiver while calls wait settles them all, with no uncaught error", async () => {
-  let rx: SharedReceiver<number> | undefined;
   const codec: Codec<number> = {
     byteLength: 8,
     encode: (
@@ -937,12 +936,11 @@ Deno.test("SharedReceiver: a decode that disposes the receiver while calls wait 
     ) => (view.setFloat64(offset, value), 8),
     decode: (_bytes, view, offset) => {
       const value = view.getFloat64(offset);
-      if (value === 1) rx!.dispose();
+      if (value === 1) rx.dispose();
       return value;
     },
   };
-  const [tx, receiver] = sharedChannel(4, { codec });
-  rx = receiver;
+  const [tx, rx] = sharedChannel(4, { codec });
   const first = rx.recv();
   const second = rx.recv();
   const many = rx.recvMany([], 4);
