@@ -9,7 +9,8 @@
 // `shared_semaphore.ts` in the same memory, and `shared_codec.ts` turns
 // values into bytes. The files, as the one-thread channel's are split:
 // - `shared.ts` (this file): the public entry, `sharedChannel()`;
-// - `shared_sender.ts`, `shared_receiver.ts`: the thin handles;
+// - `shared_sender.ts`, `shared_permit.ts`, `shared_receiver.ts`: the thin
+//   handles;
 // - `shared_options.ts`: the option and token types;
 // - `shared_chan.ts`: the core (one thread's view of the buffer, writing,
 //   waiting for room, tokens);
@@ -42,7 +43,8 @@ export type {
   SharedSenderToken,
   SharedWaitOptions,
 } from "./shared_options.ts";
-export { SharedPermit, SharedSender } from "./shared_sender.ts";
+export { SharedSender } from "./shared_sender.ts";
+export { SharedPermit } from "./shared_permit.ts";
 export { SharedReceiver } from "./shared_receiver.ts";
 // The errors the shared handles throw and reject with.
 export {

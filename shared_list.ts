@@ -45,6 +45,13 @@
 //   then always below `period + capacity` < 2^31, and every reader reduces it
 //   modulo the period.
 //
+// The price of no locks, as in Tokio: a producer stopped for good between
+// its claim and its ready bit (a Worker terminated mid-write; no code runs
+// at termination) leaves its slot unpublished, and the receiver, which
+// reads in position order, never passes it: later messages stay behind it.
+// Nothing in shared memory can tell a dead producer from a slow one. The
+// receiver gets out with `dispose()` (see `SharedReceiver.close()`).
+//
 // Memory orderings: JavaScript's `Atomics` operations are sequentially
 // consistent, which covers Tokio's release/acquire pairs: the plain writes
 // of a slot's bytes happen before the `Atomics.or` that sets its ready bit,

@@ -22,6 +22,8 @@ import {
   TryRecvError,
   TrySendError,
 } from "../error.ts";
+import { readLayout } from "../shared_layout.ts";
+import { SharedList } from "../shared_list.ts";
 
 // -- Bad input --
 
@@ -949,4 +951,24 @@ Deno.test("SharedReceiver: a decode that disposes the receiver while calls wait 
   assertEquals(results, [undefined, undefined, 0]);
   assert(tx.isClosed());
   tx.dispose();
+});
+
+Deno.test("SharedReceiver: a slot claimed and never published (its Worker terminated mid-write) holds back later messages; dispose() gets the receiver out", async () => {
+  const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+  const token = tx.share();
+  // What a terminated Worker leaves: a permit taken, a slot claimed, no
+  // ready bit. (Its sender count leaks too: the token is never adopted.)
+  const buffer = token.buffer;
+  const layout = readLayout(new Int32Array(buffer))!;
+  tx.tryReserve(); // never given back
+  new SharedList(new Int32Array(buffer), layout).claim();
+  tx.trySend(7);
+  tx.dispose();
+  assertEquals(rx.len(), 2);
+  assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+  rx.close();
+  const waiting = rx.recv();
+  assertThrows(() => rx.tryRecv(), TryRecvError, "empty");
+  rx.dispose();
+  assertEquals(await waiting, undefined);
 });
