@@ -102,6 +102,7 @@ export class SharedCore<T> {
   // so a ticket moving wakes one sleeper per thread, not one per sender.
   #seats = new WaiterQueue<RingSeat>();
   #ringSleeper: WordSleeper;
+  #serving = false;
   // `closed()` calls of this thread, behind one sleep on `W_STATE`.
   #closedWaits = new WaiterQueue<ClosedWait>();
   #stateSleeper: WordSleeper;
@@ -221,6 +222,18 @@ export class SharedCore<T> {
 
   /** Hands tickets to the queued seats in order; sleeps while it cannot. */
   #serveRing(): void {
+    // A seat's line may queue its next call here (re-entry): the loop
+    // running already serves it, and one announcement stands at a time.
+    if (this.#serving) return;
+    this.#serving = true;
+    try {
+      this.#serveRingOnce();
+    } finally {
+      this.#serving = false;
+    }
+  }
+
+  #serveRingOnce(): void {
     const { sem } = this;
     while (this.#seats.length > 0 && !this.#ringSleeper.pending) {
       // Announced before the last tries, so a move after them wakes us.

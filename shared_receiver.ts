@@ -25,6 +25,7 @@ import {
   deadlineOf,
   mayBlock,
   reasonFor,
+  refuse,
   signalOf,
 } from "./shared_wait.ts";
 
@@ -143,7 +144,7 @@ export class SharedReceiver<in out T> {
     try {
       const line = this.#live(action);
       const signal = signalOf(action, options);
-      if (aborted(signal)) return Promise.reject(reasonFor(signal!));
+      if (aborted(signal)) return refuse(reasonFor(signal!));
       let parkFirst = false;
       if (!line.pending) {
         if (!charge()) parkFirst = true;
@@ -161,7 +162,7 @@ export class SharedReceiver<in out T> {
       }
       return line.wait(undefined, 1, finished, signal, parkFirst);
     } catch (error) {
-      return Promise.reject(error);
+      return refuse(error);
     }
   }
 
@@ -232,7 +233,7 @@ export class SharedReceiver<in out T> {
       checkBuffer(action, buffer);
       checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
       const signal = signalOf(action, options);
-      if (aborted(signal)) return Promise.reject(reasonFor(signal!));
+      if (aborted(signal)) return refuse(reasonFor(signal!));
       let parkFirst = false;
       if (!line.pending) {
         if (!charge()) parkFirst = true;
@@ -251,7 +252,7 @@ export class SharedReceiver<in out T> {
         number
       >;
     } catch (error) {
-      return Promise.reject(error);
+      return refuse(error);
     }
   }
 

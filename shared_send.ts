@@ -182,13 +182,15 @@ export class SendLine<T> {
         if (this.#inRing) return;
         const state = sem.tryAcquire();
         if (state !== ACQUIRED && state !== CLOSED) {
+          // Marked first: the core may hand the seat its ticket before
+          // `ticketFor` returns (`ticketed` then clears the mark and asks
+          // for another pass).
+          this.#inRing = true;
           const ticket = core.ticketFor(
             this.#seat ??= new Seat(this as SendLine<unknown>),
           );
-          if (ticket === RING_FULL) {
-            this.#inRing = true;
-            return;
-          }
+          if (ticket === RING_FULL) return;
+          this.#inRing = false;
           if (ticket !== RING_CLOSED) {
             call.ticket = ticket;
             continue;

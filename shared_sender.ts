@@ -28,6 +28,7 @@ import {
   deadlineOf,
   mayBlock,
   reasonFor,
+  refuse,
   signalOf,
   TIMED_OUT,
   yieldTurn,
@@ -292,7 +293,7 @@ export class SharedSender<in out T> {
     try {
       core = this.#live(action);
       signal = signalOf(action, options);
-      if (aborted(signal)) return Promise.reject(reasonFor(signal!));
+      if (aborted(signal)) return refuse(reasonFor(signal!));
       core.check(value);
       if (!this.#waiting()) {
         if (!charge()) parkFirst = true;
@@ -307,7 +308,7 @@ export class SharedSender<in out T> {
         }
       }
     } catch (error) {
-      return Promise.reject(error);
+      return refuse(error);
     }
     return this.#queue(
       core,
@@ -407,7 +408,7 @@ export class SharedSender<in out T> {
         }
       }
     } catch (error) {
-      return Promise.reject(error);
+      return refuse(error);
     }
     return this.#queue(
       core,
@@ -517,7 +518,7 @@ export class SharedSender<in out T> {
     try {
       core = this.#live(action);
       signal = signalOf(action, options);
-      if (aborted(signal)) return Promise.reject(reasonFor(signal!));
+      if (aborted(signal)) return refuse(reasonFor(signal!));
       if (!this.#waiting()) {
         if (!charge()) parkFirst = true;
         else {
@@ -530,7 +531,7 @@ export class SharedSender<in out T> {
         }
       }
     } catch (error) {
-      return Promise.reject(error);
+      return refuse(error);
     }
     return this.#queue(core, new Reserve(this), signal, Infinity, parkFirst);
   }
@@ -599,16 +600,14 @@ export class SharedSender<in out T> {
    * ```
    */
   async closed(options?: SharedWaitOptions): Promise<void> {
+    // Counted like any operation that may complete at once, the ones that
+    // fail included: a loop of `await tx.closed()` on a closed channel must
+    // still let timers run.
+    if (!charge()) await yieldTurn();
     const action = "Cannot wait for close";
     const core = this.#live(action);
     const signal = signalOf(action, options);
     if (aborted(signal)) throw reasonFor(signal!);
-    // Counted like any operation that may complete at once: a loop of
-    // `await tx.closed()` on a closed channel must still let timers run.
-    if (!charge()) {
-      await yieldTurn();
-      if (aborted(signal)) throw reasonFor(signal!);
-    }
     if (core.isClosed()) return;
     return core.waitClosed(signal);
   }

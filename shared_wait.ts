@@ -13,7 +13,7 @@
 // The blocking calls use `Atomics.wait` directly, after a short spin.
 
 import { isAborted, isAbortSignal, PromiseWaiter, reasonOf } from "./waiter.ts";
-import { park, type Parked } from "./budget.ts";
+import { charge, park, type Parked } from "./budget.ts";
 import { describe } from "./chan.ts";
 
 /** How a wait ended, beside the semaphore's outcomes (ACQUIRED, CLOSED). */
@@ -185,6 +185,16 @@ export function yieldTurn(): Promise<void> {
   const promise = new Promise<void>((resolve) => refill.resume = resolve);
   park(refill);
   return promise;
+}
+
+/**
+ * A rejection charged to the budget like any call that completes at once:
+ * a loop that retries a call failing at once (an aborted signal, a
+ * disposed handle) still lets the event loop run.
+ */
+export function refuse(error: unknown): Promise<never> {
+  if (charge()) return Promise.reject(error);
+  return yieldTurn().then(() => Promise.reject(error));
 }
 
 // -- Checks --

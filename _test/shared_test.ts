@@ -814,6 +814,30 @@ Deno.test("SharedSender.send(): senders beyond the ticket ring are woken one at 
   rx.dispose();
 });
 
+Deno.test("SharedSender.send(): handles with several calls each, beyond the ticket ring, all get through in each handle's order", async () => {
+  const [tx, rx] = sharedChannel(2, { codec: codecs.number });
+  tx.trySend(-1);
+  tx.trySend(-1);
+  const handles = Array.from({ length: 300 }, () => tx.clone());
+  const sends = handles.flatMap((handle, h) =>
+    [0, 1, 2].map((k) => handle.send(h * 10 + k))
+  );
+  const next = new Array(300).fill(0);
+  for (let i = 0; i < 902; i++) {
+    const value = (await rx.recv())!;
+    if (value < 0) continue;
+    const h = Math.floor(value / 10);
+    assertEquals(value % 10, next[h], `handle ${h}'s next message`);
+    next[h]++;
+  }
+  await Promise.all(sends);
+  assertEquals(next, new Array(300).fill(3));
+  assertEquals(tx.capacity(), 2);
+  for (const handle of handles) handle.dispose();
+  tx.dispose();
+  rx.dispose();
+});
+
 Deno.test("SharedReceiver.close() wakes senders waiting for room in a full ticket ring with SendError", async () => {
   const [tx, rx] = sharedChannel(1, { codec: codecs.number });
   tx.trySend(-1);
@@ -896,6 +920,10 @@ Deno.test("Shared channels charge the cooperative budget: a loop that never wait
     }],
     ["reserve", async () => (await tx.reserve()).dispose()],
     ["recvMany with limit 0", () => rx.recvMany([], 0)],
+    [
+      "send with an aborted signal, rejected at once",
+      () => tx.send(1, { signal: AbortSignal.abort() }).catch(() => {}),
+    ],
   ];
   for (const [name, once] of loops) {
     await t.step(name, async () => {
