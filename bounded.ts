@@ -3,19 +3,35 @@
 // Bounded channels: senders wait for room, and permits reserve it in advance.
 
 import {
-  aliasDispose,
-  Chan,
   checkBuffer,
   checkInteger,
+  checkMs,
+  CLONE_SENDER,
+  CLONE_WEAK_SENDER,
+  CLOSE_RECEIVER,
+  CREATE_CHANNEL,
   disposedError,
-  inspectAs,
+  DOWNGRADE_SENDER,
+  ITERATE_RECEIVER,
   notAHandle,
-  ReceiverIterator,
-  registerReceiver,
-  registerSender,
+  QUERY_PERMIT,
+  QUERY_RECEIVER,
+  QUERY_SENDER,
+  QUERY_WEAK_SENDER,
+  RECEIVE,
+  RECEIVE_MANY,
+  RELEASE_PERMIT,
+  RESERVE,
+  SEND,
   signalOf,
-  TxRef,
-} from "./chan.ts";
+  TAKE_PERMIT,
+  UPGRADE_SENDER,
+  usedPermitError,
+  WAIT_CLOSED,
+} from "./_args.ts";
+import { aliasDispose, inspectAs } from "./_inspect.ts";
+import { internals, NOT_A_HANDLE, refOfSender } from "./_internals.ts";
+import { Chan, ReceiverIterator, TxRef } from "./chan.ts";
 import { BatchSemaphore } from "./semaphore.ts";
 import { reserve, send, tryReserve, trySend } from "./send_call.ts";
 import { isAborted, reasonOf } from "./waiter.ts";
@@ -66,11 +82,6 @@ export interface WaitOptions {
 type BoundedChan<T> = Chan<T, BatchSemaphore>;
 type BoundedRef<T> = TxRef<T, BatchSemaphore>;
 
-// Handles of a channel reach each other's private state through these,
-// which the classes set up in their static blocks.
-let refOfSender: <T>(sender: Sender<T>) => BoundedRef<T> | undefined;
-let isSender: (value: unknown) => value is Sender<unknown>;
-
 /**
  * Creates a bounded channel that holds at most `buffer` messages.
  *
@@ -102,7 +113,7 @@ let isSender: (value: unknown) => value is Sender<unknown>;
  * ```
  */
 export function channel<T>(buffer: number): [Sender<T>, Receiver<T>] {
-  checkInteger("Cannot create channel", "buffer", buffer, 1, MAX_BUFFER);
+  checkInteger(CREATE_CHANNEL, "buffer", buffer, 1, MAX_BUFFER);
   const chan: BoundedChan<T> = new Chan(new BatchSemaphore(buffer));
   return [new Sender(new TxRef(chan)), new Receiver(chan)];
 }
@@ -173,16 +184,10 @@ export class Sender<in out T> implements Disposable {
         closed: chan.rxClosed,
       };
     });
-    registerSender({
-      refOf: (value) =>
-        #ref in value
-          ? (value.#ref as TxRef<unknown, BatchSemaphore> | undefined)
-          : false,
-      permit: (ref) => new Permit(ref),
-    });
-    refOfSender = (sender) => sender.#ref;
-    isSender = (value): value is Sender<unknown> =>
-      typeof value === "object" && value !== null && #ref in value;
+    internals.senderRef = (value) =>
+      #ref in value
+        ? (value.#ref as TxRef<unknown, BatchSemaphore> | undefined)
+        : NOT_A_HANDLE;
   }
 
   /**
@@ -195,10 +200,10 @@ export class Sender<in out T> implements Disposable {
     this.#ref = ref;
   }
 
-  #use(method: string): BoundedRef<T> {
+  #use(action: string): BoundedRef<T> {
     const ref = this.#ref;
     if (ref === undefined) {
-      throw disposedError(`Cannot call Sender.${method}()`, "sender");
+      throw disposedError(action, "sender");
     }
     return ref;
   }
@@ -236,8 +241,8 @@ export class Sender<in out T> implements Disposable {
     }
     let signal;
     try {
-      if (ref === undefined) this.#use("send");
-      signal = signalOf("Cannot call Sender.send()", options);
+      if (ref === undefined) this.#use(SEND);
+      signal = signalOf(SEND, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -269,7 +274,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   trySend(value: T): void {
-    trySend(this.#use("trySend").chan, value);
+    trySend(this.#use(SEND).chan, value);
   }
 
   /**
@@ -304,24 +309,12 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   sendTimeout(value: T, ms: number, options?: WaitOptions): Promise<void> {
-    const action = "Cannot call Sender.sendTimeout()";
     const ref = this.#ref;
     let signal;
     try {
-      if (ref === undefined) this.#use("sendTimeout");
-      if (typeof ms !== "number") {
-        throw new TypeError(
-          `${action}: ms must be a number, received ${
-            ms === null ? "null" : `a ${typeof ms}`
-          }`,
-        );
-      }
-      if (!(ms >= 0)) {
-        throw new RangeError(
-          `${action}: ms must be a number from 0 to Infinity, received ${ms}`,
-        );
-      }
-      signal = signalOf(action, options);
+      if (ref === undefined) this.#use(SEND);
+      checkMs(SEND, "ms", ms);
+      signal = signalOf(SEND, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -361,8 +354,8 @@ export class Sender<in out T> implements Disposable {
     let ref;
     let signal;
     try {
-      ref = this.#use("reserve");
-      signal = signalOf("Cannot call Sender.reserve()", options);
+      ref = this.#use(RESERVE);
+      signal = signalOf(RESERVE, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -401,13 +394,12 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   reserveMany(n: number, options?: WaitOptions): Promise<PermitIterator<T>> {
-    const action = "Cannot call Sender.reserveMany()";
     let ref;
     let signal;
     try {
-      ref = this.#use("reserveMany");
-      checkInteger(action, "n", n, 0, MAX_BUFFER);
-      signal = signalOf(action, options);
+      ref = this.#use(RESERVE);
+      checkInteger(RESERVE, "n", n, 0, MAX_BUFFER);
+      signal = signalOf(RESERVE, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -443,8 +435,8 @@ export class Sender<in out T> implements Disposable {
     let ref;
     let signal;
     try {
-      ref = this.#use("reserveOwned");
-      signal = signalOf("Cannot call Sender.reserveOwned()", options);
+      ref = this.#use(RESERVE);
+      signal = signalOf(RESERVE, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -473,7 +465,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   tryReserve(): Permit<T> {
-    const ref = this.#use("tryReserve");
+    const ref = this.#use(RESERVE);
     tryReserve(ref.chan, 1, undefined);
     ref.retain();
     return new Permit(ref);
@@ -503,8 +495,8 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   tryReserveMany(n: number): PermitIterator<T> {
-    const ref = this.#use("tryReserveMany");
-    checkInteger("Cannot call Sender.tryReserveMany()", "n", n, 0, MAX_BUFFER);
+    const ref = this.#use(RESERVE);
+    checkInteger(RESERVE, "n", n, 0, MAX_BUFFER);
     tryReserve(ref.chan, n, undefined);
     ref.retain();
     return new PermitIterator(ref, n);
@@ -533,7 +525,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   tryReserveOwned(): OwnedPermit<T> {
-    const ref = this.#use("tryReserveOwned");
+    const ref = this.#use(RESERVE);
     tryReserve(ref.chan, 1, this);
     this.#ref = undefined;
     return new OwnedPermit(ref);
@@ -562,8 +554,8 @@ export class Sender<in out T> implements Disposable {
    */
   closed(options?: WaitOptions): Promise<void> {
     try {
-      const ref = this.#use("closed");
-      return ref.chan.closed(signalOf("Cannot call Sender.closed()", options));
+      const ref = this.#use(WAIT_CLOSED);
+      return ref.chan.closed(signalOf(WAIT_CLOSED, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -586,7 +578,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   isClosed(): boolean {
-    return this.#use("isClosed").chan.rxClosed;
+    return this.#use(QUERY_SENDER).chan.rxClosed;
   }
 
   /**
@@ -609,14 +601,9 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   sameChannel(other: Sender<T>): boolean {
-    const chan = this.#use("sameChannel").chan;
-    if (!isSender(other)) {
-      throw notAHandle(
-        "Cannot call Sender.sameChannel()",
-        "other",
-        "Sender",
-        other,
-      );
+    const chan = this.#use(QUERY_SENDER).chan;
+    if (typeof other !== "object" || other === null || !(#ref in other)) {
+      throw notAHandle(QUERY_SENDER, "other", "Sender", other);
     }
     return chan === other.#ref?.chan;
   }
@@ -640,7 +627,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   capacity(): number {
-    return this.#use("capacity").chan.semaphore.available();
+    return this.#use(QUERY_SENDER).chan.semaphore.available();
   }
 
   /**
@@ -659,7 +646,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   maxCapacity(): number {
-    return this.#use("maxCapacity").chan.semaphore.bound;
+    return this.#use(QUERY_SENDER).chan.semaphore.bound;
   }
 
   /**
@@ -679,7 +666,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   clone(): Sender<T> {
-    return new Sender(this.#use("clone").chan.cloneTx());
+    return new Sender(this.#use(CLONE_SENDER).chan.cloneTx());
   }
 
   /**
@@ -701,7 +688,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   downgrade(): WeakSender<T> {
-    const chan = this.#use("downgrade").chan;
+    const chan = this.#use(DOWNGRADE_SENDER).chan;
     chan.downgrade();
     return new WeakSender(chan);
   }
@@ -723,7 +710,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   strongCount(): number {
-    return this.#use("strongCount").chan.txCount;
+    return this.#use(QUERY_SENDER).chan.txCount;
   }
 
   /**
@@ -742,7 +729,7 @@ export class Sender<in out T> implements Disposable {
    * ```
    */
   weakCount(): number {
-    return this.#use("weakCount").chan.weakCount;
+    return this.#use(QUERY_SENDER).chan.weakCount;
   }
 
   /**
@@ -829,10 +816,10 @@ export class WeakSender<in out T> implements Disposable {
     this.#chan = chan;
   }
 
-  #use(method: string): BoundedChan<T> {
+  #use(action: string): BoundedChan<T> {
     const chan = this.#chan;
     if (chan === undefined) {
-      throw disposedError(`Cannot call WeakSender.${method}()`, "weak sender");
+      throw disposedError(action, "weak sender");
     }
     return chan;
   }
@@ -856,7 +843,7 @@ export class WeakSender<in out T> implements Disposable {
    * ```
    */
   upgrade(): Sender<T> | undefined {
-    const ref = this.#use("upgrade").upgrade();
+    const ref = this.#use(UPGRADE_SENDER).upgrade();
     return ref === undefined ? undefined : new Sender(ref);
   }
 
@@ -877,7 +864,7 @@ export class WeakSender<in out T> implements Disposable {
    * ```
    */
   strongCount(): number {
-    return this.#use("strongCount").txCount;
+    return this.#use(QUERY_WEAK_SENDER).txCount;
   }
 
   /**
@@ -897,7 +884,7 @@ export class WeakSender<in out T> implements Disposable {
    * ```
    */
   weakCount(): number {
-    return this.#use("weakCount").weakCount;
+    return this.#use(QUERY_WEAK_SENDER).weakCount;
   }
 
   /**
@@ -918,7 +905,7 @@ export class WeakSender<in out T> implements Disposable {
    * ```
    */
   clone(): WeakSender<T> {
-    const chan = this.#use("clone");
+    const chan = this.#use(CLONE_WEAK_SENDER);
     chan.downgrade();
     return new WeakSender(chan);
   }
@@ -999,6 +986,7 @@ export class Permit<in out T> implements Disposable {
       (permit) =>
         permit.#used ? { used: true } : permit.#ref && { used: false },
     );
+    internals.newPermit = (ref) => new Permit(ref);
   }
 
   /**
@@ -1033,11 +1021,9 @@ export class Permit<in out T> implements Disposable {
     const ref = this.#ref;
     if (ref === undefined) {
       if (this.#used) {
-        throw new ReferenceError(
-          "Cannot call Permit.send(): the permit was already used",
-        );
+        throw usedPermitError();
       }
-      throw disposedError("Cannot call Permit.send()", "permit");
+      throw disposedError(SEND, "permit");
     }
     this.#ref = undefined;
     this.#used = true;
@@ -1160,7 +1146,7 @@ export class PermitIterator<in out T>
    */
   next(): IteratorResult<Permit<T>, undefined> {
     if (this.#disposed) {
-      throw disposedError("Cannot call PermitIterator.next()", "iterator");
+      throw disposedError(TAKE_PERMIT, "iterator");
     }
     const ref = this.#ref;
     if (ref === undefined) return { value: undefined, done: true };
@@ -1212,7 +1198,7 @@ export class PermitIterator<in out T>
    */
   len(): number {
     if (this.#disposed) {
-      throw disposedError("Cannot call PermitIterator.len()", "iterator");
+      throw disposedError(QUERY_PERMIT, "iterator");
     }
     return this.#remaining;
   }
@@ -1327,10 +1313,10 @@ export class OwnedPermit<in out T> implements Disposable {
     this.#ref = ref;
   }
 
-  #take(method: string): BoundedRef<T> {
+  #take(action: string): BoundedRef<T> {
     const ref = this.#ref;
     if (ref === undefined) {
-      throw disposedError(`Cannot call OwnedPermit.${method}()`, "permit");
+      throw disposedError(action, "permit");
     }
     this.#ref = undefined;
     return ref;
@@ -1355,7 +1341,7 @@ export class OwnedPermit<in out T> implements Disposable {
    * ```
    */
   send(value: T): Sender<T> {
-    const ref = this.#take("send");
+    const ref = this.#take(SEND);
     ref.chan.deliverReserved(value);
     return new Sender(ref);
   }
@@ -1379,7 +1365,7 @@ export class OwnedPermit<in out T> implements Disposable {
    * ```
    */
   release(): Sender<T> {
-    const ref = this.#take("release");
+    const ref = this.#take(RELEASE_PERMIT);
     ref.chan.releasePermits(1);
     return new Sender(ref);
   }
@@ -1405,15 +1391,10 @@ export class OwnedPermit<in out T> implements Disposable {
   sameChannel(other: OwnedPermit<T>): boolean {
     const ref = this.#ref;
     if (ref === undefined) {
-      throw disposedError("Cannot call OwnedPermit.sameChannel()", "permit");
+      throw disposedError(QUERY_PERMIT, "permit");
     }
     if (typeof other !== "object" || other === null || !(#ref in other)) {
-      throw notAHandle(
-        "Cannot call OwnedPermit.sameChannel()",
-        "other",
-        "OwnedPermit",
-        other,
-      );
+      throw notAHandle(QUERY_PERMIT, "other", "OwnedPermit", other);
     }
     return ref.chan === other.#ref?.chan;
   }
@@ -1439,20 +1420,13 @@ export class OwnedPermit<in out T> implements Disposable {
   sameChannelAsSender(sender: Sender<T>): boolean {
     const ref = this.#ref;
     if (ref === undefined) {
-      throw disposedError(
-        "Cannot call OwnedPermit.sameChannelAsSender()",
-        "permit",
-      );
+      throw disposedError(QUERY_PERMIT, "permit");
     }
-    if (!isSender(sender)) {
-      throw notAHandle(
-        "Cannot call OwnedPermit.sameChannelAsSender()",
-        "sender",
-        "Sender",
-        sender,
-      );
+    const other = refOfSender(sender);
+    if (other === NOT_A_HANDLE) {
+      throw notAHandle(QUERY_PERMIT, "sender", "Sender", sender);
     }
-    return ref.chan === refOfSender(sender)?.chan;
+    return ref.chan === other?.chan;
   }
 
   /**
@@ -1529,9 +1503,10 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
   #chan: BoundedChan<T> | undefined;
 
   static {
-    registerReceiver((value) =>
-      #chan in value ? (value.#chan as Chan<unknown> | undefined) : false
-    );
+    internals.receiverChan = (value) =>
+      #chan in value
+        ? (value.#chan as Chan<unknown> | undefined)
+        : NOT_A_HANDLE;
     inspectAs(this, "Receiver", (receiver) => {
       const chan = receiver.#chan;
       return chan && {
@@ -1553,10 +1528,10 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
     this.#chan = chan;
   }
 
-  #use(method: string): BoundedChan<T> {
+  #use(action: string): BoundedChan<T> {
     const chan = this.#chan;
     if (chan === undefined) {
-      throw disposedError(`Cannot call Receiver.${method}()`, "receiver");
+      throw disposedError(action, "receiver");
     }
     return chan;
   }
@@ -1595,8 +1570,8 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
       return chan.recv(undefined);
     }
     try {
-      const chan = this.#use("recv");
-      return chan.recv(signalOf("Cannot call Receiver.recv()", options));
+      const chan = this.#use(RECEIVE);
+      return chan.recv(signalOf(RECEIVE, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1633,12 +1608,11 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   recvMany(buffer: T[], limit: number, options?: WaitOptions): Promise<number> {
-    const action = "Cannot call Receiver.recvMany()";
     try {
-      const chan = this.#use("recvMany");
-      checkBuffer(action, buffer);
-      checkInteger(action, "limit", limit, 0, MAX_BUFFER);
-      return chan.recvMany(buffer, limit, signalOf(action, options));
+      const chan = this.#use(RECEIVE_MANY);
+      checkBuffer(RECEIVE_MANY, buffer);
+      checkInteger(RECEIVE_MANY, "limit", limit, 0, MAX_BUFFER);
+      return chan.recvMany(buffer, limit, signalOf(RECEIVE_MANY, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -1667,7 +1641,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   tryRecv(): T {
-    return this.#use("tryRecv").tryRecv();
+    return this.#use(RECEIVE).tryRecv();
   }
 
   /**
@@ -1690,7 +1664,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   close(): void {
-    this.#use("close").close();
+    this.#use(CLOSE_RECEIVER).close();
   }
 
   /**
@@ -1711,7 +1685,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   isClosed(): boolean {
-    return this.#use("isClosed").isClosed();
+    return this.#use(QUERY_RECEIVER).isClosed();
   }
 
   /**
@@ -1730,7 +1704,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   isEmpty(): boolean {
-    return this.#use("isEmpty").list.length === 0;
+    return this.#use(QUERY_RECEIVER).list.length === 0;
   }
 
   /**
@@ -1751,7 +1725,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   len(): number {
-    return this.#use("len").list.length;
+    return this.#use(QUERY_RECEIVER).list.length;
   }
 
   /**
@@ -1771,7 +1745,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   capacity(): number {
-    return this.#use("capacity").semaphore.available();
+    return this.#use(QUERY_RECEIVER).semaphore.available();
   }
 
   /**
@@ -1790,7 +1764,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   maxCapacity(): number {
-    return this.#use("maxCapacity").semaphore.bound;
+    return this.#use(QUERY_RECEIVER).semaphore.bound;
   }
 
   /**
@@ -1810,7 +1784,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   senderStrongCount(): number {
-    return this.#use("senderStrongCount").txCount;
+    return this.#use(QUERY_RECEIVER).txCount;
   }
 
   /**
@@ -1830,7 +1804,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   senderWeakCount(): number {
-    return this.#use("senderWeakCount").weakCount;
+    return this.#use(QUERY_RECEIVER).weakCount;
   }
 
   /**
@@ -1855,7 +1829,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return new ReceiverIterator(this.#use("[Symbol.asyncIterator]"));
+    return new ReceiverIterator(this.#use(ITERATE_RECEIVER));
   }
 
   /**
@@ -1890,8 +1864,8 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
    * ```
    */
   values(options?: WaitOptions): AsyncIterableIterator<T> {
-    const chan = this.#use("values");
-    const signal = signalOf("Cannot call Receiver.values()", options);
+    const chan = this.#use(ITERATE_RECEIVER);
+    const signal = signalOf(ITERATE_RECEIVER, options);
     return new ReceiverIterator(chan, signal);
   }
 

@@ -2,24 +2,23 @@
 // This module is browser compatible.
 // The channel core shared by bounded and unbounded channels: the message
 // list, the sender counts, and the receive side with its waiting calls.
+// This file owns every count and flag of a channel; the handles
+// (bounded.ts, unbounded.ts), `select` and the sending side's waiting calls
+// (send_call.ts) change them only through `Chan`'s methods. The room is
+// the semaphore's (semaphore.ts), the queued messages the list's (list.ts).
 // Internal: not exported from the package.
 
+import { bufferRefused } from "./_args.ts";
 import { charge, park, type Parked, unpark } from "./budget.ts";
 import { TryRecvError } from "./error.ts";
 import { List } from "./list.ts";
-import {
-  ACQUIRED,
-  type BatchSemaphore,
-  type Semaphore,
-  type TryAcquire,
-} from "./semaphore.ts";
-import {
-  isAborted,
-  isAbortSignal,
-  PromiseWaiter,
-  reasonOf,
-  WaiterQueue,
-} from "./waiter.ts";
+import { ACQUIRED, type Semaphore, type TryAcquire } from "./semaphore.ts";
+import { isAborted, PromiseWaiter, reasonOf, WaiterQueue } from "./waiter.ts";
+
+// Re-exported for shared.ts until it imports _args.ts directly.
+export { bufferRefused, checkInteger, describe } from "./_args.ts";
+// Re-exported for shared.ts until it imports _inspect.ts directly.
+export { inspectAs } from "./_inspect.ts";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const RESOLVED_UNDEFINED: Promise<undefined> = Promise.resolve(undefined);
@@ -263,6 +262,24 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    */
   maySend(): boolean {
     return this.#txParked === 0 && charge();
+  }
+
+  /**
+   * Whether a reservation of one slot made now (a `select`'s sender branch)
+   * would complete at once: room is free and no call waits or is parked
+   * ahead of it, or the channel is closed (it completes as "done").
+   */
+  reserveReady(): boolean {
+    return this.semaphore.isClosed() ||
+      (this.#txParked === 0 && this.semaphore.canAcquireNow(1));
+  }
+
+  /**
+   * Whether a reservation parked by the budget, now resumed, would complete
+   * at once: calls parked after it do not count as ahead of it.
+   */
+  reserveReadyForResumed(): boolean {
+    return this.semaphore.isClosed() || this.semaphore.canAcquireNow(1);
   }
 
   /** Whether send or reserve calls are parked by the budget. */
@@ -666,14 +683,6 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   }
 }
 
-/** The error a receive rejects with when its buffer refused the messages. */
-export function bufferRefused(): TypeError {
-  return new TypeError(
-    "Cannot receive messages: buffer refused them (it is frozen, sealed, " +
-      "full or throws), so they stay first in the channel",
-  );
-}
-
 /** What the channel sees of a waiting receive call. */
 export interface Receiving<T> extends Parked {
   /** Takes its message(s) from the list, now first in line, and settles. */
@@ -817,220 +826,4 @@ export class ReceiverIterator<T> implements AsyncIterableIterator<T> {
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
   }
-}
-
-// -- Argument checks shared by the handles --
-
-/** Names a wrong argument in an error message: its type, or a number. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (Array.isArray(value)) return "an array";
-  return typeof value === "object" || typeof value === "function"
-    ? `an ${typeof value}`
-    : typeof value === "number"
-    ? String(value)
-    : `a ${typeof value}`;
-}
-
-/**
- * Reads `options.signal`, checking both.
- *
- * @throws {TypeError} If `options` is not an object or `signal` not an
- * `AbortSignal`.
- */
-export function signalOf(
-  action: string,
-  options: { signal?: AbortSignal | undefined } | undefined,
-): AbortSignal | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `${action}: options must be an object, received ${describe(options)}`,
-    );
-  }
-  const signal = options.signal;
-  // A brand check: an object made from `AbortSignal.prototype` is no signal.
-  if (signal === undefined || isAbortSignal(signal)) return signal;
-  throw new TypeError(
-    `${action}: options.signal must be an AbortSignal, received ${
-      describe(signal)
-    }`,
-  );
-}
-
-/**
- * Checks that `value` is an integer from `min` to `max`.
- *
- * @throws {TypeError} If `value` is not a number.
- * @throws {RangeError} If it is not an integer in range.
- */
-export function checkInteger(
-  action: string,
-  name: string,
-  value: unknown,
-  min: number,
-  max: number,
-): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `${action}: ${name} must be a number, received ${describe(value)}`,
-    );
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `${action}: ${name} must be an integer from ${min} to ${max}, received ${value}`,
-    );
-  }
-  return value;
-}
-
-/** The error for any call on a disposed handle but `dispose()`. */
-export function disposedError(action: string, handle: string): ReferenceError {
-  return new ReferenceError(`${action}: ${handle} is disposed`);
-}
-
-/**
- * Checks that `buffer` is an array that can grow.
- *
- * @throws {TypeError} If it is not.
- */
-export function checkBuffer(action: string, buffer: unknown): void {
-  if (!Array.isArray(buffer)) {
-    throw new TypeError(
-      `${action}: buffer must be an array, received ${describe(buffer)}`,
-    );
-  }
-  // Checked here for a clear error at the call; a buffer that changes while
-  // the call waits is refused at delivery instead (see `Chan.takeMany`).
-  if (!Object.isExtensible(buffer)) {
-    throw new TypeError(
-      `${action}: buffer must be an extensible array, received a frozen or sealed array`,
-    );
-  }
-}
-
-/**
- * The error for an argument that should be one of our handles and is not.
- */
-export function notAHandle(
-  action: string,
-  name: string,
-  expected: string,
-  value: unknown,
-): TypeError {
-  return new TypeError(
-    `${action}: ${name} must be a ${expected}, received ${describe(value)}`,
-  );
-}
-
-/**
- * Makes each class's `[Symbol.dispose]` the very function its `dispose` is,
- * as the contract asks; the class bodies declare it for the types and docs.
- */
-export function aliasDispose(
-  ...classes: { prototype: { dispose(): void } }[]
-): void {
-  for (const { prototype } of classes) {
-    Object.defineProperty(prototype, Symbol.dispose, {
-      value: prototype.dispose,
-      writable: true,
-      configurable: true,
-    });
-  }
-}
-
-const DENO_INSPECT = Symbol.for("Deno.customInspect");
-const NODE_INSPECT = Symbol.for("nodejs.util.inspect.custom");
-
-/**
- * Makes `Deno.inspect`, `console.log` and Node's `util.inspect` show a
- * handle as `Name { field: value, ... }`, from `fields`, which returns the
- * handle's state (never a message), or `undefined` once it is disposed.
- */
-export function inspectAs<H>(
-  klass: { prototype: H },
-  // Given, not read from the class: a bundler may rename classes.
-  name: string,
-  fields: (handle: H) => Record<string, number | boolean> | undefined,
-): void {
-  function inspect(this: H): string {
-    const state = fields(this);
-    if (state === undefined) return `${name} { disposed: true }`;
-    const parts = Object.entries(state).map(([key, value]) =>
-      `${key}: ${value}`
-    );
-    return `${name} { ${parts.join(", ")} }`;
-  }
-  for (const key of [DENO_INSPECT, NODE_INSPECT]) {
-    Object.defineProperty(klass.prototype, key, {
-      value: inspect,
-      writable: true,
-      configurable: true,
-    });
-  }
-}
-
-// -- Reaching a handle's channel from other files of the module --
-
-/** What a handle class tells about a value: not one of its handles. */
-export const NOT_A_HANDLE = false;
-
-type ChanLookup = (value: object) => Chan<unknown> | undefined | false;
-
-const receiverLookups: ChanLookup[] = [];
-
-/**
- * Registers how a receiver class finds its channel, from a static block
- * that can read its private field, so the stream adapters and `select`
- * can reach it without a public accessor.
- */
-export function registerReceiver(lookup: ChanLookup): void {
-  receiverLookups.push(lookup);
-}
-
-/**
- * The channel behind a receiver handle of ours: `undefined` if the handle is
- * disposed, `false` if `value` is no receiver of ours.
- */
-export function chanOfReceiver(
-  value: unknown,
-): Chan<unknown> | undefined | false {
-  if (typeof value !== "object" || value === null) return NOT_A_HANDLE;
-  for (const lookup of receiverLookups) {
-    const chan = lookup(value);
-    if (chan !== NOT_A_HANDLE) return chan;
-  }
-  return NOT_A_HANDLE;
-}
-
-/** How the module reaches a bounded sender's hold and makes its permits. */
-export interface SenderHooks {
-  /** The sender's hold: `undefined` if disposed, `false` if no sender. */
-  refOf(value: object): TxRef<unknown, BatchSemaphore> | undefined | false;
-  /** A permit owning one use of `ref` and one slot. */
-  permit(ref: TxRef<unknown, BatchSemaphore>): unknown;
-}
-
-let senderHooks: SenderHooks | undefined;
-
-/** Registers the bounded sender's hooks, from its class's static block. */
-export function registerSender(hooks: SenderHooks): void {
-  senderHooks = hooks;
-}
-
-/**
- * The hold of a bounded sender of ours: `undefined` if the handle is
- * disposed, `false` if `value` is no sender of ours.
- */
-export function refOfSender(
-  value: unknown,
-): TxRef<unknown, BatchSemaphore> | undefined | false {
-  if (typeof value !== "object" || value === null) return NOT_A_HANDLE;
-  return senderHooks === undefined ? NOT_A_HANDLE : senderHooks.refOf(value);
-}
-
-/** A permit over one use of `ref`, holding one slot already acquired. */
-export function permitOf(ref: TxRef<unknown, BatchSemaphore>): unknown {
-  return senderHooks!.permit(ref);
 }

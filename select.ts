@@ -2,25 +2,27 @@
 // This module is browser compatible.
 // Waiting on several channels at once: `select` takes one thing, `merge` many.
 
+import {
+  disposedError,
+  flagOf,
+  MERGE,
+  SELECT,
+  signalOf,
+  typeError,
+} from "./_args.ts";
+import {
+  type BoundedRef,
+  chanOfReceiver,
+  internals,
+  NOT_A_HANDLE,
+  refOfSender,
+} from "./_internals.ts";
 import { charge, park, type Parked, unpark } from "./budget.ts";
 import type { Permit, Receiver, Sender } from "./bounded.ts";
-import {
-  type Chan,
-  chanOfReceiver,
-  permitOf,
-  type Receiving,
-  refOfSender,
-  type TxRef,
-} from "./chan.ts";
+import type { Chan, Receiving } from "./chan.ts";
 import type { UnboundedReceiver } from "./unbounded.ts";
-import { ACQUIRED, type Acquirer, type BatchSemaphore } from "./semaphore.ts";
-import {
-  isAborted,
-  isAbortSignal,
-  PromiseWaiter,
-  reasonOf,
-  type Waiter,
-} from "./waiter.ts";
+import { ACQUIRED, type Acquirer } from "./semaphore.ts";
+import { isAborted, PromiseWaiter, reasonOf, type Waiter } from "./waiter.ts";
 
 /**
  * A receiver of any message type. (`any`, not `unknown`: handles are
@@ -72,13 +74,6 @@ export interface SelectOptions {
    * Tokio's `biased;`. Default `false`.
    */
   biased?: boolean | undefined;
-}
-
-// One branch, checked: a receiver's channel or a sender's hold.
-interface Branch {
-  readonly key: string;
-  readonly chan: Chan<unknown> | undefined;
-  readonly ref: TxRef<unknown, BatchSemaphore> | undefined;
 }
 
 /**
@@ -168,249 +163,225 @@ export function select<B extends Record<string, SelectBranch>>(
   branches: B,
   options?: SelectOptions,
 ): Promise<SelectResult<B>> {
+  const list = takeList();
   let signal: AbortSignal | undefined;
   let biased = false;
-  let ready: unknown;
   try {
     if (options !== undefined) {
-      signal = signalOfOptions(options);
-      biased = biasOfOptions(options);
+      signal = signalOf(SELECT, options);
+      biased = flagOf(SELECT, options as Record<string, unknown>, "biased");
     }
-    if (signal !== undefined && isAborted(signal)) {
-      // A bad or disposed branch is reported first, as a disposed handle's
-      // call is even with an aborted signal.
-      checkBranches(branches);
-      return Promise.reject(reasonOf(signal));
-    }
-    // The ready path checks and picks in one pass, and builds nothing but
-    // the outcome. A select that finds the slice spent, or calls parked on
-    // a branch it would have to wait behind, parks as a whole.
-    ready = charge() ? takeReadyNow(branches, biased) : MUST_PARK;
+    // The one walk over the caller's object: every getter runs here, so
+    // nothing below reads it again. A bad or disposed branch is reported
+    // first, even with an aborted signal, as a disposed handle's call is.
+    classify(branches, list);
   } catch (error) {
+    giveBack(list);
     return Promise.reject(error);
   }
-  if (ready !== undefined && ready !== MUST_PARK) {
-    return Promise.resolve(ready as SelectResult<B>);
-  }
-  let waiter: SelectWaiter;
-  try {
-    waiter = new SelectWaiter(branches, biased);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-  // Reading the branches may have run a getter that aborted the signal.
+  // Checked after the walk: a getter may have aborted the signal.
   if (signal !== undefined && isAborted(signal)) {
+    giveBack(list);
     return Promise.reject(reasonOf(signal));
   }
+  // The ready path builds nothing but the outcome. A select that finds the
+  // slice spent, or calls parked on a branch it would wait behind, parks as
+  // a whole.
+  const chosen = charge() ? pickReady(list, biased) : MUST_PARK;
+  if (chosen >= 0) {
+    const outcome = takeNow(
+      list.keys[chosen]!,
+      list.kinds[chosen]!,
+      list.targets[chosen]!,
+    );
+    giveBack(list);
+    return Promise.resolve(outcome as SelectResult<B>);
+  }
+  const waiter = new SelectWaiter(list, biased);
+  giveBack(list);
   waiter.listen(signal);
-  if (ready === MUST_PARK) waiter.park();
+  if (chosen === MUST_PARK) waiter.park();
   else waiter.register();
   return waiter.promise as Promise<SelectResult<B>>;
 }
 
-/** What `takeReadyNow` returns when the select must park first. */
-const MUST_PARK: unique symbol = Symbol("must park");
+// -- Classifying the branches --
 
-const SELECT = "Cannot call select()";
+/** A branch that waits for a message: a receiver's channel. */
+const RECEIVE_BRANCH = 0;
+/** A branch that waits for room: a bounded sender's hold. */
+const RESERVE_BRANCH = 1;
 
-function checkBranches(branches: unknown): Branch[] {
+/**
+ * What a branch waits for. New kinds (a promise, a switched-off branch)
+ * add a constant here, a case in {@linkcode classify}, in the ready path's
+ * {@linkcode readyNow}, {@linkcode behindParked} and {@linkcode takeNow},
+ * and a node class for the waiting path.
+ */
+type BranchKind = typeof RECEIVE_BRANCH | typeof RESERVE_BRANCH;
+
+/** What a branch of each kind reaches: its channel, or its sender's hold. */
+type Target = Chan<unknown> | BoundedRef;
+
+/**
+ * The branches of one select, classified in one walk over the caller's
+ * object: each one's key, kind and target, at the same index of three
+ * arrays. One list is kept and reused by the next select, so the ready
+ * path allocates nothing for it.
+ */
+class BranchList {
+  /** How many branches are classified. */
+  length = 0;
+  /** Each branch's name. */
+  readonly keys: string[] = [];
+  /** Each branch's kind. */
+  readonly kinds: BranchKind[] = [];
+  /** Each branch's target: a `Chan` for a receive, a hold for a reserve. */
+  readonly targets: Target[] = [];
+
+  /** Adds a classified branch. */
+  push(key: string, kind: BranchKind, target: Target): void {
+    const i = this.length++;
+    this.keys[i] = key;
+    this.kinds[i] = kind;
+    this.targets[i] = target;
+  }
+
+  /** Forgets every branch, letting go of their channels. */
+  clear(): void {
+    for (let i = 0; i < this.length; i++) {
+      this.targets[i] = undefined as unknown as Target;
+    }
+    this.length = 0;
+    // Invariant: the list references no channel and no handle.
+  }
+}
+
+// The list the next select classifies into. A select in progress holds it
+// (a getter it runs may start another select, which then makes its own).
+let spareList: BranchList | undefined = new BranchList();
+
+function takeList(): BranchList {
+  const list = spareList;
+  if (list === undefined) return new BranchList();
+  spareList = undefined;
+  return list;
+}
+
+function giveBack(list: BranchList): void {
+  list.clear();
+  spareList = list;
+}
+
+/**
+ * Walks `branches` once, checking each and adding it to `list`.
+ *
+ * @throws {TypeError} If `branches` is not an object or names no handle,
+ * or a branch is not a handle of ours.
+ * @throws {ReferenceError} If a branch's handle is disposed.
+ */
+function classify(branches: unknown, list: BranchList): void {
   if (typeof branches !== "object" || branches === null) {
-    throw new TypeError(
-      `${SELECT}: branches must be an object of receivers and senders, received ${
-        branches === null ? "null" : typeof branches
-      }`,
+    throw typeError(
+      SELECT,
+      "branches",
+      "an object of receivers and senders",
+      branches,
     );
   }
-  const checked: Branch[] = [];
-  for (const key of Object.keys(branches)) {
+  for (const key in branches) {
+    if (!Object.hasOwn(branches, key)) continue;
     const value = (branches as Record<string, unknown>)[key];
     const chan = chanOfReceiver(value);
-    if (chan !== false) {
+    if (chan !== NOT_A_HANDLE) {
       if (chan === undefined) throw disposedBranch(key);
-      checked.push({ key, chan, ref: undefined });
+      list.push(key, RECEIVE_BRANCH, chan);
       continue;
     }
     const ref = refOfSender(value);
-    if (ref === false) throw notABranch(key, value);
+    if (ref === NOT_A_HANDLE) throw notABranch(key, value);
     if (ref === undefined) throw disposedBranch(key);
-    checked.push({ key, chan: undefined, ref });
+    list.push(key, RESERVE_BRANCH, ref);
   }
-  if (checked.length === 0) {
+  if (list.length === 0) {
     throw new TypeError(`${SELECT}: branches must name at least one handle`);
   }
-  return checked;
-}
-
-function signalOfOptions(options: SelectOptions): AbortSignal | undefined {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `${SELECT}: options must be an object, received ${
-        options === null ? "null" : typeof options
-      }`,
-    );
-  }
-  const signal = options.signal;
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    throw new TypeError(
-      `${SELECT}: options.signal must be an AbortSignal, received ${typeof signal}`,
-    );
-  }
-  return signal;
-}
-
-function biasOfOptions(options: SelectOptions): boolean {
-  const biased = options.biased ?? false;
-  if (typeof biased !== "boolean") {
-    throw new TypeError(
-      `${SELECT}: options.biased must be a boolean, received ${typeof biased}`,
-    );
-  }
-  return biased;
-}
-
-/**
- * Checks every branch and takes the thing of one that is ready (random
- * among them unless `biased`), in one pass with no allocation but the
- * outcome; returns `undefined` if none is ready.
- *
- * @throws {TypeError | ReferenceError} As {@linkcode checkBranches}.
- */
-function takeReadyNow(
-  branches: unknown,
-  biased: boolean,
-): unknown {
-  if (typeof branches !== "object" || branches === null) {
-    return checkBranches(branches);
-  }
-  let chosenKey: string | undefined;
-  let chosenChan: Chan<unknown> | undefined;
-  let chosenRef: TxRef<unknown, BatchSemaphore> | undefined;
-  let seen = 0;
-  let count = 0;
-  let behindParked = false;
-  for (const key in branches) {
-    if (!Object.hasOwn(branches, key)) continue;
-    count++;
-    const value = (branches as Record<string, unknown>)[key];
-    let chan: Chan<unknown> | undefined;
-    let ref: TxRef<unknown, BatchSemaphore> | undefined;
-    const found = chanOfReceiver(value);
-    if (found !== false) {
-      if (found === undefined) throw disposedBranch(key);
-      chan = found;
-      if (!chan.receiveReady()) {
-        if (chan.hasParkedReceives()) behindParked = true;
-        continue;
-      }
-    } else {
-      const held = refOfSender(value);
-      if (held === false) throw notABranch(key, value);
-      if (held === undefined) throw disposedBranch(key);
-      ref = held;
-      if (!senderReady(ref)) {
-        if (ref.chan.hasParkedSends()) behindParked = true;
-        continue;
-      }
-    }
-    // Biased: the first ready one; else reservoir sampling, so each ready
-    // branch wins with equal chance.
-    if (chosenKey !== undefined && (biased || Math.random() * ++seen >= 1)) {
-      continue;
-    }
-    if (chosenKey === undefined) seen = 1;
-    chosenKey = key;
-    chosenChan = chan;
-    chosenRef = ref;
-  }
-  if (count === 0) checkBranches(branches);
-  // A getter of a later branch may have run code that took the chosen
-  // branch's message or room: look again.
-  if (
-    chosenKey === undefined ||
-    (chosenChan !== undefined
-      ? !chosenChan.receiveReady()
-      : !senderReady(chosenRef!))
-  ) {
-    return behindParked ? MUST_PARK : undefined;
-  }
-  return take(chosenKey, chosenChan, chosenRef);
 }
 
 function disposedBranch(key: string): ReferenceError {
-  return new ReferenceError(`${SELECT}: branch "${key}" is disposed`);
+  return disposedError(SELECT, `branch "${key}"`);
 }
 
 function notABranch(key: string, value: unknown): TypeError {
-  return new TypeError(
-    `${SELECT}: branch "${key}" must be a Receiver, UnboundedReceiver or Sender, received ${
-      value === null ? "null" : typeof value
-    }`,
+  return typeError(
+    SELECT,
+    `branch "${key}"`,
+    "a Receiver, UnboundedReceiver or Sender",
+    value,
   );
 }
 
-/** Whether `branch` could be served now, without waiting. */
-/**
- * Whether a parked select, now resumed, can be served by `branch` at once:
- * as for a resumed `recv()` or `reserve()`, calls parked after it do not
- * count as ahead of it.
- */
-function isReady(branch: Branch): boolean {
-  if (branch.chan !== undefined) return branch.chan.readyForResumed();
-  const semaphore = branch.ref!.chan.semaphore;
-  return semaphore.isClosed() || semaphore.canAcquireNow(1);
-}
+// -- The ready path --
 
-/** Whether a sender branch has room now, or its channel is closed. */
-function senderReady(ref: TxRef<unknown, BatchSemaphore>): boolean {
-  const chan = ref.chan;
-  const semaphore = chan.semaphore;
-  // A parked send or reserve is ahead in line: no barging past it.
-  return semaphore.isClosed() ||
-    (!chan.hasParkedSends() && semaphore.canAcquireNow(1));
-}
+/** What `pickReady` returns when no branch is ready. */
+const NONE = -1;
+/** What `pickReady` returns when the select must park first. */
+const MUST_PARK = -2;
 
 /**
- * Takes one ready branch's thing for a resumed select, or returns
- * `undefined` when none is ready. Random among the ready ones unless
- * `biased`.
+ * Picks a branch that is ready now (random among them unless `biased`) and
+ * returns its index; {@linkcode NONE} if none is, {@linkcode MUST_PARK} if
+ * none is and one stands behind calls parked by the budget.
  */
-function takeReady<R>(
-  branches: readonly Branch[],
-  biased: boolean,
-): R | undefined {
-  let chosen: Branch | undefined;
+function pickReady(list: BranchList, biased: boolean): number {
+  let chosen = NONE;
   let seen = 0;
-  for (const branch of branches) {
-    if (!isReady(branch)) continue;
-    if (biased) {
-      chosen = branch;
-      break;
+  let parked = false;
+  for (let i = 0; i < list.length; i++) {
+    const kind = list.kinds[i]!;
+    const target = list.targets[i]!;
+    if (!readyNow(kind, target)) {
+      if (behindParked(kind, target)) parked = true;
+      continue;
     }
-    // Reservoir sampling: each ready branch wins with equal chance, and no
-    // array of them is built.
-    if (Math.random() * ++seen < 1) chosen = branch;
+    if (chosen === NONE) {
+      chosen = i;
+      seen = 1;
+      if (biased) break;
+      // Reservoir sampling: each ready branch wins with equal chance, and
+      // no array of them is built.
+    } else if (Math.random() * ++seen < 1) chosen = i;
   }
-  return chosen === undefined
-    ? undefined
-    : take<R>(chosen.key, chosen.chan, chosen.ref);
+  return chosen !== NONE ? chosen : parked ? MUST_PARK : NONE;
 }
 
-/** Takes the thing of a branch that is ready. */
-function take<R>(
-  key: string,
-  chan: Chan<unknown> | undefined,
-  ref: TxRef<unknown, BatchSemaphore> | undefined,
-): R {
-  if (chan !== undefined) {
-    if (chan.list.length === 0) return { key, done: true } as R;
-    return { key, value: chan.take(), done: false } as R;
-  }
-  if (ref!.chan.semaphore.tryAcquire(1) !== ACQUIRED) {
-    return { key, done: true } as R;
-  }
-  ref!.retain();
-  return { key, permit: permitOf(ref!), done: false } as R;
+/** Whether a branch could be served now, without waiting. */
+function readyNow(kind: BranchKind, target: Target): boolean {
+  if (kind === RECEIVE_BRANCH) return (target as Chan<unknown>).receiveReady();
+  return (target as BoundedRef).chan.reserveReady();
 }
+
+/** Whether calls parked by the budget stand ahead of a branch. */
+function behindParked(kind: BranchKind, target: Target): boolean {
+  return kind === RECEIVE_BRANCH
+    ? (target as Chan<unknown>).hasParkedReceives()
+    : (target as BoundedRef).chan.hasParkedSends();
+}
+
+/** Takes the thing of a branch that is ready: its outcome. */
+function takeNow(key: string, kind: BranchKind, target: Target): unknown {
+  if (kind === RECEIVE_BRANCH) {
+    const chan = target as Chan<unknown>;
+    if (chan.list.length === 0) return { key, done: true };
+    return { key, value: chan.take(), done: false };
+  }
+  const ref = target as BoundedRef;
+  if (ref.chan.semaphore.tryAcquire(1) !== ACQUIRED) return { key, done: true };
+  ref.retain();
+  return { key, permit: internals.newPermit(ref), done: false };
+}
+
+// -- The waiting path --
 
 /**
  * A waiting select: one promise, registered on every branch through a small
@@ -421,38 +392,23 @@ function take<R>(
  */
 class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
   readonly #biased: boolean;
-  // One node per branch, made once: the branch it stands for, and its place
-  // in that branch's queue while registered.
-  readonly #nodes: (ReceiveNode | ReserveNode)[] = [];
+  // One node per branch, made once from the classified list: the branch it
+  // stands for, and its place in that branch's queue while registered.
+  readonly #nodes: BranchNode[] = [];
   #registered = false;
 
-  /**
-   * Makes the nodes of `branches`, checking each.
-   *
-   * @throws {TypeError | ReferenceError} As {@linkcode checkBranches}.
-   */
-  constructor(branches: unknown, biased: boolean) {
+  constructor(list: BranchList, biased: boolean) {
     super();
     this.#biased = biased;
-    if (typeof branches !== "object" || branches === null) {
-      checkBranches(branches);
-      return;
+    for (let i = 0; i < list.length; i++) {
+      const key = list.keys[i]!;
+      const target = list.targets[i]!;
+      this.#nodes.push(
+        list.kinds[i] === RECEIVE_BRANCH
+          ? new ReceiveNode(this, key, target as Chan<unknown>)
+          : new ReserveNode(this, key, target as BoundedRef),
+      );
     }
-    for (const key in branches) {
-      if (!Object.hasOwn(branches, key)) continue;
-      const value = (branches as Record<string, unknown>)[key];
-      const chan = chanOfReceiver(value);
-      if (chan !== false) {
-        if (chan === undefined) throw disposedBranch(key);
-        this.#nodes.push(new ReceiveNode(this, key, chan));
-        continue;
-      }
-      const ref = refOfSender(value);
-      if (ref === false) throw notABranch(key, value);
-      if (ref === undefined) throw disposedBranch(key);
-      this.#nodes.push(new ReserveNode(this, key, ref));
-    }
-    if (this.#nodes.length === 0) checkBranches(branches);
   }
 
   /** Registers on every branch; none is ready (checked by the caller). */
@@ -479,7 +435,7 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
     charge();
     // Taken or registered before the holds go: a sender disposed while the
     // select was parked is still counted until its permit or node is.
-    const ready = takeReady<unknown>(this.#nodes, this.#biased);
+    const ready = this.#takeReady();
     if (ready === undefined) this.register();
     for (const node of this.#nodes) node.unhold();
     if (ready === undefined) return;
@@ -488,10 +444,29 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
   }
 
   /**
+   * Takes one ready branch's thing, or returns `undefined` when none is
+   * ready. Random among the ready ones unless biased.
+   */
+  #takeReady(): unknown {
+    let chosen: BranchNode | undefined;
+    let seen = 0;
+    for (const node of this.#nodes) {
+      if (!node.readyForResumed()) continue;
+      if (this.#biased) {
+        chosen = node;
+        break;
+      }
+      // Reservoir sampling, as on the ready path.
+      if (Math.random() * ++seen < 1) chosen = node;
+    }
+    return chosen?.takeNow();
+  }
+
+  /**
    * `winner` can serve: stop listening and withdraw every other
    * registration, so the winner alone takes its thing.
    */
-  win(winner: ReceiveNode | ReserveNode): void {
+  win(winner: BranchNode): void {
     this.unlisten();
     this.#withdraw(winner);
   }
@@ -511,19 +486,42 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
     this.reject(reason);
   }
 
-  #withdraw(keep: ReceiveNode | ReserveNode | undefined): void {
+  #withdraw(keep: BranchNode | undefined): void {
     if (!this.#registered) return;
     this.#registered = false;
     for (const node of this.#nodes) if (node !== keep) node.withdraw();
+    // Invariant: no branch's queue holds a node of this select but `keep`.
   }
 }
 
+/** What a waiting select does with one branch, whatever its kind. */
+interface BranchNode {
+  readonly kind: BranchKind;
+  readonly key: string;
+  /** Waits in the branch's queue. */
+  register(): void;
+  /** Holds the select's place on the branch while it is parked. */
+  hold(): void;
+  /** Ends {@linkcode BranchNode.hold}. */
+  unhold(): void;
+  /** Leaves the branch's queue. */
+  withdraw(): void;
+  /**
+   * Whether a parked select, now resumed, can be served by this branch at
+   * once: as for a resumed `recv()` or `reserve()`, calls parked after it
+   * do not count as ahead of it.
+   */
+  readyForResumed(): boolean;
+  /** Takes the branch's thing now (it is ready): the outcome. */
+  takeNow(): unknown;
+}
+
 /** A select's place in one receiver's line of receive calls. */
-class ReceiveNode implements Receiving<unknown>, Branch {
+class ReceiveNode implements Receiving<unknown>, BranchNode {
   prev: Waiter | undefined = undefined;
   next: Waiter | undefined = undefined;
   parked = false;
-  readonly ref: undefined = undefined;
+  readonly kind = RECEIVE_BRANCH;
   readonly #select: SelectWaiter;
   readonly key: string;
   readonly chan: Chan<unknown>;
@@ -538,13 +536,20 @@ class ReceiveNode implements Receiving<unknown>, Branch {
     this.chan.waitReceive(this);
   }
 
-  /** Holds the select's place in the line while it is parked. */
   hold(): void {
     this.chan.holdParkedReceive();
   }
 
   unhold(): void {
     this.chan.releaseParkedReceive();
+  }
+
+  readyForResumed(): boolean {
+    return this.chan.readyForResumed();
+  }
+
+  takeNow(): unknown {
+    return takeNow(this.key, RECEIVE_BRANCH, this.chan);
   }
 
   serve(): void {
@@ -573,22 +578,18 @@ class ReceiveNode implements Receiving<unknown>, Branch {
 }
 
 /** A select's place in one sender's queue for room. */
-class ReserveNode implements Acquirer, Branch {
+class ReserveNode implements Acquirer, BranchNode {
   prev: Waiter | undefined = undefined;
   next: Waiter | undefined = undefined;
   parked = false;
   readonly needed = 1;
   acquired = 0;
-  readonly chan: undefined = undefined;
+  readonly kind = RESERVE_BRANCH;
   readonly #select: SelectWaiter;
   readonly key: string;
-  readonly ref: TxRef<unknown, BatchSemaphore>;
+  readonly ref: BoundedRef;
 
-  constructor(
-    select: SelectWaiter,
-    key: string,
-    ref: TxRef<unknown, BatchSemaphore>,
-  ) {
+  constructor(select: SelectWaiter, key: string, ref: BoundedRef) {
     this.#select = select;
     this.key = key;
     this.ref = ref;
@@ -611,10 +612,18 @@ class ReserveNode implements Acquirer, Branch {
     this.ref.release();
   }
 
+  readyForResumed(): boolean {
+    return this.ref.chan.reserveReadyForResumed();
+  }
+
+  takeNow(): unknown {
+    return takeNow(this.key, RESERVE_BRANCH, this.ref);
+  }
+
   granted(): void {
     this.#select.win(this);
     // The registration's use of the sender passes to the permit.
-    const permit = permitOf(this.ref);
+    const permit = internals.newPermit(this.ref);
     this.#select.settle({ key: this.key, permit, done: false });
   }
 
@@ -699,9 +708,7 @@ export async function* merge<R extends Record<string, AnyReceiver>>(
   const signal = options?.signal;
   let left = Object.keys(open).length;
   if (left === 0) {
-    throw new TypeError(
-      "Cannot call merge(): receivers must name at least one",
-    );
+    throw new TypeError(`${MERGE}: receivers must name at least one receiver`);
   }
   while (left > 0) {
     const outcome = await select(

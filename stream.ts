@@ -5,7 +5,7 @@
 import type { Receiver, Sender } from "./bounded.ts";
 import type { UnboundedReceiver, UnboundedSender } from "./unbounded.ts";
 import { SendError } from "./error.ts";
-import { chanOfReceiver } from "./chan.ts";
+import { chanOfReceiver } from "./_internals.ts";
 
 /**
  * Options for {@linkcode toReadableStream}.

@@ -4,18 +4,28 @@
 
 import type { WaitOptions } from "./bounded.ts";
 import {
-  aliasDispose,
-  Chan,
   checkBuffer,
   checkInteger,
+  CLONE_SENDER,
+  CLONE_WEAK_SENDER,
+  CLOSE_RECEIVER,
   disposedError,
-  inspectAs,
+  DOWNGRADE_SENDER,
+  ITERATE_RECEIVER,
   notAHandle,
-  ReceiverIterator,
-  registerReceiver,
+  QUERY_RECEIVER,
+  QUERY_SENDER,
+  QUERY_WEAK_SENDER,
+  RECEIVE,
+  RECEIVE_MANY,
+  SEND,
   signalOf,
-  TxRef,
-} from "./chan.ts";
+  UPGRADE_SENDER,
+  WAIT_CLOSED,
+} from "./_args.ts";
+import { aliasDispose, inspectAs } from "./_inspect.ts";
+import { internals, NOT_A_HANDLE } from "./_internals.ts";
+import { Chan, ReceiverIterator, TxRef } from "./chan.ts";
 import { SendError } from "./error.ts";
 import { ACQUIRED, Counter } from "./semaphore.ts";
 
@@ -95,10 +105,10 @@ export class UnboundedSender<in out T> implements Disposable {
     this.#ref = ref;
   }
 
-  #use(method: string): UnboundedChan<T> {
+  #use(action: string): UnboundedChan<T> {
     const ref = this.#ref;
     if (ref === undefined) {
-      throw disposedError(`Cannot call UnboundedSender.${method}()`, "sender");
+      throw disposedError(action, "sender");
     }
     return ref.chan;
   }
@@ -124,7 +134,7 @@ export class UnboundedSender<in out T> implements Disposable {
    */
   send(value: T): void {
     // Room is unlimited: only a closed channel refuses.
-    if (this.#use("send").deliver(value) !== ACQUIRED) {
+    if (this.#use(SEND).deliver(value) !== ACQUIRED) {
       throw new SendError(value);
     }
   }
@@ -151,9 +161,9 @@ export class UnboundedSender<in out T> implements Disposable {
    */
   closed(options?: WaitOptions): Promise<void> {
     try {
-      const chan = this.#use("closed");
+      const chan = this.#use(WAIT_CLOSED);
       return chan.closed(
-        signalOf("Cannot call UnboundedSender.closed()", options),
+        signalOf(WAIT_CLOSED, options),
       );
     } catch (error) {
       return Promise.reject(error);
@@ -176,7 +186,7 @@ export class UnboundedSender<in out T> implements Disposable {
    * ```
    */
   isClosed(): boolean {
-    return this.#use("isClosed").rxClosed;
+    return this.#use(QUERY_SENDER).rxClosed;
   }
 
   /**
@@ -196,14 +206,9 @@ export class UnboundedSender<in out T> implements Disposable {
    * ```
    */
   sameChannel(other: UnboundedSender<T>): boolean {
-    const chan = this.#use("sameChannel");
+    const chan = this.#use(QUERY_SENDER);
     if (typeof other !== "object" || other === null || !(#ref in other)) {
-      throw notAHandle(
-        "Cannot call UnboundedSender.sameChannel()",
-        "other",
-        "UnboundedSender",
-        other,
-      );
+      throw notAHandle(QUERY_SENDER, "other", "UnboundedSender", other);
     }
     return chan === other.#ref?.chan;
   }
@@ -224,7 +229,7 @@ export class UnboundedSender<in out T> implements Disposable {
    * ```
    */
   clone(): UnboundedSender<T> {
-    return new UnboundedSender(this.#use("clone").cloneTx());
+    return new UnboundedSender(this.#use(CLONE_SENDER).cloneTx());
   }
 
   /**
@@ -245,7 +250,7 @@ export class UnboundedSender<in out T> implements Disposable {
    * ```
    */
   downgrade(): WeakUnboundedSender<T> {
-    const chan = this.#use("downgrade");
+    const chan = this.#use(DOWNGRADE_SENDER);
     chan.downgrade();
     return new WeakUnboundedSender(chan);
   }
@@ -265,7 +270,7 @@ export class UnboundedSender<in out T> implements Disposable {
    * ```
    */
   strongCount(): number {
-    return this.#use("strongCount").txCount;
+    return this.#use(QUERY_SENDER).txCount;
   }
 
   /**
@@ -283,7 +288,7 @@ export class UnboundedSender<in out T> implements Disposable {
    * ```
    */
   weakCount(): number {
-    return this.#use("weakCount").weakCount;
+    return this.#use(QUERY_SENDER).weakCount;
   }
 
   /**
@@ -365,13 +370,10 @@ export class WeakUnboundedSender<in out T> implements Disposable {
     this.#chan = chan;
   }
 
-  #use(method: string): UnboundedChan<T> {
+  #use(action: string): UnboundedChan<T> {
     const chan = this.#chan;
     if (chan === undefined) {
-      throw disposedError(
-        `Cannot call WeakUnboundedSender.${method}()`,
-        "weak sender",
-      );
+      throw disposedError(action, "weak sender");
     }
     return chan;
   }
@@ -394,7 +396,7 @@ export class WeakUnboundedSender<in out T> implements Disposable {
    * ```
    */
   upgrade(): UnboundedSender<T> | undefined {
-    const ref = this.#use("upgrade").upgrade();
+    const ref = this.#use(UPGRADE_SENDER).upgrade();
     return ref === undefined ? undefined : new UnboundedSender(ref);
   }
 
@@ -414,7 +416,7 @@ export class WeakUnboundedSender<in out T> implements Disposable {
    * ```
    */
   strongCount(): number {
-    return this.#use("strongCount").txCount;
+    return this.#use(QUERY_WEAK_SENDER).txCount;
   }
 
   /**
@@ -433,7 +435,7 @@ export class WeakUnboundedSender<in out T> implements Disposable {
    * ```
    */
   weakCount(): number {
-    return this.#use("weakCount").weakCount;
+    return this.#use(QUERY_WEAK_SENDER).weakCount;
   }
 
   /**
@@ -453,7 +455,7 @@ export class WeakUnboundedSender<in out T> implements Disposable {
    * ```
    */
   clone(): WeakUnboundedSender<T> {
-    const chan = this.#use("clone");
+    const chan = this.#use(CLONE_WEAK_SENDER);
     chan.downgrade();
     return new WeakUnboundedSender(chan);
   }
@@ -524,9 +526,10 @@ export class UnboundedReceiver<in out T>
   #chan: UnboundedChan<T> | undefined;
 
   static {
-    registerReceiver((value) =>
-      #chan in value ? (value.#chan as Chan<unknown> | undefined) : false
-    );
+    internals.unboundedReceiverChan = (value) =>
+      #chan in value
+        ? (value.#chan as Chan<unknown> | undefined)
+        : NOT_A_HANDLE;
     inspectAs(this, "UnboundedReceiver", (receiver) => {
       const chan = receiver.#chan;
       return chan && { len: chan.list.length, closed: chan.isClosed() };
@@ -543,13 +546,10 @@ export class UnboundedReceiver<in out T>
     this.#chan = chan;
   }
 
-  #use(method: string): UnboundedChan<T> {
+  #use(action: string): UnboundedChan<T> {
     const chan = this.#chan;
     if (chan === undefined) {
-      throw disposedError(
-        `Cannot call UnboundedReceiver.${method}()`,
-        "receiver",
-      );
+      throw disposedError(action, "receiver");
     }
     return chan;
   }
@@ -589,9 +589,9 @@ export class UnboundedReceiver<in out T>
       return chan.recv(undefined);
     }
     try {
-      const chan = this.#use("recv");
+      const chan = this.#use(RECEIVE);
       return chan.recv(
-        signalOf("Cannot call UnboundedReceiver.recv()", options),
+        signalOf(RECEIVE, options),
       );
     } catch (error) {
       return Promise.reject(error);
@@ -630,12 +630,11 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   recvMany(buffer: T[], limit: number, options?: WaitOptions): Promise<number> {
-    const action = "Cannot call UnboundedReceiver.recvMany()";
     try {
-      const chan = this.#use("recvMany");
-      checkBuffer(action, buffer);
-      checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
-      return chan.recvMany(buffer, limit, signalOf(action, options));
+      const chan = this.#use(RECEIVE_MANY);
+      checkBuffer(RECEIVE_MANY, buffer);
+      checkInteger(RECEIVE_MANY, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
+      return chan.recvMany(buffer, limit, signalOf(RECEIVE_MANY, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -661,7 +660,7 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   tryRecv(): T {
-    return this.#use("tryRecv").tryRecv();
+    return this.#use(RECEIVE).tryRecv();
   }
 
   /**
@@ -681,7 +680,7 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   close(): void {
-    this.#use("close").close();
+    this.#use(CLOSE_RECEIVER).close();
   }
 
   /**
@@ -701,7 +700,7 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   isClosed(): boolean {
-    return this.#use("isClosed").isClosed();
+    return this.#use(QUERY_RECEIVER).isClosed();
   }
 
   /**
@@ -719,7 +718,7 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   isEmpty(): boolean {
-    return this.#use("isEmpty").list.length === 0;
+    return this.#use(QUERY_RECEIVER).list.length === 0;
   }
 
   /**
@@ -738,7 +737,7 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   len(): number {
-    return this.#use("len").list.length;
+    return this.#use(QUERY_RECEIVER).list.length;
   }
 
   /**
@@ -756,7 +755,7 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   senderStrongCount(): number {
-    return this.#use("senderStrongCount").txCount;
+    return this.#use(QUERY_RECEIVER).txCount;
   }
 
   /**
@@ -775,7 +774,7 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   senderWeakCount(): number {
-    return this.#use("senderWeakCount").weakCount;
+    return this.#use(QUERY_RECEIVER).weakCount;
   }
 
   /**
@@ -800,7 +799,7 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return new ReceiverIterator(this.#use("[Symbol.asyncIterator]"));
+    return new ReceiverIterator(this.#use(ITERATE_RECEIVER));
   }
 
   /**
@@ -835,8 +834,8 @@ export class UnboundedReceiver<in out T>
    * ```
    */
   values(options?: WaitOptions): AsyncIterableIterator<T> {
-    const chan = this.#use("values");
-    const signal = signalOf("Cannot call UnboundedReceiver.values()", options);
+    const chan = this.#use(ITERATE_RECEIVER);
+    const signal = signalOf(ITERATE_RECEIVER, options);
     return new ReceiverIterator(chan, signal);
   }
 

@@ -1,0 +1,80 @@
+// Copyright 2026 the @seed/mpsc authors. MIT license.
+// This module is browser compatible.
+// The one door to the handles' private state for the other files of the
+// module (`select`, the stream adapters, a permit's sibling handles): a
+// typed object that each handle class fills in its `static {}` block, where
+// it can read its own private fields. No public accessor is needed, and a
+// user's object can never pass for a handle.
+// Internal: not exported from the package.
+
+import type { Chan, TxRef } from "./chan.ts";
+import type { BatchSemaphore } from "./semaphore.ts";
+
+/** What a lookup returns for a value that is no handle of its class. */
+export const NOT_A_HANDLE = false;
+
+/**
+ * Reads one handle class's private state: the state, `undefined` if the
+ * handle is disposed, or {@linkcode NOT_A_HANDLE} if `value` is not one of
+ * that class's handles.
+ */
+export type Lookup<R> = (value: object) => R | undefined | typeof NOT_A_HANDLE;
+
+/** A bounded sender's hold on its channel. */
+export type BoundedRef = TxRef<unknown, BatchSemaphore>;
+
+/** The slots, each filled by the class it names. */
+export interface Internals {
+  /** `Receiver` (bounded.ts): its channel. */
+  receiverChan: Lookup<Chan<unknown>>;
+  /** `UnboundedReceiver` (unbounded.ts): its channel. */
+  unboundedReceiverChan: Lookup<Chan<unknown>>;
+  /** `Sender` (bounded.ts): its hold on the channel. */
+  senderRef: Lookup<BoundedRef>;
+  /**
+   * `Permit` (bounded.ts): a permit that owns one use of `ref` and one slot
+   * already acquired.
+   */
+  newPermit(ref: BoundedRef): unknown;
+}
+
+function notOurs(): typeof NOT_A_HANDLE {
+  return NOT_A_HANDLE;
+}
+
+/**
+ * The handles' private state. Until a class's file is loaded its slots
+ * answer "not a handle": nobody can hold one of its handles yet.
+ */
+export const internals: Internals = {
+  receiverChan: notOurs,
+  unboundedReceiverChan: notOurs,
+  senderRef: notOurs,
+  newPermit(): never {
+    // Only reachable with a sender's hold, which bounded.ts made.
+    throw new Error("Cannot make permit: bounded.ts is not loaded");
+  },
+};
+
+/**
+ * The channel behind a receiver handle of ours, bounded or not: `undefined`
+ * if the handle is disposed, {@linkcode NOT_A_HANDLE} if `value` is none.
+ */
+export function chanOfReceiver(
+  value: unknown,
+): Chan<unknown> | undefined | typeof NOT_A_HANDLE {
+  if (typeof value !== "object" || value === null) return NOT_A_HANDLE;
+  const chan = internals.receiverChan(value);
+  return chan !== NOT_A_HANDLE ? chan : internals.unboundedReceiverChan(value);
+}
+
+/**
+ * The hold of a bounded sender of ours: `undefined` if the handle is
+ * disposed, {@linkcode NOT_A_HANDLE} if `value` is none.
+ */
+export function refOfSender(
+  value: unknown,
+): BoundedRef | undefined | typeof NOT_A_HANDLE {
+  if (typeof value !== "object" || value === null) return NOT_A_HANDLE;
+  return internals.senderRef(value);
+}
