@@ -241,6 +241,8 @@ export class SharedSource<T> {
   }
 }
 
+const NOT_ABORTED: unique symbol = Symbol("not aborted");
+
 /** A receive call waiting on this thread. */
 export class RecvCall extends TimedWaiter<unknown> {
   readonly line: RecvLine<unknown>;
@@ -263,7 +265,17 @@ export class RecvCall extends TimedWaiter<unknown> {
     this.finishedWith = finishedWith;
   }
 
+  /** An abort that came while this call was being served (see `abort`). */
+  abortReason: unknown = NOT_ABORTED;
+
   abort(reason: unknown): void {
+    // While the line serves this call, user code (a decode, a push) may
+    // abort it after it took a message: the take is final, so the abort
+    // waits for the serving step to see whether it took anything.
+    if (this.line.serving === this) {
+      this.abortReason = reason;
+      return;
+    }
     this.line.leave(this);
     this.reject(reason);
   }
@@ -291,6 +303,8 @@ class ParkedRecv implements Parked {
 export class RecvLine<T> {
   readonly source: SharedSource<T>;
   readonly calls: WaiterQueue<RecvCall> = new WaiterQueue();
+  /** The call being served while user code runs, if any. */
+  serving: RecvCall | undefined = undefined;
   #parkedRecv: ParkedRecv | undefined;
   #parked = false;
 
@@ -349,12 +363,14 @@ export class RecvLine<T> {
         (call = this.calls.peek()) !== undefined
       ) {
         let result: unknown;
+        let wait = false;
+        this.serving = call;
         try {
           if (call.buffer === undefined) {
             const value = source.pop();
             if (value === EMPTY) {
-              if (source.busy || !source.finished()) break;
-              result = call.finishedWith;
+              if (source.busy || !source.finished()) wait = true;
+              else result = call.finishedWith;
             } else {
               result = value;
             }
@@ -363,20 +379,33 @@ export class RecvLine<T> {
             result = 0;
           } else {
             const count = source.popMany(call.buffer, call.limit);
-            if (count === 0 && (source.busy || !source.finished())) break;
-            result = count;
+            if (count === 0 && (source.busy || !source.finished())) {
+              wait = true;
+            } else {
+              result = count;
+            }
           }
         } catch (error) {
-          // User code may have settled or removed the call meanwhile.
+          this.serving = undefined;
+          // User code may have disposed the receiver, settling every call.
           if (this.calls.peek() === call) {
             this.calls.shift();
             call.reject(error);
           }
           continue;
+        } finally {
+          this.serving = undefined;
         }
         // User code (a decode, a push) may have disposed the receiver,
-        // which settled every call, or aborted this one.
+        // which settled every call.
         if (this.calls.peek() !== call) continue;
+        if (wait) {
+          if (call.abortReason === NOT_ABORTED) break;
+          // Aborted while served, and it took nothing: the abort stands.
+          this.calls.shift();
+          call.reject(call.abortReason);
+          continue;
+        }
         this.calls.shift();
         call.resolve(result);
       }

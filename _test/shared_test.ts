@@ -1000,3 +1000,44 @@ Deno.test("SharedReceiver: a slot claimed and never published (its Worker termin
   rx.dispose();
   assertEquals(await waiting, undefined);
 });
+
+Deno.test("SharedReceiver: a decode or push that aborts the call it serves: the call keeps what it took, and the next call is served", async () => {
+  const controller = new AbortController();
+  const codec: Codec<number> = {
+    byteLength: 8,
+    encode: (
+      value,
+      _bytes,
+      view,
+      offset,
+    ) => (view.setFloat64(offset, value), 8),
+    decode: (_bytes, view, offset) => {
+      const value = view.getFloat64(offset);
+      if (value === 1) controller.abort(new Error("late"));
+      return value;
+    },
+  };
+  const [tx, rx] = sharedChannel(4, { codec });
+  const first = rx.recv({ signal: controller.signal });
+  const second = rx.recv();
+  tx.trySend(1);
+  tx.trySend(2);
+  assertEquals(await Promise.all([first, second]), [1, 2]);
+
+  const again = new AbortController();
+  const buffer: number[] = [];
+  buffer.push = function (...items: number[]) {
+    again.abort(new Error("late"));
+    return Array.prototype.push.apply(this, items);
+  };
+  const many = rx.recvMany(buffer, 4, { signal: again.signal });
+  const next = rx.recv();
+  tx.trySend(3);
+  tx.trySend(4);
+  assertEquals(await many, 2);
+  assertEquals([...buffer], [3, 4]);
+  tx.trySend(5);
+  assertEquals(await next, 5);
+  tx.dispose();
+  rx.dispose();
+});
