@@ -2,7 +2,13 @@
 // The targets the report checks (issues 9 and 17), each with what was
 // measured and, when missed, by how much and why.
 
-import { BUDGET_OFF, MODULE, RECV_MANY, type Scenario } from "./scenarios.ts";
+import {
+  BUDGET_OFF,
+  DEEP_BACKLOG,
+  MODULE,
+  RECV_MANY,
+  type Scenario,
+} from "./scenarios.ts";
 import { RING, SYNC_FLOOR } from "./floors.ts";
 import type { AllocationResult, MemoryReport } from "./memory.ts";
 import {
@@ -160,7 +166,7 @@ function intervalTargets(results: Results, idle: readonly number[]): Target[] {
   return targets;
 }
 
-function budgetTargets(results: Results, messages: number): Target[] {
+function budgetTargets(results: Results): Target[] {
   const targets: Target[] = [];
   const burst = rowsOf(results, "uncontented/burst_unbounded");
   const ping = rowsOf(results, "uncontented/ping_pong_bounded_1");
@@ -208,12 +214,12 @@ function budgetTargets(results: Results, messages: number): Target[] {
     find(rowsOf(results, "uncontented/steady_backlog_10"), MODULE),
   );
   const deep = rate(
-    find(rowsOf(results, `uncontented/steady_backlog_${messages}`), MODULE),
+    find(rowsOf(results, `uncontented/steady_backlog_${DEEP_BACKLOG}`), MODULE),
   );
   if (Number.isFinite(shallow) && Number.isFinite(deep)) {
     targets.push({
       name: `throughput with ${
-        messages.toLocaleString("en-US")
+        DEEP_BACKLOG.toLocaleString("en-US")
       } buffered within 20% of 10 buffered`,
       measured: `${ratio(deep / shallow)} (${millions(deep)} vs ${
         millions(shallow)
@@ -286,13 +292,12 @@ export function evaluate(
   results: Results,
   memory: MemoryReport | undefined,
   idle: readonly number[],
-  messages: number,
   profiled: ReadonlySet<Scenario>,
 ): Target[] {
   return [
     ...throughputTargets(results, profiled),
     ...intervalTargets(results, idle),
-    ...budgetTargets(results, messages),
+    ...budgetTargets(results),
     ...(memory === undefined ? [] : memoryTargets(memory)),
   ];
 }
