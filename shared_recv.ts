@@ -355,6 +355,9 @@ export class RecvLine<T> {
 
   /** Serves the waiting calls in order; sleeps if some are left. */
   serve(): void {
+    // Called again from user code that runs while a call is served (a
+    // decode that closes the receiver): the loop running goes on.
+    if (this.serving !== undefined) return;
     const source = this.source;
     for (;;) {
       let call;

@@ -1041,3 +1041,30 @@ Deno.test("SharedReceiver: a decode or push that aborts the call it serves: the 
   tx.dispose();
   rx.dispose();
 });
+
+Deno.test("SharedReceiver: a decode that closes the receiver while calls wait: the call keeps its message, the next ends the stream", async () => {
+  const holder: { rx?: SharedReceiver<number> } = {};
+  const codec: Codec<number> = {
+    byteLength: 8,
+    encode: (
+      value,
+      _bytes,
+      view,
+      offset,
+    ) => (view.setFloat64(offset, value), 8),
+    decode: (_bytes, view, offset) => {
+      const value = view.getFloat64(offset);
+      if (value === 1) holder.rx!.close();
+      return value;
+    },
+  };
+  const [tx, rx] = sharedChannel(4, { codec });
+  holder.rx = rx;
+  const first = rx.recv();
+  const second = rx.recv();
+  tx.trySend(1);
+  assertEquals(await Promise.all([first, second]), [1, undefined]);
+  await assertRejects(() => tx.send(2), SendError);
+  tx.dispose();
+  rx.dispose();
+});
