@@ -30,6 +30,7 @@ import {
   WAIT_CLOSED,
 } from "./_args.ts";
 import { aliasDispose, inspectAs } from "./_inspect.ts";
+import { rejectCharged } from "./budget.ts";
 import { internals, NOT_A_HANDLE, refOfSender } from "./_internals.ts";
 import { Chan, ReceiverIterator, TxRef } from "./chan.ts";
 import { BatchSemaphore } from "./semaphore.ts";
@@ -244,10 +245,10 @@ export class Sender<in out T> implements Disposable {
       if (ref === undefined) this.#use(SEND);
       signal = signalOf(SEND, options);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
     if (signal !== undefined && isAborted(signal)) {
-      return Promise.reject(reasonOf(signal));
+      return rejectCharged(reasonOf(signal));
     }
     return send(ref!, value, signal, undefined);
   }
@@ -316,10 +317,10 @@ export class Sender<in out T> implements Disposable {
       checkMs(SEND, "ms", ms);
       signal = signalOf(SEND, options);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
     if (signal !== undefined && isAborted(signal)) {
-      return Promise.reject(reasonOf(signal));
+      return rejectCharged(reasonOf(signal));
     }
     return send(ref!, value, signal, ms);
   }
@@ -357,7 +358,7 @@ export class Sender<in out T> implements Disposable {
       ref = this.#use(RESERVE);
       signal = signalOf(RESERVE, options);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
     ref.retain();
     return reserve(ref, 1, signal, grantPermit);
@@ -401,7 +402,7 @@ export class Sender<in out T> implements Disposable {
       checkInteger(RESERVE, "n", n, 0, MAX_BUFFER);
       signal = signalOf(RESERVE, options);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
     ref.retain();
     return reserve(ref, n, signal, grantPermits);
@@ -438,7 +439,7 @@ export class Sender<in out T> implements Disposable {
       ref = this.#use(RESERVE);
       signal = signalOf(RESERVE, options);
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
     // Consumed at the call: the handle's use moves into the reservation.
     this.#ref = undefined;
@@ -557,7 +558,7 @@ export class Sender<in out T> implements Disposable {
       const ref = this.#use(WAIT_CLOSED);
       return ref.chan.closed(signalOf(WAIT_CLOSED, options));
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
   }
 
@@ -1573,7 +1574,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
       const chan = this.#use(RECEIVE);
       return chan.recv(signalOf(RECEIVE, options));
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
   }
 
@@ -1614,7 +1615,7 @@ export class Receiver<in out T> implements AsyncIterable<T>, Disposable {
       checkInteger(RECEIVE_MANY, "limit", limit, 0, MAX_BUFFER);
       return chan.recvMany(buffer, limit, signalOf(RECEIVE_MANY, options));
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
   }
 

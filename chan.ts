@@ -9,7 +9,7 @@
 // Internal: not exported from the package.
 
 import { bufferRefused } from "./_args.ts";
-import { charge, park, type Parked, unpark } from "./budget.ts";
+import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
 import { TryRecvError } from "./error.ts";
 import { List } from "./list.ts";
 import { ACQUIRED, type Semaphore, type TryAcquire } from "./semaphore.ts";
@@ -303,7 +303,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   /** Resolves once the receiver is closed or disposed. */
   closed(signal: AbortSignal | undefined): Promise<void> {
     if (signal !== undefined && isAborted(signal)) {
-      return Promise.reject(reasonOf(signal));
+      return rejectCharged(reasonOf(signal));
     }
     // Counted like any operation that may complete at once: a loop of
     // `await tx.closed()` on a closed channel must still let timers run.
@@ -382,7 +382,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   /** The next message, or `undefined` once finished. */
   recv(signal: AbortSignal | undefined): Promise<T | undefined> {
     if (signal !== undefined && isAborted(signal)) {
-      return Promise.reject(reasonOf(signal));
+      return rejectCharged(reasonOf(signal));
     }
     if (!this.#firstInLine()) {
       return this.#queue(new ReceiveValue(this), signal);
@@ -403,7 +403,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     signal: AbortSignal | undefined,
   ): Promise<IteratorResult<T, undefined>> {
     if (signal !== undefined && isAborted(signal)) {
-      return Promise.reject(reasonOf(signal));
+      return rejectCharged(reasonOf(signal));
     }
     if (!this.#firstInLine()) {
       return this.#queue(new ReceiveResult(this), signal);
@@ -430,7 +430,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     signal: AbortSignal | undefined,
   ): Promise<number> {
     if (signal !== undefined && isAborted(signal)) {
-      return Promise.reject(reasonOf(signal));
+      return rejectCharged(reasonOf(signal));
     }
     if (limit === 0) {
       // It asks for nothing, so it waits for no one, but is charged, and

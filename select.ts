@@ -17,7 +17,7 @@ import {
   NOT_A_HANDLE,
   refOfSender,
 } from "./_internals.ts";
-import { charge, park, type Parked, unpark } from "./budget.ts";
+import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
 import type { Permit, Receiver, Sender } from "./bounded.ts";
 import type { Chan, Receiving } from "./chan.ts";
 import type { UnboundedReceiver } from "./unbounded.ts";
@@ -177,12 +177,12 @@ export function select<B extends Record<string, SelectBranch>>(
     classify(branches, list);
   } catch (error) {
     giveBack(list);
-    return Promise.reject(error);
+    return rejectCharged(error);
   }
   // Checked after the walk: a getter may have aborted the signal.
   if (signal !== undefined && isAborted(signal)) {
     giveBack(list);
-    return Promise.reject(reasonOf(signal));
+    return rejectCharged(reasonOf(signal));
   }
   // The ready path builds nothing but the outcome. A select that finds the
   // slice spent, or calls parked on a branch it would wait behind, parks as

@@ -7,7 +7,7 @@
 // and counts change through the channel's methods.
 // Internal: not exported from the package.
 
-import { charge, park, type Parked, unpark } from "./budget.ts";
+import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
 import type { Chan, TxRef } from "./chan.ts";
 import { SendError, SendTimeoutError, TrySendError } from "./error.ts";
 import {
@@ -278,7 +278,7 @@ export function reserve<T, R>(
 ): Promise<R> {
   if (signal !== undefined && isAborted(signal)) {
     ref.release();
-    return Promise.reject(reasonOf(signal));
+    return rejectCharged(reasonOf(signal));
   }
   const semaphore = ref.chan.semaphore;
   // Charged first: a loop of failing calls must still let timers run.

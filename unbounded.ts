@@ -24,6 +24,7 @@ import {
   WAIT_CLOSED,
 } from "./_args.ts";
 import { aliasDispose, inspectAs } from "./_inspect.ts";
+import { rejectCharged } from "./budget.ts";
 import { internals, NOT_A_HANDLE } from "./_internals.ts";
 import { Chan, ReceiverIterator, TxRef } from "./chan.ts";
 import { SendError } from "./error.ts";
@@ -166,7 +167,7 @@ export class UnboundedSender<in out T> implements Disposable {
         signalOf(WAIT_CLOSED, options),
       );
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
   }
 
@@ -594,7 +595,7 @@ export class UnboundedReceiver<in out T>
         signalOf(RECEIVE, options),
       );
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
   }
 
@@ -636,7 +637,7 @@ export class UnboundedReceiver<in out T>
       checkInteger(RECEIVE_MANY, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
       return chan.recvMany(buffer, limit, signalOf(RECEIVE_MANY, options));
     } catch (error) {
-      return Promise.reject(error);
+      return rejectCharged(error);
     }
   }
 

@@ -14,6 +14,7 @@ import {
   MAX_BUFFER,
   type OwnedPermit,
   type Receiver,
+  select,
   type Sender,
   SendError,
   TrySendError,
@@ -401,4 +402,86 @@ Deno.test("channel() accepts MAX_BUFFER without allocating for it", async () => 
   assertStrictEquals(await rx.recv(), 1);
   tx.dispose();
   rx.dispose();
+});
+
+// -- Calls that reject at once are charged to the budget --
+
+/**
+ * Calls that reject at once for a reason of the caller's (a disposed
+ * handle, a bad argument, an already aborted signal). Every call is
+ * charged, so a retry loop around one still lets the event loop run.
+ */
+const FAILING_AT_ONCE: [string, () => () => Promise<unknown>][] = [
+  ["Sender.send() on a disposed sender", () => {
+    const [tx] = channel<number>(1);
+    tx.dispose();
+    return () => tx.send(1);
+  }],
+  ["Sender.send() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.send(1, { signal });
+  }],
+  ["Sender.sendTimeout() with a negative ms", () => {
+    const [tx] = channel<number>(1);
+    return () => tx.sendTimeout(1, -1);
+  }],
+  ["Sender.reserve() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.reserve({ signal });
+  }],
+  ["Sender.closed() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.closed({ signal });
+  }],
+  ["Receiver.recv() on a disposed receiver", () => {
+    const [, rx] = channel<number>(1);
+    rx.dispose();
+    return () => rx.recv();
+  }],
+  ["Receiver.recvMany() with a bad buffer", () => {
+    const [, rx] = channel<number>(1);
+    return () => rx.recvMany(null as unknown as number[], 1);
+  }],
+  ["UnboundedReceiver.recv() with an aborted signal", () => {
+    const [, rx] = unboundedChannel<number>();
+    const signal = AbortSignal.abort();
+    return () => rx.recv({ signal });
+  }],
+  ["a values() iterator's next() with an aborted signal", () => {
+    const [, rx] = unboundedChannel<number>();
+    const iterator = rx.values({ signal: AbortSignal.abort() });
+    return () => iterator.next();
+  }],
+  ["select() over a disposed receiver", () => {
+    const [, rx] = channel<number>(1);
+    rx.dispose();
+    return () => select({ rx });
+  }],
+  ["select() with an aborted signal", () => {
+    const [, rx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => select({ rx }, { signal });
+  }],
+];
+
+Deno.test("Every call that rejects at once is charged: a loop of them lets a zero-delay timer fire", async (t) => {
+  for (const [name, setup] of FAILING_AT_ONCE) {
+    await t.step(name, async () => {
+      const op = setup();
+      let fired = false;
+      const timer = setTimeout(() => fired = true, 0);
+      let calls = 0;
+      while (!fired && calls < 200_000) {
+        await op().then(() => {
+          throw new Error("the call did not reject");
+        }, () => {});
+        calls++;
+      }
+      clearTimeout(timer);
+      assert(fired, `the timer never fired in ${calls} rejected calls`);
+    });
+  }
 });
