@@ -102,10 +102,11 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // sender branch counts too); while there are any, new ones park behind
   // them and `try*` calls report "full", so calls keep their order.
   #txParked = 0;
-  /** The receiver called `close()` or was disposed. */
-  rxClosed = false;
-  /** The receiver was disposed: messages sent from now on are dropped. */
-  rxDropped = false;
+  // The receiver called `close()` or was disposed. Invariant: never unset.
+  #rxClosed = false;
+  // The receiver was disposed: messages sent from now on are dropped.
+  // Invariant: never unset, and set only after `#rxClosed`.
+  #rxDropped = false;
   // The oldest waiting receive call when it is a plain one: its resolve
   // function and what it resolves with. Invariant: set only while the queue
   // below is empty, so it is always first in line.
@@ -167,7 +168,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    */
   deliverReserved(value: T): void {
     // A disposed receiver discards; the permit's slot is not given back.
-    if (this.rxDropped) return;
+    if (this.#rxDropped) return;
     const fast = this.#fast;
     if (fast !== undefined) {
       // The hot handoff: no object, one call. The slot is free again before
@@ -194,12 +195,22 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    */
   releasePermits(n: number): void {
     this.semaphore.addPermits(n);
-    if (this.rxClosed && this.#lineLength() > 0 && this.isFinished()) {
+    if (this.#rxClosed && this.#lineLength() > 0 && this.isFinished()) {
       this.#finishReceivers();
     }
   }
 
-  // -- Sender counts --
+  // -- Sender counts and the receiver's state --
+
+  /** The receiver called `close()` or was disposed. */
+  get rxClosed(): boolean {
+    return this.#rxClosed;
+  }
+
+  /** The receiver was disposed: messages sent from now on are dropped. */
+  get rxDropped(): boolean {
+    return this.#rxDropped;
+  }
 
   /** Strong senders, each counted until its last use is released. */
   get txCount(): number {
@@ -313,7 +324,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       park(waiter);
       return waiter.promise;
     }
-    if (this.rxClosed) return RESOLVED;
+    if (this.#rxClosed) return RESOLVED;
     return this.waitClosed(signal);
   }
 
@@ -338,7 +349,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
 
   /** Queues a `closed()` waiter that was parked, or resolves it. */
   resumeClosed(waiter: ClosedWaiter): void {
-    if (this.rxClosed) waiter.resolve();
+    if (this.#rxClosed) waiter.resolve();
     else this.#closedWaiters.push(waiter);
   }
 
@@ -357,13 +368,13 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    */
   isFinished(): boolean {
     return this.list.length === 0 &&
-      (this.#txCount === 0 || this.rxDropped ||
-        (this.rxClosed && this.semaphore.isIdle()));
+      (this.#txCount === 0 || this.#rxDropped ||
+        (this.#rxClosed && this.semaphore.isIdle()));
   }
 
   /** Whether `close()` was called, or no strong sender is left. */
   isClosed(): boolean {
-    return this.rxClosed || this.#txCount === 0;
+    return this.#rxClosed || this.#txCount === 0;
   }
 
   /**
@@ -482,7 +493,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
         // A buffer that refuses to shrink keeps what it took; the channel
         // still has every message.
       }
-    } else if (!this.rxDropped) {
+    } else if (!this.#rxDropped) {
       // (A disposal while `push` ran dropped the queue, these included.)
       this.list.advance(count);
       this.releasePermits(count);
@@ -498,7 +509,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    * stream was cancelled. Dropped if the receiver is gone.
    */
   unreceive(values: readonly T[], count: number): void {
-    if (this.rxDropped || count === 0) return;
+    if (this.#rxDropped || count === 0) return;
     for (let i = count - 1; i >= 0; i--) this.list.unshift(values[i]!);
     this.semaphore.reclaim(count);
     // Invariant: the messages are first again and hold their room; calls
@@ -616,8 +627,8 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    * fail oldest first, `closed()` resolves. Queued messages stay.
    */
   close(): void {
-    if (this.rxClosed) return;
-    this.rxClosed = true;
+    if (this.#rxClosed) return;
+    this.#rxClosed = true;
     this.semaphore.close();
     let waiter;
     while ((waiter = this.#closedWaiters.shift())) waiter.resolve();
@@ -631,7 +642,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   /** Disposes the receiving side: closes it and drops what is queued. */
   drop(): void {
     this.close();
-    this.rxDropped = true;
+    this.#rxDropped = true;
     const dropped = this.list.clear();
     if (dropped > 0) this.semaphore.addPermits(dropped);
     this.#finishReceivers();
