@@ -338,7 +338,7 @@ function profileSection(profiles: readonly Profile[]): string[] {
   const lines = [
     "## Where the time goes",
     "",
-    `The consumer-first scenarios furthest below the ring floor, @seed/mpsc's row run 20 times in a child process under V8's sampling profiler (\`--prof\`, a sample every 100 µs). Start-up and three warm-up runs are left out. Self time by code object: what TurboFan inlined counts in its caller (the benchmark's loops \`recvAll\` and \`produce\` hold the inlined \`recv()\` and \`send()\` when they are small enough), and time in native code is named by the JavaScript that called it.`,
+    `The consumer-first scenarios furthest below the ring floor, @seed/mpsc's row run 20 times in a child process under V8's sampling profiler (\`--prof\`, a sample every 100 µs). Start-up and three warm-up runs are left out. Self time by code object: what TurboFan inlined counts in its caller (the closures of the plain loops in \`loops.ts\`, which V8 names \`i\`, \`(anonymous)\` or after the producers' \`map\`, hold the inlined \`recv()\` and \`send()\` when they are small enough), and time in native code is named by the JavaScript that called it.`,
     "",
   ];
   for (const profile of profiles) {
