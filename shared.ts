@@ -26,7 +26,7 @@
 // sender sleeps on its own ticket entry, which only a grant or a close
 // changes.
 
-import { checkInteger } from "./chan.ts";
+import { checkInteger } from "./_args.ts";
 import { type Codec, codecs } from "./shared_codec.ts";
 import { checkCodec, createCore } from "./shared_chan.ts";
 import { MAX_SHARED_CAPACITY, MAX_SLOT_BYTES } from "./shared_layout.ts";

@@ -13,7 +13,7 @@
 // `W_STATE`). The handles' lines of calls live in `shared_send.ts` and
 // `shared_recv.ts`.
 
-import { describe } from "./chan.ts";
+import { describe } from "./_args.ts";
 import { type Codec, codecs } from "./shared_codec.ts";
 import {
   ATOMICS,

@@ -2,7 +2,7 @@
 // This module is browser compatible.
 // The shared channel's permit: room for one message, held.
 
-import { inspectAs } from "./chan.ts";
+import { inspectAs } from "./_inspect.ts";
 import { SharedCore } from "./shared_chan.ts";
 import { releaseSenderUse, SharedSender } from "./shared_sender.ts";
 

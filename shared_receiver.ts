@@ -7,7 +7,17 @@
 // Operations that complete at once charge the cooperative budget.
 
 import { charge } from "./budget.ts";
-import { checkInteger, inspectAs } from "./chan.ts";
+import {
+  checkBuffer,
+  checkInteger,
+  CLOSE_RECEIVER,
+  disposedError,
+  QUERY_RECEIVER,
+  RECEIVE,
+  RECEIVE_MANY,
+  signalOf,
+} from "./_args.ts";
+import { inspectAs } from "./_inspect.ts";
 import { TryRecvError } from "./error.ts";
 import { adopt, issueToken, SharedCore } from "./shared_chan.ts";
 import { CLOSED_BY_RX, RX_GONE, W_STATE } from "./shared_layout.ts";
@@ -21,12 +31,10 @@ import { EMPTY, RecvLine } from "./shared_recv.ts";
 import {
   aborted,
   cannotBlock,
-  checkBuffer,
   deadlineOf,
   mayBlock,
   reasonFor,
   refuse,
-  signalOf,
 } from "./shared_wait.ts";
 
 const DONE: unique symbol = Symbol("done");
@@ -126,7 +134,7 @@ export class SharedReceiver<in out T> {
 
   #live(action: string): RecvLine<T> {
     if (this.#core === undefined) {
-      throw new ReferenceError(`${action}: receiver is disposed`);
+      throw disposedError(action, "receiver");
     }
     return this.#line!;
   }
@@ -191,7 +199,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   recv(options?: SharedWaitOptions): Promise<T | undefined> {
-    return this.#recv("Cannot receive value", options, undefined) as Promise<
+    return this.#recv(RECEIVE, options, undefined) as Promise<
       T | undefined
     >;
   }
@@ -227,7 +235,7 @@ export class SharedReceiver<in out T> {
     limit: number,
     options?: SharedWaitOptions,
   ): Promise<number> {
-    const action = "Cannot receive values";
+    const action = RECEIVE_MANY;
     try {
       const line = this.#live(action);
       checkBuffer(action, buffer);
@@ -279,7 +287,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   tryRecv(): T {
-    const line = this.#live("Cannot receive value");
+    const line = this.#live(RECEIVE);
     const source = line.source;
     if (line.pending || source.busy) throw new TryRecvError("empty");
     const value = source.pop();
@@ -336,7 +344,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   blockingRecv(options?: BlockingOptions): T | undefined {
-    const action = "Cannot receive value";
+    const action = RECEIVE;
     const line = this.#live(action);
     const deadline = deadlineOf(action, "options.timeout", options?.timeout);
     if (line.pending || line.source.busy) {
@@ -383,7 +391,7 @@ export class SharedReceiver<in out T> {
     limit: number,
     options?: BlockingOptions,
   ): number {
-    const action = "Cannot receive values";
+    const action = RECEIVE_MANY;
     const line = this.#live(action);
     checkBuffer(action, buffer);
     checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
@@ -426,7 +434,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   close(): void {
-    const line = this.#live("Cannot close receiver");
+    const line = this.#live(CLOSE_RECEIVER);
     this.#closeCore(line.source.core, CLOSED_BY_RX);
     line.serve();
   }
@@ -456,7 +464,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   isClosed(): boolean {
-    const core = this.#live("Cannot query receiver").source.core;
+    const core = this.#live(QUERY_RECEIVER).source.core;
     return core.sem.isClosed() || core.senders() === 0;
   }
 
@@ -479,7 +487,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   isEmpty(): boolean {
-    return !this.#live("Cannot query receiver").source.ready();
+    return !this.#live(QUERY_RECEIVER).source.ready();
   }
 
   /**
@@ -502,7 +510,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   len(): number {
-    return this.#live("Cannot query receiver").source.core.list.claimed();
+    return this.#live(QUERY_RECEIVER).source.core.list.claimed();
   }
 
   /**
@@ -522,7 +530,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   capacity(): number {
-    return this.#live("Cannot query receiver").source.core.sem.available();
+    return this.#live(QUERY_RECEIVER).source.core.sem.available();
   }
 
   /**
@@ -542,7 +550,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   maxCapacity(): number {
-    return this.#live("Cannot query receiver").source.core.capacity;
+    return this.#live(QUERY_RECEIVER).source.core.capacity;
   }
 
   /**
@@ -563,7 +571,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   senderStrongCount(): number {
-    return this.#live("Cannot query receiver").source.core.senders();
+    return this.#live(QUERY_RECEIVER).source.core.senders();
   }
 
   /**
@@ -628,7 +636,7 @@ export class SharedReceiver<in out T> {
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     for (;;) {
-      const value = await this.#recv("Cannot receive value", undefined, DONE);
+      const value = await this.#recv(RECEIVE, undefined, DONE);
       if (value === DONE) return;
       yield value as T;
     }

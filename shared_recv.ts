@@ -13,7 +13,7 @@
 // step.
 
 import { park, type Parked } from "./budget.ts";
-import { bufferRefused } from "./chan.ts";
+import { bufferRefused } from "./_args.ts";
 import type { SharedCore } from "./shared_chan.ts";
 import { W_RX_SLEEP } from "./shared_layout.ts";
 import { TimedWaiter, WordSleeper } from "./shared_wait.ts";

@@ -9,7 +9,16 @@
 // owns only when a handle gives its count back.
 
 import { charge } from "./budget.ts";
-import { inspectAs } from "./chan.ts";
+import {
+  CLONE_SENDER,
+  disposedError,
+  QUERY_SENDER,
+  RESERVE,
+  SEND,
+  signalOf,
+  WAIT_CLOSED,
+} from "./_args.ts";
+import { inspectAs } from "./_inspect.ts";
 import { SendError, SendTimeoutError, TrySendError } from "./error.ts";
 import { adopt, issueToken, SharedCore } from "./shared_chan.ts";
 import { SharedPermit } from "./shared_permit.ts";
@@ -29,7 +38,6 @@ import {
   mayBlock,
   reasonFor,
   refuse,
-  signalOf,
   TIMED_OUT,
   yieldTurn,
 } from "./shared_wait.ts";
@@ -215,7 +223,7 @@ export class SharedSender<in out T> {
   #live(action: string): SharedCore<T> {
     const core = this.#core;
     if (core === undefined) {
-      throw new ReferenceError(`${action}: sender is disposed`);
+      throw disposedError(action, "sender");
     }
     return core;
   }
@@ -286,7 +294,7 @@ export class SharedSender<in out T> {
    * ```
    */
   send(value: T, options?: SharedWaitOptions): Promise<void> {
-    const action = "Cannot send value";
+    const action = SEND;
     let core: SharedCore<T>;
     let signal: AbortSignal | undefined;
     let parkFirst = false;
@@ -345,7 +353,7 @@ export class SharedSender<in out T> {
    * ```
    */
   trySend(value: T): void {
-    const core = this.#live("Cannot send value");
+    const core = this.#live(SEND);
     core.check(value);
     // A waiting call of this handle goes first.
     if (this.#waiting()) throw new TrySendError("full", value);
@@ -384,7 +392,7 @@ export class SharedSender<in out T> {
    * ```
    */
   sendTimeout(value: T, ms: number): Promise<void> {
-    const action = "Cannot send value";
+    const action = SEND;
     let core: SharedCore<T>;
     let deadline: number;
     let parkFirst = false;
@@ -456,7 +464,7 @@ export class SharedSender<in out T> {
    * ```
    */
   blockingSend(value: T, options?: BlockingOptions): void {
-    const action = "Cannot send value";
+    const action = SEND;
     const core = this.#live(action);
     const deadline = deadlineOf(action, "options.timeout", options?.timeout);
     if (!(this.#mayBlock ??= mayBlock())) {
@@ -511,7 +519,7 @@ export class SharedSender<in out T> {
    * ```
    */
   reserve(options?: SharedWaitOptions): Promise<SharedPermit<T>> {
-    const action = "Cannot reserve capacity";
+    const action = RESERVE;
     let core: SharedCore<T>;
     let signal: AbortSignal | undefined;
     let parkFirst = false;
@@ -564,7 +572,7 @@ export class SharedSender<in out T> {
    * ```
    */
   tryReserve(): SharedPermit<T> {
-    const core = this.#live("Cannot reserve capacity");
+    const core = this.#live(RESERVE);
     // A waiting call of this handle goes first.
     if (this.#waiting()) throw new TrySendError("full", undefined);
     switch (core.sem.tryAcquire()) {
@@ -604,7 +612,7 @@ export class SharedSender<in out T> {
     // fail included: a loop of `await tx.closed()` on a closed channel must
     // still let timers run.
     if (!charge()) await yieldTurn();
-    const action = "Cannot wait for close";
+    const action = WAIT_CLOSED;
     const core = this.#live(action);
     const signal = signalOf(action, options);
     if (aborted(signal)) throw reasonFor(signal!);
@@ -630,7 +638,7 @@ export class SharedSender<in out T> {
    * ```
    */
   isClosed(): boolean {
-    return this.#live("Cannot query sender").sem.isClosed();
+    return this.#live(QUERY_SENDER).sem.isClosed();
   }
 
   /**
@@ -652,7 +660,7 @@ export class SharedSender<in out T> {
    * ```
    */
   capacity(): number {
-    return this.#live("Cannot query sender").sem.available();
+    return this.#live(QUERY_SENDER).sem.available();
   }
 
   /**
@@ -672,7 +680,7 @@ export class SharedSender<in out T> {
    * ```
    */
   maxCapacity(): number {
-    return this.#live("Cannot query sender").capacity;
+    return this.#live(QUERY_SENDER).capacity;
   }
 
   /**
@@ -696,7 +704,7 @@ export class SharedSender<in out T> {
    * ```
    */
   strongCount(): number {
-    return this.#live("Cannot query sender").senders();
+    return this.#live(QUERY_SENDER).senders();
   }
 
   /**
@@ -717,7 +725,7 @@ export class SharedSender<in out T> {
    * ```
    */
   clone(): SharedSender<T> {
-    const core = this.#live("Cannot clone sender");
+    const core = this.#live(CLONE_SENDER);
     Atomics.add(core.i32, W_SENDERS, 1);
     return new SharedSender(core);
   }

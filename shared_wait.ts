@@ -12,9 +12,9 @@
 //   share a signal are aborted in O(N) in all) and its deadline (one timer).
 // The blocking calls use `Atomics.wait` directly, after a short spin.
 
-import { isAborted, isAbortSignal, PromiseWaiter, reasonOf } from "./waiter.ts";
+import { isAborted, PromiseWaiter, reasonOf } from "./waiter.ts";
 import { charge, park, type Parked } from "./budget.ts";
-import { describe } from "./chan.ts";
+import { checkMs } from "./_args.ts";
 
 /** How a wait ended, beside the semaphore's outcomes (ACQUIRED, CLOSED). */
 export const WOKEN = 10;
@@ -202,44 +202,7 @@ export function refuse(error: unknown): Promise<never> {
 /** Checks a time limit; returns the deadline on `performance.now()`. */
 export function deadlineOf(action: string, name: string, ms: unknown): number {
   if (ms === undefined) return Infinity;
-  if (typeof ms !== "number") {
-    throw new TypeError(
-      `${action}: ${name} must be a number, received ${describe(ms)}`,
-    );
-  }
-  if (!(ms >= 0)) {
-    throw new RangeError(
-      `${action}: ${name} must be a non-negative number of milliseconds, received ${ms}`,
-    );
-  }
-  return performance.now() + ms;
-}
-
-/**
- * Reads `options.signal`, brand-checking it.
- *
- * @throws {TypeError} If `signal` is not an `AbortSignal`.
- */
-export function signalOf(
-  action: string,
-  options: { signal?: AbortSignal | undefined } | undefined,
-): AbortSignal | undefined {
-  const signal = options?.signal;
-  if (signal === undefined || isAbortSignal(signal)) return signal;
-  throw new TypeError(
-    `${action}: options.signal must be an AbortSignal, received ${
-      describe(signal)
-    }`,
-  );
-}
-
-/** Checks that `buffer` is an array. */
-export function checkBuffer(action: string, buffer: unknown): void {
-  if (!Array.isArray(buffer)) {
-    throw new TypeError(
-      `${action}: buffer must be an array, received ${describe(buffer)}`,
-    );
-  }
+  return performance.now() + checkMs(action, name, ms);
 }
 
 /** Whether a brand-checked `signal` is aborted (undefined: no signal). */

@@ -547,47 +547,70 @@ Deno.test("SharedSender and SharedReceiver: Deno.inspect shows their state, neve
 // -- User code in a receive: buffers that refuse, codecs that throw --
 
 Deno.test("SharedReceiver.recvMany() and blockingRecvMany(): a buffer that refuses leaves the messages first, in order", async (t) => {
-  const refusing: [string, () => number[]][] = [
-    ["frozen", () => Object.freeze([]) as unknown as number[]],
-    ["sealed", () => Object.seal([]) as number[]],
-    ["throwing push", () => {
+  await t.step(
+    "frozen or sealed at the call: a TypeError naming buffer, nothing taken",
+    async () => {
+      for (
+        const buffer of [
+          Object.freeze([]),
+          Object.seal([]),
+        ] as unknown as number[][]
+      ) {
+        const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+        tx.trySend(1);
+        await assertRejects(
+          () => rx.recvMany(buffer, 10),
+          TypeError,
+          "buffer must be an extensible array",
+        );
+        assertThrows(
+          () => rx.blockingRecvMany(buffer, 10),
+          TypeError,
+          "buffer must be an extensible array",
+        );
+        assertEquals(rx.tryRecv(), 1);
+        tx.dispose();
+        rx.dispose();
+      }
+    },
+  );
+  await t.step("a throwing push", async () => {
+    const make = () => {
       const buffer: number[] = [];
       buffer.push = () => {
         throw new Error("no");
       };
       return buffer;
-    }],
-  ];
-  for (const [name, make] of refusing) {
-    await t.step(name, async () => {
-      const [tx, rx] = sharedChannel(4, { codec: codecs.number });
-      tx.trySend(1);
-      tx.trySend(2);
-      const error = await assertRejects(
-        () => rx.recvMany(make(), 10),
-        TypeError,
-        "buffer refused them",
-      );
-      assert(error.message.startsWith("Cannot receive "));
-      assertThrows(
-        () => rx.blockingRecvMany(make(), 10),
-        TypeError,
-        "buffer refused them",
-      );
-      assertEquals(rx.len(), 2);
-      assertEquals(tx.capacity(), 2);
-      const buffer: number[] = [];
-      assertEquals(await rx.recvMany(buffer, 10), 2);
-      assertEquals(buffer, [1, 2]);
-      tx.dispose();
-      rx.dispose();
-    });
-  }
+    };
+    const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+    tx.trySend(1);
+    tx.trySend(2);
+    const error = await assertRejects(
+      () => rx.recvMany(make(), 10),
+      TypeError,
+      "buffer refused them",
+    );
+    assert(error.message.startsWith("Cannot receive "));
+    assertThrows(
+      () => rx.blockingRecvMany(make(), 10),
+      TypeError,
+      "buffer refused them",
+    );
+    assertEquals(rx.len(), 2);
+    assertEquals(tx.capacity(), 2);
+    const buffer: number[] = [];
+    assertEquals(await rx.recvMany(buffer, 10), 2);
+    assertEquals(buffer, [1, 2]);
+    tx.dispose();
+    rx.dispose();
+  });
   await t.step(
-    "a pending recvMany() rejects, and the messages stay",
+    "a pending recvMany() whose buffer is frozen meanwhile rejects, and the messages stay",
     async () => {
       const [tx, rx] = sharedChannel(4, { codec: codecs.number });
-      const pending = rx.recvMany(Object.freeze([]) as unknown as number[], 10);
+      const buffer: number[] = [];
+      const pending = rx.recvMany(buffer, 10);
+      Object.freeze(buffer);
       tx.trySend(1);
       tx.trySend(2);
       await assertRejects(() => pending, TypeError, "buffer refused them");
