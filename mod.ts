@@ -106,6 +106,7 @@
 
 export * from "./bounded.ts";
 export * from "./error.ts";
+export * from "./interval.ts";
 export * from "./select.ts";
 export * from "./shared.ts";
 export * from "./stream.ts";

@@ -12,6 +12,7 @@ import * as unbounded from "../unbounded.ts";
 import * as errors from "../error.ts";
 import * as stream from "../stream.ts";
 import * as selects from "../select.ts";
+import * as intervals from "../interval.ts";
 import * as shared from "../shared.ts";
 import config from "../deno.json" with { type: "json" };
 import type {
@@ -38,6 +39,7 @@ const PUBLIC_VALUES: Record<string, Record<string, unknown>> = {
   "error.ts": errors,
   "stream.ts": stream,
   "select.ts": selects,
+  "interval.ts": intervals,
   "shared.ts": shared,
 };
 
