@@ -13,9 +13,14 @@
 //
 // A blocking call (`blockingSend`) of a handle whose line is not empty
 // drives the line itself, in order, blocking on each call's ticket: the
-// event loop that would drive it is the thread it blocks. It stops at its
-// own time limit, leaving the line as it found it, consistent for the
-// async driver to carry on.
+// event loop that would drive it is the thread it blocks. At its own time
+// limit it stops: the calls it completed stay complete, the head keeps its
+// ticket (or its place for one), and the async driver carries on. A call
+// whose own deadline passes meanwhile times out as it would have.
+//
+// Which state is whose: the semaphore's words are shared; a call's ticket,
+// the line's place in the core's ring queue (`#inRing`) and the budget
+// parking (`#parked`) are this thread's, changed only here.
 
 import { park, type Parked } from "./budget.ts";
 import {
