@@ -52,8 +52,8 @@ const now: () => number = captureClock();
 //
 // Invariant: `turnStart` is the time of the first operation since the last
 // macrotask boundary seen (our refill), or -1 when there was none; a
-// `refill` is scheduled exactly while `turnStart` >= 0 or a call is parked
-// or the slice is spent.
+// `refill` is scheduled whenever `turnStart` >= 0, a call is parked or the
+// slice is spent; `1 <= stride <= CHECK_EVERY`.
 let countdown = 0;
 let stride = 1;
 let turnStart = -1;
@@ -113,9 +113,8 @@ function look(): boolean {
     // Operations come `since / stride` ms apart: `next` would overshoot.
     next = Math.floor(ahead * stride / since);
     if (next < 1) next = 1;
-  } else if (next > CHECK_EVERY) {
-    next = CHECK_EVERY;
   }
+  if (next > CHECK_EVERY) next = CHECK_EVERY;
   lastLook = t;
   stride = next;
   countdown = next;
