@@ -7,17 +7,11 @@
 import { assert, assertStrictEquals } from "@std/assert";
 import fc from "npm:fast-check@3.23.2";
 import { setBudgetEnabled } from "../budget.ts";
-import {
-  coverage,
-  fifoTurns,
-  knownBugs,
-  type MultiProgram,
-  multiPrograms,
-  type Program,
-  programs,
-  runMultiProgram,
-  runProgram,
-} from "./_model.ts";
+import { runProgram } from "./_model/drive.ts";
+import { type MultiProgram, multiPrograms } from "./_model/multi_programs.ts";
+import { runMultiProgram } from "./_model/multi_runner.ts";
+import { coverage } from "./_model/outcomes.ts";
+import { fifoTurns, type Program, programs } from "./_model/programs.ts";
 
 // The cooperative budget stays on. Each turn is checked after a macrotask,
 // which refills the budget, and a call that yields does so for one
@@ -37,15 +31,12 @@ async function withBudget(body: () => Promise<void>): Promise<void> {
 // picked by call number), and where the real `select` picks a ready branch
 // at random the model checks the pick, not a guess. A failure prints the
 // trace of commands and every call's expected and actual outcome.
-// MODEL_KNOWN_BUGS=1 stops steering around the module bugs listed in
-// `knownBugs` (./_model.ts), to see whether they are fixed.
 function read(name: string): string | undefined {
   return Deno.permissions.querySync({ name: "env", variable: name }).state ===
       "granted"
     ? Deno.env.get(name)
     : undefined;
 }
-if (read("MODEL_KNOWN_BUGS") === "1") knownBugs.avoid = false;
 
 // Programs per test (half of it for unbounded channels); MODEL_RUNS=20000
 // makes a long soak.
