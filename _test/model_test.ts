@@ -453,6 +453,24 @@ Deno.test("Sender and Receiver methods refuse a fake signal and hold nothing", a
   });
 });
 
+// The model once gave the slot back twice: the message's `then` getter runs
+// while dispose() gives the slot to the waiting send (its message goes
+// straight to the waiting recv), and disposes the iterator again.
+Deno.test("PermitIterator.dispose() again from a message's then, while it gives its slot back, gives nothing back", async () => {
+  await replay({
+    capacity: 1,
+    actors: [
+      [
+        { op: "arm", action: { op: "permit", permit: 0, action: "dispose" } },
+        { op: "tryReserveMany", tx: 1, n: 1 },
+        { op: "permit", permit: 0, action: "dispose" },
+      ],
+      [{ op: "recv", signal: "none" }],
+      [{ op: "tryRecv" }, { op: "send", tx: 0, signal: "none" }],
+    ],
+  });
+});
+
 Deno.test("Receiver.recv() whose message's then closes the channel and sends again", async () => {
   await replay({
     capacity: 2,

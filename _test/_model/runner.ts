@@ -732,12 +732,17 @@ export class Runner {
     const rec = this.record(label);
     if (mp.kind === "iter") {
       if (cmd.action === "dispose") {
-        // Disposed at the call, before giving the slots back runs any user
-        // code (a delivery's `then`): that code finds it disposed.
+        // Disposed and emptied at the call, before giving the slots back
+        // runs any user code (a delivery's `then` getter, read when the
+        // receive is resolved): that code finds it disposed, and disposing
+        // it again gives nothing back, as the real iterator drops its
+        // reference before giving back. Its sender goes after the slots,
+        // as in the real iterator.
         mp.disposed = true;
-        if (mp.remaining > 0) {
-          m.releasePermits(mp.remaining);
+        const remaining = mp.remaining;
+        if (remaining > 0) {
           mp.remaining = 0;
+          m.releasePermits(remaining);
           m.release(mp.hold);
         }
         rec.expected = "ok";
