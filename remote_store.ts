@@ -522,6 +522,8 @@ export function pgStore(client: PgClient, options?: PgStoreOptions): PgStore {
   let ready: Promise<void> | undefined;
   let listener: Promise<Listener | undefined> | undefined;
   let stopped = false;
+  /** Whether a LISTEN is in place now. */
+  let active = false;
 
   const onNotify = (payload: unknown) => {
     if (typeof payload !== "string" || payload.length < 2) return;
@@ -533,7 +535,7 @@ export function pgStore(client: PgClient, options?: PgStoreOptions): PgStore {
     leaseMs,
     retryMs,
     pollMs,
-    listening: () => listener !== undefined && !stopped,
+    listening: () => active && !stopped,
     async call(text, params) {
       const deadline = Date.now() + retryMs;
       let pause = 25;
@@ -585,8 +587,18 @@ export function pgStore(client: PgClient, options?: PgStoreOptions): PgStore {
     },
     listen() {
       if (!mayListen || stopped) return Promise.resolve();
-      listener ??= startListening(client, sql.wake, onNotify).catch(() =>
-        undefined
+      // A listening connection that breaks (a restarted server) is dropped;
+      // waiters poll until the next wait listens again.
+      const broken = () => {
+        listener = undefined;
+        active = false;
+      };
+      listener ??= startListening(client, sql.wake, onNotify, broken).then(
+        (l) => {
+          active = l !== undefined;
+          return l;
+        },
+        () => undefined,
       );
       return listener.then(() => {});
     },
@@ -621,6 +633,7 @@ async function startListening(
   client: PgClient,
   channel: string,
   onNotify: (payload: unknown) => void,
+  onBroken: () => void,
 ): Promise<Listener | undefined> {
   const c = client as unknown as Record<string, unknown>;
   if (typeof c.listen === "function") {
@@ -642,7 +655,10 @@ async function startListening(
     emitter = pooled;
     // A broken listening connection must not crash the process; waiters
     // then poll at `pollMs`.
-    pooled.on("error", () => {});
+    pooled.on("error", () => {
+      onBroken();
+      pooled.release(true);
+    });
     release = () => pooled.release(true);
   }
   const handler = (message: unknown) => {

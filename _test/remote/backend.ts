@@ -4,7 +4,7 @@
 // throwaway cluster and sets it).
 
 import { PGlite } from "npm:@electric-sql/pglite@0.5.16";
-import pg from "npm:pg@8.23.1";
+import { pool } from "./pool.ts";
 import {
   connectReceiver,
   connectSender,
@@ -61,13 +61,6 @@ async function pglite(): Promise<PGlite> {
   }
   await shared.waitReady;
   return shared;
-}
-
-/** Makes a pool that survives its server being killed (no crash on error). */
-export function pool(url: string, max = 4): pg.Pool {
-  const p = new pg.Pool({ connectionString: url, max });
-  p.on("error", () => {});
-  return p;
 }
 
 /**
