@@ -48,6 +48,8 @@ export const QUERY_RECEIVER = "Cannot query receiver";
 export const ITERATE_RECEIVER = "Cannot iterate receiver";
 /** `channel()`. */
 export const CREATE_CHANNEL = "Cannot create channel";
+/** `interval()`. */
+export const CREATE_INTERVAL = "Cannot create interval";
 /** `select()`. */
 export const SELECT = "Cannot select";
 /** `merge()`. */
@@ -145,6 +147,31 @@ export function checkInteger(
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(
       `${action}: ${name} must be an integer from ${min} to ${max}, received ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks that `value` is a number from `min` to `max`, not necessarily an
+ * integer.
+ *
+ * @throws {TypeError} If `value` is not a number.
+ * @throws {RangeError} If it is out of range or `NaN`.
+ */
+export function checkNumber(
+  action: string,
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+): number {
+  if (typeof value !== "number") {
+    throw typeError(action, name, "a number", value);
+  }
+  if (!(value >= min && value <= max)) {
+    throw new RangeError(
+      `${action}: ${name} must be a number from ${min} to ${max}, received ${value}`,
     );
   }
   return value;

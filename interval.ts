@@ -2,6 +2,7 @@
 // This module is browser compatible.
 // A ticking source for select loops: Tokio's `interval`, as a receiver.
 
+import { checkNumber, CREATE_INTERVAL } from "./_args.ts";
 import { channel, type Receiver } from "./bounded.ts";
 
 /** The longest period a timer can wait: the largest 32-bit signed delay. */
@@ -65,16 +66,7 @@ export const MAX_PERIOD = 2_147_483_647;
  * ```
  */
 export function interval(period: number): Receiver<number> {
-  if (typeof period !== "number") {
-    throw new TypeError(
-      `Cannot create interval: period must be a number, received ${typeof period}`,
-    );
-  }
-  if (!(period >= 1 && period <= MAX_PERIOD)) {
-    throw new RangeError(
-      `Cannot create interval: period must be from 1 to ${MAX_PERIOD}, received ${period}`,
-    );
-  }
+  checkNumber(CREATE_INTERVAL, "period", period, 1, MAX_PERIOD);
   const [tx, rx] = channel<number>(1);
   // The first tick is ready at once, as Tokio's is.
   tx.trySend(performance.now());

@@ -22,7 +22,13 @@ import type { Permit, Receiver, Sender } from "./bounded.ts";
 import type { Chan, Receiving } from "./chan.ts";
 import type { UnboundedReceiver } from "./unbounded.ts";
 import { ACQUIRED, type Acquirer } from "./semaphore.ts";
-import { isAborted, PromiseWaiter, reasonOf, type Waiter } from "./waiter.ts";
+import {
+  isAborted,
+  PromiseWaiter,
+  reasonOf,
+  type Waiter,
+  WaiterQueue,
+} from "./waiter.ts";
 
 /**
  * A receiver of any message type. (`any`, not `unknown`: handles are
@@ -32,35 +38,56 @@ import { isAborted, PromiseWaiter, reasonOf, type Waiter } from "./waiter.ts";
 export type AnyReceiver = Receiver<any> | UnboundedReceiver<any>;
 
 /**
- * What `select` can wait on: a receiver (for a message) or a bounded
- * sender (for room, granted as a {@linkcode Permit}).
+ * What `select` can wait on: a receiver (for a message), a bounded sender
+ * (for room, granted as a {@linkcode Permit}), or any promise or thenable
+ * (for its value). `undefined`, `null` and `false` switch a branch off.
  */
 // deno-lint-ignore no-explicit-any
-export type SelectBranch = AnyReceiver | Sender<any>;
+export type SelectBranch = AnyReceiver | Sender<any> | Awaitable | SwitchedOff;
+
+/**
+ * A promise or any other thenable: a branch of {@linkcode select} that
+ * wins when it fulfils.
+ */
+export type Awaitable = PromiseLike<unknown>;
+
+/**
+ * A branch that is switched off: Tokio's `, if false`. Write
+ * `paused ? undefined : jobs`, or `!paused && jobs`.
+ */
+export type SwitchedOff = undefined | null | false;
 
 /**
  * The outcome of one branch of a {@linkcode select}: a message from a
- * receiver, a permit from a sender, or `done` when that receiver is closed
- * and drained, or that sender's channel is closed.
+ * receiver, a permit from a sender, a promise's value, or `done` when that
+ * receiver is closed and drained, or that sender's channel is closed. A
+ * branch that may be switched off (`Receiver<T> | undefined`) has the
+ * outcome of its handle; one that is always off has none (`never`).
  *
  * @typeParam K The branch's name.
- * @typeParam B The branch's handle.
+ * @typeParam B The branch's handle or promise.
  */
-export type SelectOutcome<K, B> = B extends Sender<infer T>
-  ? { key: K; permit: Permit<T>; done: false } | { key: K; done: true }
+export type SelectOutcome<K, B> = B extends SwitchedOff ? never
+  : B extends Sender<infer T>
+    ? { key: K; permit: Permit<T>; done: false } | { key: K; done: true }
   : B extends Receiver<infer T> | UnboundedReceiver<infer T>
     ? { key: K; value: T; done: false } | { key: K; done: true }
+  : B extends PromiseLike<infer T> ? { key: K; value: T; done: false }
   : never;
 
 /**
  * What {@linkcode select} resolves with: one branch's outcome, a union that
- * TypeScript narrows by `key` (then by `done`).
+ * TypeScript narrows by `key` (then by `done`). Branches that are always
+ * switched off are not in it; a union of branch sets (`paused ? { ctl } :
+ * { ctl, jobs }`) gives the union of their outcomes.
  *
  * @typeParam B The branches.
  */
-export type SelectResult<B extends Record<string, SelectBranch>> = {
-  [K in keyof B & string]: SelectOutcome<K, B[K]>;
-}[keyof B & string];
+export type SelectResult<B extends Record<string, SelectBranch>> = B extends
+  unknown ? {
+    [K in keyof B & string]: SelectOutcome<K, B[K]>;
+  }[keyof B & string]
+  : never;
 
 /** Options of {@linkcode select}. */
 export interface SelectOptions {
@@ -195,7 +222,9 @@ export function select<B extends Record<string, SelectBranch>>(
       list.targets[chosen]!,
     );
     giveBack(list);
-    return Promise.resolve(outcome as SelectResult<B>);
+    return outcome instanceof Rejected
+      ? Promise.reject(outcome.reason)
+      : Promise.resolve(outcome as SelectResult<B>);
   }
   const waiter = new SelectWaiter(list, biased);
   giveBack(list);
@@ -211,17 +240,26 @@ export function select<B extends Record<string, SelectBranch>>(
 const RECEIVE_BRANCH = 0;
 /** A branch that waits for room: a bounded sender's hold. */
 const RESERVE_BRANCH = 1;
+/** A branch that waits for a promise or thenable: its watch. */
+const PROMISE_BRANCH = 2;
 
 /**
- * What a branch waits for. New kinds (a promise, a switched-off branch)
- * add a constant here, a case in {@linkcode classify}, in the ready path's
+ * What a branch waits for. A new kind (a shared receiver, say) adds a
+ * constant here, a case in {@linkcode classify}, in the ready path's
  * {@linkcode readyNow}, {@linkcode behindParked} and {@linkcode takeNow},
- * and a node class for the waiting path.
+ * and a {@linkcode BranchNode} class for the waiting path. A switched-off
+ * branch is no kind: {@linkcode classify} leaves it out.
  */
-type BranchKind = typeof RECEIVE_BRANCH | typeof RESERVE_BRANCH;
+type BranchKind =
+  | typeof RECEIVE_BRANCH
+  | typeof RESERVE_BRANCH
+  | typeof PROMISE_BRANCH;
 
-/** What a branch of each kind reaches: its channel, or its sender's hold. */
-type Target = Chan<unknown> | BoundedRef;
+/**
+ * What a branch of each kind reaches: its channel, its sender's hold, or
+ * its promise's watch.
+ */
+type Target = Chan<unknown> | BoundedRef | PromiseWatch;
 
 /**
  * The branches of one select, classified in one walk over the caller's
@@ -236,7 +274,10 @@ class BranchList {
   readonly keys: string[] = [];
   /** Each branch's kind. */
   readonly kinds: BranchKind[] = [];
-  /** Each branch's target: a `Chan` for a receive, a hold for a reserve. */
+  /**
+   * Each branch's target: a `Chan` for a receive, a hold for a reserve, a
+   * watch for a promise.
+   */
   readonly targets: Target[] = [];
 
   /** Adds a classified branch. */
@@ -274,24 +315,31 @@ function giveBack(list: BranchList): void {
 }
 
 /**
- * Walks `branches` once, checking each and adding it to `list`.
+ * Walks `branches` once, checking each and adding it to `list`; a branch
+ * that is `undefined`, `null` or `false` is switched off and left out.
  *
- * @throws {TypeError} If `branches` is not an object or names no handle,
- * or a branch is not a handle of ours.
+ * @throws {TypeError} If `branches` is not an object or has no branch
+ * switched on, or a branch is neither a handle of ours nor a thenable.
  * @throws {ReferenceError} If a branch's handle is disposed.
+ * @throws If reading a thenable's `then` throws.
  */
 function classify(branches: unknown, list: BranchList): void {
   if (typeof branches !== "object" || branches === null) {
     throw typeError(
       SELECT,
       "branches",
-      "an object of receivers and senders",
+      "an object of receivers, senders and promises",
       branches,
     );
   }
+  let off = 0;
   for (const key in branches) {
     if (!Object.hasOwn(branches, key)) continue;
     const value = (branches as Record<string, unknown>)[key];
+    if (value === undefined || value === null || value === false) {
+      off++;
+      continue;
+    }
     const chan = chanOfReceiver(value);
     if (chan !== NOT_A_HANDLE) {
       if (chan === undefined) throw disposedBranch(key);
@@ -299,12 +347,21 @@ function classify(branches: unknown, list: BranchList): void {
       continue;
     }
     const ref = refOfSender(value);
-    if (ref === NOT_A_HANDLE) throw notABranch(key, value);
-    if (ref === undefined) throw disposedBranch(key);
-    list.push(key, RESERVE_BRANCH, ref);
+    if (ref !== NOT_A_HANDLE) {
+      if (ref === undefined) throw disposedBranch(key);
+      list.push(key, RESERVE_BRANCH, ref);
+      continue;
+    }
+    const watch = watchOf(value);
+    if (watch === undefined) throw notABranch(key, value);
+    list.push(key, PROMISE_BRANCH, watch);
   }
   if (list.length === 0) {
-    throw new TypeError(`${SELECT}: branches must name at least one handle`);
+    throw new TypeError(
+      off === 0
+        ? `${SELECT}: branches must name at least one branch, received an empty object`
+        : `${SELECT}: branches must name at least one branch switched on, received ${off} switched off (undefined, null or false)`,
+    );
   }
 }
 
@@ -316,9 +373,131 @@ function notABranch(key: string, value: unknown): TypeError {
   return typeError(
     SELECT,
     `branch "${key}"`,
-    "a Receiver, UnboundedReceiver or Sender",
+    "a Receiver, UnboundedReceiver, Sender, promise or thenable",
     value,
   );
+}
+
+// -- Promise branches --
+
+/** A watched promise whose outcome is not known yet. */
+const PENDING = 0;
+/** A watched promise that fulfilled: `result` is its value. */
+const FULFILLED = 1;
+/** A watched promise that rejected: `result` is its reason. */
+const REJECTED = 2;
+
+/**
+ * What `select` knows of one promise or thenable, kept for as long as the
+ * promise lives: its `then` (read once, at the first select that meets it),
+ * called once (at the first select that must wait on it), with one pair of
+ * callbacks; its outcome once it settled; and the selects waiting on it,
+ * in a queue they leave in O(1).
+ *
+ * One watch per promise, not one subscription per select, because a loop
+ * selects on the same promise again and again (a deadline made before the
+ * loop): a subscription per select would leave one reaction on the promise
+ * per turn of the loop, each holding its select, until the promise
+ * settles. And a promise seen settled is ready at the next select's call.
+ *
+ * The callbacks handle a rejection: as with `Promise.race`, a rejection
+ * that no select is waiting for is not reported as unhandled. Nothing else
+ * is taken from the promise: its holder can still await it.
+ */
+class PromiseWatch {
+  /** {@linkcode PENDING}, {@linkcode FULFILLED} or {@linkcode REJECTED}. */
+  state: typeof PENDING | typeof FULFILLED | typeof REJECTED = PENDING;
+  /** The value or the reason, once settled. */
+  result: unknown = undefined;
+  /** The waiting selects' nodes, oldest first. */
+  readonly waiting: WaiterQueue<PromiseNode> = new WaiterQueue();
+  // Until `subscribe` calls it: the thenable and the `then` read from it.
+  #source: object | undefined;
+  #then: ((...args: unknown[]) => unknown) | undefined;
+
+  constructor(source: object, then: (...args: unknown[]) => unknown) {
+    this.#source = source;
+    this.#then = then;
+  }
+
+  /**
+   * Calls `then` with this watch's callbacks, the first time only. User
+   * code runs here (a thenable's `then`), and may settle the watch at once.
+   */
+  subscribe(): void {
+    const then = this.#then;
+    if (then === undefined) return;
+    const source = this.#source;
+    // Cleared first: a `then` that selects on its own thenable again must
+    // not subscribe twice.
+    this.#then = this.#source = undefined;
+    try {
+      then.call(
+        source,
+        (value: unknown) => this.#settle(FULFILLED, value),
+        (reason: unknown) => this.#settle(REJECTED, reason),
+      );
+    } catch (error) {
+      // As a promise resolved with this thenable would: rejected, unless a
+      // callback came first.
+      this.#settle(REJECTED, error);
+    }
+  }
+
+  #settle(state: typeof FULFILLED | typeof REJECTED, result: unknown): void {
+    // A thenable may call back more than once, or both callbacks: the
+    // first call counts, as for a promise.
+    if (this.state !== PENDING) return;
+    this.state = state;
+    this.result = result;
+    // Invariant: the outcome is final; every select waiting now wins with
+    // it (a promise holds its value, so all may take it).
+    let node;
+    while ((node = this.waiting.shift()) !== undefined) node.fire();
+  }
+}
+
+// One watch per promise object, for as long as it lives.
+const watches = new WeakMap<object, PromiseWatch>();
+
+/**
+ * The watch of `value` if it is a promise or thenable, made at the first
+ * meeting (reading `then`, user code, once); `undefined` if it is neither.
+ *
+ * @throws If reading `then` throws.
+ */
+function watchOf(value: unknown): PromiseWatch | undefined {
+  if (typeof value !== "object" && typeof value !== "function") {
+    return undefined;
+  }
+  let watch = watches.get(value as object);
+  if (watch !== undefined) return watch;
+  const then = (value as { then?: unknown }).then;
+  if (typeof then !== "function") return undefined;
+  watch = new PromiseWatch(
+    value as object,
+    then as (...args: unknown[]) => unknown,
+  );
+  watches.set(value as object, watch);
+  return watch;
+}
+
+/**
+ * A promise branch's outcome, once its watch settled: a value, or a
+ * {@linkcode Rejected} the select rejects with.
+ */
+function promiseOutcome(key: string, watch: PromiseWatch): unknown {
+  return watch.state === FULFILLED
+    ? { key, value: watch.result, done: false }
+    : new Rejected(watch.result);
+}
+
+/** A promise branch won by rejecting: the select rejects with `reason`. */
+class Rejected {
+  readonly reason: unknown;
+  constructor(reason: unknown) {
+    this.reason = reason;
+  }
 }
 
 // -- The ready path --
@@ -358,22 +537,37 @@ function pickReady(list: BranchList, biased: boolean): number {
 /** Whether a branch could be served now, without waiting. */
 function readyNow(kind: BranchKind, target: Target): boolean {
   if (kind === RECEIVE_BRANCH) return (target as Chan<unknown>).receiveReady();
-  return (target as BoundedRef).chan.reserveReady();
+  if (kind === RESERVE_BRANCH) {
+    return (target as BoundedRef).chan.reserveReady();
+  }
+  // A promise is ready once a select saw it settle; one never seen settled
+  // may be settled already, but its outcome only comes in a later
+  // microtask, so it competes as a waiting branch.
+  return (target as PromiseWatch).state !== PENDING;
 }
 
 /** Whether calls parked by the budget stand ahead of a branch. */
 function behindParked(kind: BranchKind, target: Target): boolean {
-  return kind === RECEIVE_BRANCH
-    ? (target as Chan<unknown>).hasParkedReceives()
-    : (target as BoundedRef).chan.hasParkedSends();
+  if (kind === RECEIVE_BRANCH) {
+    return (target as Chan<unknown>).hasParkedReceives();
+  }
+  // A promise has no line to wait in.
+  return kind === RESERVE_BRANCH &&
+    (target as BoundedRef).chan.hasParkedSends();
 }
 
-/** Takes the thing of a branch that is ready: its outcome. */
+/**
+ * Takes the thing of a branch that is ready: its outcome, or a
+ * {@linkcode Rejected} for a promise that rejected.
+ */
 function takeNow(key: string, kind: BranchKind, target: Target): unknown {
   if (kind === RECEIVE_BRANCH) {
     const chan = target as Chan<unknown>;
     if (chan.list.length === 0) return { key, done: true };
     return { key, value: chan.take(), done: false };
+  }
+  if (kind === PROMISE_BRANCH) {
+    return promiseOutcome(key, target as PromiseWatch);
   }
   const ref = target as BoundedRef;
   if (ref.chan.semaphore.tryAcquire(1) !== ACQUIRED) return { key, done: true };
@@ -403,18 +597,36 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
     for (let i = 0; i < list.length; i++) {
       const key = list.keys[i]!;
       const target = list.targets[i]!;
+      const kind = list.kinds[i]!;
       this.#nodes.push(
-        list.kinds[i] === RECEIVE_BRANCH
+        kind === RECEIVE_BRANCH
           ? new ReceiveNode(this, key, target as Chan<unknown>)
-          : new ReserveNode(this, key, target as BoundedRef),
+          : kind === RESERVE_BRANCH
+          ? new ReserveNode(this, key, target as BoundedRef)
+          : new PromiseNode(this, key, target as PromiseWatch),
       );
     }
   }
 
-  /** Registers on every branch; none is ready (checked by the caller). */
+  /**
+   * Registers on every branch; none is ready (checked by the caller).
+   *
+   * The channels' nodes first: registering them runs no user code. A
+   * promise's node may call a thenable's `then`, which may settle the
+   * select at once (a thenable that calls back synchronously, a `then` that
+   * sends to a branch or aborts the signal); then the walk stops, and
+   * every node withdrawn is one that was registered or withdraws safely
+   * unregistered (a promise's node).
+   */
   register(): void {
     this.#registered = true;
-    for (const node of this.#nodes) node.register();
+    for (const node of this.#nodes) {
+      if (node.kind !== PROMISE_BRANCH) node.register();
+    }
+    for (const node of this.#nodes) {
+      if (!this.#registered) return;
+      if (node.kind === PROMISE_BRANCH) node.register();
+    }
   }
 
   /**
@@ -440,7 +652,7 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
     for (const node of this.#nodes) node.unhold();
     if (ready === undefined) return;
     this.unlisten();
-    this.resolve(ready);
+    this.settle(ready);
   }
 
   /**
@@ -471,9 +683,13 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
     this.#withdraw(winner);
   }
 
-  /** Settles with `outcome`, after {@linkcode SelectWaiter.win}. */
+  /**
+   * Settles with `outcome` (rejects, for a {@linkcode Rejected}), after
+   * {@linkcode SelectWaiter.win}.
+   */
   settle(outcome: unknown): void {
-    this.resolve(outcome);
+    if (outcome instanceof Rejected) this.reject(outcome.reason);
+    else this.resolve(outcome);
   }
 
   abort(reason: unknown): void {
@@ -641,6 +857,56 @@ class ReserveNode implements Acquirer, BranchNode {
   }
 }
 
+/**
+ * A select's place among the selects waiting on one promise. A promise has
+ * no line and no budget hold: it settles once, for every select waiting.
+ */
+class PromiseNode implements Waiter, BranchNode {
+  prev: Waiter | undefined = undefined;
+  next: Waiter | undefined = undefined;
+  parked = false;
+  readonly kind = PROMISE_BRANCH;
+  readonly #select: SelectWaiter;
+  readonly key: string;
+  readonly watch: PromiseWatch;
+
+  constructor(select: SelectWaiter, key: string, watch: PromiseWatch) {
+    this.#select = select;
+    this.key = key;
+    this.watch = watch;
+  }
+
+  register(): void {
+    // In the queue before `then` runs: a thenable that calls back at once
+    // finds this node waiting.
+    this.watch.waiting.push(this);
+    this.watch.subscribe();
+  }
+
+  hold(): void {}
+
+  unhold(): void {}
+
+  readyForResumed(): boolean {
+    return this.watch.state !== PENDING;
+  }
+
+  takeNow(): unknown {
+    return promiseOutcome(this.key, this.watch);
+  }
+
+  /** The promise settled while this node waited: it wins. */
+  fire(): void {
+    this.#select.win(this);
+    this.#select.settle(promiseOutcome(this.key, this.watch));
+  }
+
+  withdraw(): void {
+    // Safe when not registered: a node in no queue is left as it is.
+    this.watch.waiting.remove(this);
+  }
+}
+
 /** Options of {@linkcode merge}. */
 export interface MergeOptions {
   /**
@@ -669,7 +935,9 @@ export type MergeItem<R extends Record<string, AnyReceiver>> = {
  * drained.
  *
  * Leaving the loop early takes nothing more: unread messages stay in their
- * channels, and the receivers stay open.
+ * channels, and the receivers stay open. A receiver disposed while the
+ * loop runs (while a step waits, or in the loop body) ends as if it were
+ * drained; the others go on.
  *
  * Cancellation: an abort of `options.signal` rejects the pending step with
  * `signal.reason`; it took nothing.
@@ -711,6 +979,16 @@ export async function* merge<R extends Record<string, AnyReceiver>>(
     throw new TypeError(`${MERGE}: receivers must name at least one receiver`);
   }
   while (left > 0) {
+    // A receiver disposed since the last step (in the loop body, say) is
+    // finished: its branch ends as if drained, as it does when the
+    // disposal comes while a step waits. Its queued messages went with it.
+    for (const key in open) {
+      if (chanOfReceiver(open[key]) === undefined) {
+        delete open[key];
+        left--;
+      }
+    }
+    if (left === 0) return;
     const outcome = await select(
       open,
       signal === undefined ? undefined : { signal },

@@ -95,19 +95,19 @@ function capture(
 // -- Signals --
 
 // The platform's own getters, captured at load: they brand-check (a fake
-// signal made with `Object.create(AbortSignal.prototype)` makes them throw),
-// and a signal cannot shadow them with own properties.
+// signal made with `Object.create(AbortSignal.prototype)` makes them
+// throw), and a signal cannot shadow them with own properties. Listening
+// goes through the signal's own `addEventListener`, which may be user code
+// (a wrapper that counts listeners, or one that throws): see
+// `SignalGroup.attach`.
 const abortSignalProto = globalThis.AbortSignal?.prototype;
 const getAborted = abortSignalProto &&
   Object.getOwnPropertyDescriptor(abortSignalProto, "aborted")?.get;
 const getReason = abortSignalProto &&
   Object.getOwnPropertyDescriptor(abortSignalProto, "reason")?.get;
 
-/**
- * Whether `value` is a real `AbortSignal` (one the platform made), not just
- * an object that inherits from its prototype.
- */
-export function isAbortSignal(value: unknown): value is AbortSignal {
+/** Whether `value` passes the platform's brand check of `AbortSignal`. */
+function isBranded(value: unknown): boolean {
   if (typeof value !== "object" || value === null || getAborted === undefined) {
     return false;
   }
@@ -117,6 +117,22 @@ export function isAbortSignal(value: unknown): value is AbortSignal {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether `value` is a real `AbortSignal` (one the platform made), not just
+ * an object that inherits from its prototype, nor one that inherits from a
+ * real signal: `Object.create(signal)` passes Deno's brand check (its
+ * internal state is reached through the prototype chain), yet listeners
+ * added to it never fire, so a wait on it could never be aborted. A real
+ * signal's prototype is `AbortSignal.prototype` (of some realm), which
+ * fails the brand check itself.
+ */
+export function isAbortSignal(value: unknown): value is AbortSignal {
+  if (!isBranded(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  // The common case costs no exception: this realm's prototype.
+  return proto === abortSignalProto || !isBranded(proto);
 }
 
 /** Whether a brand-checked `signal` is aborted. */
@@ -139,9 +155,43 @@ export function reasonOf(signal: AbortSignal): unknown {
 class SignalGroup {
   readonly signal: AbortSignal;
   head: PromiseWaiter<unknown> | undefined = undefined;
+  /**
+   * Whether the signal refused the listener: the group is in no map, and
+   * its members are aborted with the error in a microtask.
+   */
+  failed = false;
 
   constructor(signal: AbortSignal) {
     this.signal = signal;
+  }
+
+  /**
+   * Adds the `abort` listener, before the first member joins; returns
+   * whether the group can be shared. The signal's `addEventListener` may be
+   * user code. If it throws, or aborts the signal itself (before this
+   * group had a member to abort), the member joining now is aborted in a
+   * microtask, once its call has put it in line, as if the signal had
+   * aborted then (with the error thrown, or the signal's reason): the call
+   * never throws synchronously, and holds nothing once it has rejected.
+   */
+  attach(): boolean {
+    try {
+      this.signal.addEventListener("abort", this);
+    } catch (error) {
+      this.#fail(error);
+      return false;
+    }
+    if (getAborted!.call(this.signal)) {
+      this.#detach();
+      this.#fail(getReason!.call(this.signal));
+      return false;
+    }
+    return true;
+  }
+
+  #fail(reason: unknown): void {
+    this.failed = true;
+    queueMicrotask(() => this.#abortAll(reason));
   }
 
   /** The `abort` listener: aborts every member, oldest first. */
@@ -149,8 +199,11 @@ class SignalGroup {
     groups.delete(this.signal);
     // An aborted signal never fires again; letting go of the listener keeps
     // it from holding the group (and its waiters' channels) alive.
-    this.signal.removeEventListener("abort", this);
-    const reason = getReason!.call(this.signal);
+    this.#detach();
+    this.#abortAll(getReason!.call(this.signal));
+  }
+
+  #abortAll(reason: unknown): void {
     let waiter;
     // Each step leaves the group and the waiter's channel consistent: an
     // abort may run code that makes another member leave.
@@ -162,7 +215,6 @@ class SignalGroup {
 
   join(waiter: PromiseWaiter<unknown>): void {
     const head = this.head;
-    if (head === undefined) this.signal.addEventListener("abort", this);
     // Newest first: abort order among waiters of one signal does not matter
     // to anyone but the queues, which keep their own order.
     waiter.signalNext = head;
@@ -173,9 +225,18 @@ class SignalGroup {
 
   leave(waiter: PromiseWaiter<unknown>): void {
     this.#unlink(waiter);
-    if (this.head === undefined) {
+    if (this.head === undefined && !this.failed) {
       groups.delete(this.signal);
+      this.#detach();
+    }
+  }
+
+  #detach(): void {
+    try {
       this.signal.removeEventListener("abort", this);
+    } catch {
+      // A signal that refuses this keeps a listener to an empty group: it
+      // aborts no one, and settling must not fail halfway.
     }
   }
 
@@ -238,7 +299,7 @@ export abstract class PromiseWaiter<R> implements Waiter {
     let group = groups.get(signal);
     if (group === undefined) {
       group = new SignalGroup(signal);
-      groups.set(signal, group);
+      if (group.attach()) groups.set(signal, group);
     }
     this.group = group;
     group.join(this as PromiseWaiter<unknown>);

@@ -82,7 +82,7 @@ Deno.test("interval() rejects a period that is not a number", () => {
   assertThrows(
     () => interval("10" as unknown as number),
     TypeError,
-    "Cannot create interval: period must be a number, received string",
+    "Cannot create interval: period must be a number, received a string",
   );
 });
 
@@ -91,7 +91,7 @@ Deno.test("interval() rejects a period out of range", () => {
     assertThrows(
       () => interval(period),
       RangeError,
-      `Cannot create interval: period must be from 1 to ${MAX_PERIOD}, received ${period}`,
+      `Cannot create interval: period must be a number from 1 to ${MAX_PERIOD}, received ${period}`,
     );
   }
 });
