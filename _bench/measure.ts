@@ -8,12 +8,12 @@
 // moment of a shared machine falls on all of them alike. One extra round
 // of a tenth of the messages first warms up the compiler, unrecorded.
 
-import type { Scenario } from "./scenarios.ts";
+import { type Entry, MODULE, type Scenario } from "./scenarios.ts";
 import { ARRAY_QUEUE, PROMISE_FLOOR } from "./floors.ts";
 import { withInterval } from "./timer.ts";
 import type { MemoryReport } from "./memory.ts";
 import { profileFlags, type ProfileLine, summarize } from "./profile.ts";
-import type { Results } from "./stats.ts";
+import type { Results, Row } from "./stats.ts";
 
 /** The flags of the memory child process (see `_bench/memory.ts`). */
 export const MEMORY_V8_FLAGS =
@@ -36,8 +36,7 @@ function seconds(since: number): string {
   return ((performance.now() - since) / 1000).toFixed(1);
 }
 
-function check(scenario: Scenario, index: number, sum: number): void {
-  const entry = scenario.entries[index]!;
+function check(scenario: Scenario, entry: Entry, sum: number): void {
   const expected = entry.expected ?? scenario.expected;
   if (sum !== expected) {
     throw new Error(
@@ -49,7 +48,8 @@ function check(scenario: Scenario, index: number, sum: number): void {
 /**
  * Runs `runs` recorded rounds of `list`, after one warm-up round of
  * `warmUp` (the same scenarios with fewer messages: enough for the
- * compiler, and a round less of waiting).
+ * compiler, and a round less of waiting). Only the entries `keep` accepts
+ * run; a scenario left with none is left out.
  *
  * @returns Every scenario's rows, with the rates of the recorded rounds.
  */
@@ -57,12 +57,20 @@ export async function runRounds(
   list: Scenario[],
   warmUp: Scenario[],
   runs: number,
+  keep: (entry: Entry) => boolean = () => true,
 ): Promise<Results> {
   const results: Results = new Map();
+  const kept = new Map<Scenario, Entry[]>();
+  for (const scenario of [...list, ...warmUp]) {
+    const entries = scenario.entries.filter(keep);
+    if (entries.length > 0) kept.set(scenario, entries);
+  }
   for (const scenario of list) {
+    const entries = kept.get(scenario);
+    if (entries === undefined) continue;
     results.set(
       scenario,
-      scenario.entries.map((e) => ({
+      entries.map((e) => ({
         name: e.name,
         contender: e.contender.name,
         kind: e.contender.kind,
@@ -75,7 +83,7 @@ export async function runRounds(
   for (let round = 0; round <= runs; round++) {
     const started = performance.now();
     for (const scenario of round === 0 ? warmUp : list) {
-      const entries = scenario.entries;
+      const entries = kept.get(scenario) ?? [];
       for (let k = 0; k < entries.length; k++) {
         const index = (k + round) % entries.length;
         const entry = entries[index]!;
@@ -84,7 +92,7 @@ export async function runRounds(
         const t0 = performance.now();
         const sum = await run();
         const ms = performance.now() - t0;
-        check(scenario, index, sum);
+        check(scenario, entry, sum);
         if (round > 0) {
           const messages = entry.messages ?? scenario.messages;
           results.get(scenario)![index]!.rates.push(messages / (ms / 1000));
@@ -109,15 +117,17 @@ export async function runTimers(results: Results, runs: number): Promise<void> {
   for (let round = 0; round < runs; round++) {
     for (const [scenario, rows] of results) {
       if (!scenario.loop) continue;
-      for (let index = 0; index < rows.length; index++) {
-        // Only the channels: the other floors never yield either.
-        const name = rows[index]!.name;
-        if (name === PROMISE_FLOOR || name === ARRAY_QUEUE) continue;
-        const run = scenario.entries[index]!.prepare();
+      for (const row of rows) {
+        // Only the channels: the other floors never yield either. Rows
+        // measured in the child process (budget off) are not run here.
+        const entry = scenario.entries.find((e) => e.name === row.name);
+        if (row.name === PROMISE_FLOOR || row.name === ARRAY_QUEUE) continue;
+        if (entry === undefined || row.budgetOff) continue;
+        const run = entry.prepare();
         gc?.();
         const timed = await withInterval(run);
-        check(scenario, index, timed.sum);
-        rows[index]!.gaps.push(...timed.gaps);
+        check(scenario, entry, timed.sum);
+        row.gaps.push(...timed.gaps);
       }
     }
   }
@@ -186,4 +196,77 @@ export async function runProfiles(
   }
   log(`profiles: ${seconds(started)} s`);
   return profiles;
+}
+
+/** A row measured in another process: its scenario, name and rates. */
+export interface ChildRow {
+  readonly id: string;
+  readonly name: string;
+  readonly budgetOff: boolean;
+  readonly rates: number[];
+}
+
+/**
+ * Measures, in a child process (`_bench/budget_rows.ts`), @seed/mpsc's rows
+ * of every scenario that has a budget-off row: that row and its budget-on
+ * twins, interleaved as in the main rounds. Run in the main process, the
+ * budget-off rows slowed @seed/mpsc's other rows by about a quarter.
+ */
+export async function runBudgetRows(
+  messages: number,
+  runs: number,
+  only: RegExp | undefined,
+): Promise<ChildRow[]> {
+  const started = performance.now();
+  const script = new URL("./budget_rows.ts", import.meta.url).pathname;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--v8-flags=--expose-gc",
+      "--allow-read",
+      script,
+      `--messages=${messages}`,
+      `--runs=${runs}`,
+      ...(only === undefined ? [] : [`--only=${only.source}`]),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!output.success) {
+    throw new Error(`Cannot measure the budget-off rows: ${script} failed`);
+  }
+  log(`budget-off rows (child process): ${seconds(started)} s`);
+  return JSON.parse(new TextDecoder().decode(output.stdout)) as ChildRow[];
+}
+
+/**
+ * Adds the child's budget-off rows to `results` (after @seed/mpsc's rows)
+ * and returns every row it measured, by scenario id, for the budget-cost
+ * targets, which compare rows of one process.
+ */
+export function mergeBudgetRows(
+  results: Results,
+  rows: readonly ChildRow[],
+): Map<string, Row[]> {
+  const paired = new Map<string, Row[]>();
+  for (const child of rows) {
+    const scenario = [...results.keys()].find((s) => s.id === child.id);
+    if (scenario === undefined) continue;
+    const row: Row = {
+      name: child.name,
+      contender: MODULE,
+      kind: "module",
+      budgetOff: child.budgetOff,
+      rates: child.rates,
+      gaps: [],
+    };
+    const list = paired.get(child.id) ?? [];
+    list.push(row);
+    paired.set(child.id, list);
+    if (!child.budgetOff) continue;
+    const target = results.get(scenario)!;
+    const at = target.findLastIndex((r) => r.kind === "module") + 1;
+    target.splice(at, 0, row);
+  }
+  return paired;
 }

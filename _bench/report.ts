@@ -20,6 +20,8 @@ import { idleGaps } from "./timer.ts";
 import type { MemoryReport } from "./memory.ts";
 import {
   log,
+  mergeBudgetRows,
+  runBudgetRows,
   runMemory,
   runProfiles,
   runRounds,
@@ -118,7 +120,16 @@ async function main(): Promise<void> {
     memory = await runMemory(options.messages);
   }
   const idle = await idleGaps(500);
-  const results = await runRounds(list, warmUp, options.runs);
+  const results = await runRounds(
+    list,
+    warmUp,
+    options.runs,
+    (entry) => entry.budgetOff !== true,
+  );
+  const paired = mergeBudgetRows(
+    results,
+    await runBudgetRows(options.messages, options.runs, options.only),
+  );
   await runTimers(results, options.timerRuns);
   await Deno.mkdir(options.charts, { recursive: true });
   const profiles = await runProfiles(
@@ -131,6 +142,7 @@ async function main(): Promise<void> {
     results,
     memory,
     idle,
+    paired,
     new Set(profiles.map((p) => p.scenario)),
   );
   const seconds = (performance.now() - started) / 1000;
