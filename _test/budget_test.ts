@@ -14,7 +14,7 @@ import {
   SLICE_MS,
   spendBudget,
 } from "../budget.ts";
-import { channel, SendError, unboundedChannel } from "../mod.ts";
+import { channel, select, SendError, unboundedChannel } from "../mod.ts";
 import { toReadableStream } from "../stream.ts";
 
 /**
@@ -362,19 +362,103 @@ Deno.test("budget: a yielding receive still honours an abort that came meanwhile
  * charged, so a retry loop around one that can never succeed still yields.
  */
 const REJECTING_CALLS: [string, () => () => Promise<unknown>][] = [
+  ["Receiver.recv() with an aborted signal", () => {
+    const [_tx, rx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => rx.recv({ signal });
+  }],
+  ["Receiver.recvMany() with an aborted signal", () => {
+    const [_tx, rx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => rx.recvMany([], 1, { signal });
+  }],
+  ["UnboundedReceiver.recv() with an aborted signal", () => {
+    const [_tx, rx] = unboundedChannel<number>();
+    const signal = AbortSignal.abort();
+    return () => rx.recv({ signal });
+  }],
+  ["UnboundedReceiver.recvMany() with an aborted signal", () => {
+    const [_tx, rx] = unboundedChannel<number>();
+    const signal = AbortSignal.abort();
+    return () => rx.recvMany([], 1, { signal });
+  }],
+  ["Sender.send() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.send(1, { signal });
+  }],
+  ["Sender.sendTimeout() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.sendTimeout(1, 1_000, { signal });
+  }],
+  ["Sender.reserve() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.reserve({ signal });
+  }],
+  ["Sender.reserveMany() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.reserveMany(1, { signal });
+  }],
+  ["Sender.reserveOwned() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.reserveOwned({ signal });
+  }],
+  ["Sender.closed() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.closed({ signal });
+  }],
+  ["UnboundedSender.closed() with an aborted signal", () => {
+    const [tx] = unboundedChannel<number>();
+    const signal = AbortSignal.abort();
+    return () => tx.closed({ signal });
+  }],
+  ["select() with an aborted signal", () => {
+    const [_tx, rx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => select({ rx }, { signal });
+  }],
+  ["Receiver.recv() on a disposed receiver", () => {
+    const [_tx, rx] = channel<number>(1);
+    rx.dispose();
+    return () => rx.recv();
+  }],
+  ["UnboundedReceiver.recv() on a disposed receiver", () => {
+    const [_tx, rx] = unboundedChannel<number>();
+    rx.dispose();
+    return () => rx.recv();
+  }],
+  ["Sender.send() on a disposed sender", () => {
+    const [tx] = channel<number>(1);
+    tx.dispose();
+    return () => tx.send(1);
+  }],
+  ["Sender.reserve() on a disposed sender", () => {
+    const [tx] = channel<number>(1);
+    tx.dispose();
+    return () => tx.reserve();
+  }],
+  ["select() with a disposed branch", () => {
+    const [_tx, rx] = channel<number>(1);
+    rx.dispose();
+    return () => select({ rx });
+  }],
   ["Sender.send() on a closed channel", () => {
     const [tx, rx] = channel<number>(1);
     rx.close();
     return () => tx.send(1);
   }],
-  ["Sender.reserve() on a closed channel", () => {
-    const [tx, rx] = channel<number>(1);
-    rx.close();
-    return () => tx.reserve();
-  }],
   ["Sender.reserveMany() beyond capacity", () => {
     const [tx] = channel<number>(1);
     return () => tx.reserveMany(2);
+  }],
+  ["Receiver.recvMany() with a limit out of range", () => {
+    const [_tx, rx] = channel<number>(1);
+    return () => rx.recvMany([], -1);
   }],
 ];
 
