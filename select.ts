@@ -972,8 +972,10 @@ export async function* merge<R extends Record<string, AnyReceiver>>(
   receivers: R,
   options?: MergeOptions,
 ): AsyncGenerator<MergeItem<R>, void> {
+  // Checked at the first step, with merge's own words; each step's select
+  // checks the signal again, cheaply.
+  const signal = signalOf(MERGE, options);
   const open: Record<string, SelectBranch> = { ...receivers };
-  const signal = options?.signal;
   let left = Object.keys(open).length;
   if (left === 0) {
     throw new TypeError(`${MERGE}: receivers must name at least one receiver`);
