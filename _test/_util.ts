@@ -47,3 +47,8 @@ export function countListeners(signal: AbortSignal): () => number {
   });
   return () => active.size;
 }
+
+/** Lets pending microtasks (and promise chains) run. */
+export async function settle(turns = 10): Promise<void> {
+  for (let i = 0; i < turns; i++) await Promise.resolve();
+}

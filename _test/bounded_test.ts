@@ -3,6 +3,7 @@
 import {
   assert,
   assertEquals,
+  assertFalse,
   assertInstanceOf,
   assertMatch,
   assertRejects,
@@ -14,7 +15,7 @@ import {
 import { assertSpyCall, assertSpyCalls, spy } from "@std/testing/mock";
 import { FakeTime } from "@std/testing/time";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
-import { countListeners, stateOf } from "./_util.ts";
+import { countListeners, settle, stateOf } from "./_util.ts";
 import {
   channel,
   MAX_BUFFER,
@@ -455,6 +456,16 @@ Deno.test("channel() handles and permits have no then member", async () => {
     rx[Symbol.asyncIterator](),
   ];
   for (const handle of handles) assertStrictEquals("then" in handle, false);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Permit.send() used twice says it was used, not disposed", () => {
+  const [tx, rx] = channel<number>(2);
+  const permit = tx.tryReserve();
+  permit.send(1);
+  const error = assertThrows(() => permit.send(2), ReferenceError);
+  assertStringIncludes(error.message, "already used");
   tx.dispose();
   rx.dispose();
 });
@@ -1380,6 +1391,23 @@ Deno.test("Receiver[Symbol.asyncIterator]() waits for messages and ends with the
   rx.dispose();
 });
 
+Deno.test("Receiver.values() stops on an abort and takes nothing", async () => {
+  const [tx, rx] = channel<number>(4);
+  const controller = new AbortController();
+  const got: number[] = [];
+  const loop = (async () => {
+    for await (const n of rx.values({ signal: controller.signal })) got.push(n);
+  })();
+  await tx.send(1);
+  await settle();
+  controller.abort(new Error("stop"));
+  await assertRejects(() => loop, Error, "stop");
+  await tx.send(2);
+  assertEquals(got, [1]);
+  assertStrictEquals(rx.tryRecv(), 2);
+  tx.dispose();
+});
+
 // -- Closing and draining --
 
 Deno.test("Receiver.close() fails later sends and reservations but keeps buffered messages", async () => {
@@ -2233,6 +2261,46 @@ Deno.test("Sender.sendTimeout() rejects with RangeError or TypeError for a bad m
       rx.dispose();
     });
   }
+});
+
+/** The longest delay a real `setTimeout` takes without firing at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+Deno.test("Sender.sendTimeout() waits out a limit longer than a timer can hold", async () => {
+  using time = new FakeTime();
+  // A real timer asked for more than 2^31 - 1 ms fires at once. FakeTime
+  // keeps any delay as given, so it would not catch a limit passed on to one
+  // timer unsplit: the spy records every delay the channel asks for instead.
+  using setTimeoutSpy = spy(globalThis, "setTimeout");
+  const [tx, rx] = channel<number>(1);
+  tx.trySend(0);
+  const limit = 2 ** 31 + 1_000; // over 24.8 days
+  const outcomes: unknown[] = [];
+  tx.sendTimeout(7, limit).catch((error) => outcomes.push(error));
+  // tickAsync() would not do: it reinstalls FakeTime's own setTimeout over
+  // the spy. tick() fires the due timers at once, and a real macrotask
+  // (setImmediate, which FakeTime leaves alone) lets promises settle.
+  await nextMacrotask();
+  time.tick(limit - 1);
+  await nextMacrotask();
+  assertStrictEquals(outcomes.length, 0, "timed out before the limit");
+  time.tick(1);
+  await nextMacrotask();
+  assertStrictEquals(outcomes.length, 1);
+  assertInstanceOf(outcomes[0], SendTimeoutError);
+  assertStrictEquals(outcomes[0].kind, "timeout");
+  const delays = setTimeoutSpy.calls.map((call) => call.args[1] ?? 0);
+  assert(delays.length >= 2, "the limit was waited out in one timer");
+  assert(
+    delays.every((ms) => ms <= MAX_TIMER_MS),
+    `a timer longer than a real one can hold: ${delays.join(", ")}`,
+  );
+  assertStrictEquals(delays.reduce((sum, ms) => sum + ms, 0), limit);
+  // FakeTime has no count of pending timers (sinon's countTimers()); next()
+  // finds none left when it reports that no timer is scheduled.
+  assertFalse(time.next(), "a timer is still pending");
+  tx.dispose();
+  rx.dispose();
 });
 
 // -- Debug output --

@@ -1,10 +1,15 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
+// Tests for budget.ts, and for the handles across its yields: which
+// operations count, calls that fail at once, call order and room across a
+// yield, aborts while a call yields, and what the budget is for (timers
+// keep firing through busy loops).
 
 import {
   assert,
   assertEquals,
   assertRejects,
   assertStrictEquals,
+  assertThrows,
 } from "@std/assert";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
 import {
@@ -14,7 +19,14 @@ import {
   SLICE_MS,
   spendBudget,
 } from "../budget.ts";
-import { channel, select, SendError, unboundedChannel } from "../mod.ts";
+import {
+  channel,
+  select,
+  SendError,
+  TryRecvError,
+  TrySendError,
+  unboundedChannel,
+} from "../mod.ts";
 import { toReadableStream } from "../stream.ts";
 
 /**
@@ -509,6 +521,120 @@ Deno.test("rejectCharged() rejects after the event loop's turn once the slice is
   rx.dispose();
 });
 
+/** Runs `op` until a `setTimeout(0)` fires; fails after `limit` rounds. */
+async function untilTimerFires(
+  op: () => Promise<unknown>,
+  limit = 2_000_000,
+): Promise<number> {
+  let fired = false;
+  const timer = setTimeout(() => fired = true, 0);
+  let rounds = 0;
+  try {
+    while (!fired && rounds < limit) {
+      rounds++;
+      await op().catch(() => {});
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  assert(fired, `a timer never fired in ${rounds} operations`);
+  return rounds;
+}
+
+Deno.test("Sender.closed() on a closed channel is charged to the budget", async () => {
+  const [tx, rx] = channel<number>(1);
+  rx.close();
+  await untilTimerFires(() => tx.closed());
+  tx.dispose();
+});
+
+Deno.test("Sender.reserveMany() beyond capacity is charged to the budget", async () => {
+  const [tx, rx] = channel<number>(1);
+  await untilTimerFires(() => tx.reserveMany(2));
+  tx.dispose();
+  rx.dispose();
+});
+
+/**
+ * Calls that reject at once for a reason of the caller's (a disposed
+ * handle, a bad argument, an already aborted signal). Every call is
+ * charged, so a retry loop around one still lets the event loop run.
+ */
+const FAILING_AT_ONCE: [string, () => () => Promise<unknown>][] = [
+  ["Sender.send() on a disposed sender", () => {
+    const [tx] = channel<number>(1);
+    tx.dispose();
+    return () => tx.send(1);
+  }],
+  ["Sender.send() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.send(1, { signal });
+  }],
+  ["Sender.sendTimeout() with a negative ms", () => {
+    const [tx] = channel<number>(1);
+    return () => tx.sendTimeout(1, -1);
+  }],
+  ["Sender.reserve() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.reserve({ signal });
+  }],
+  ["Sender.closed() with an aborted signal", () => {
+    const [tx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => tx.closed({ signal });
+  }],
+  ["Receiver.recv() on a disposed receiver", () => {
+    const [, rx] = channel<number>(1);
+    rx.dispose();
+    return () => rx.recv();
+  }],
+  ["Receiver.recvMany() with a bad buffer", () => {
+    const [, rx] = channel<number>(1);
+    return () => rx.recvMany(null as unknown as number[], 1);
+  }],
+  ["UnboundedReceiver.recv() with an aborted signal", () => {
+    const [, rx] = unboundedChannel<number>();
+    const signal = AbortSignal.abort();
+    return () => rx.recv({ signal });
+  }],
+  ["a values() iterator's next() with an aborted signal", () => {
+    const [, rx] = unboundedChannel<number>();
+    const iterator = rx.values({ signal: AbortSignal.abort() });
+    return () => iterator.next();
+  }],
+  ["select() over a disposed receiver", () => {
+    const [, rx] = channel<number>(1);
+    rx.dispose();
+    return () => select({ rx });
+  }],
+  ["select() with an aborted signal", () => {
+    const [, rx] = channel<number>(1);
+    const signal = AbortSignal.abort();
+    return () => select({ rx }, { signal });
+  }],
+];
+
+Deno.test("Every call that rejects at once is charged: a loop of them lets a zero-delay timer fire", async (t) => {
+  for (const [name, setup] of FAILING_AT_ONCE) {
+    await t.step(name, async () => {
+      const op = setup();
+      let fired = false;
+      const timer = setTimeout(() => fired = true, 0);
+      let calls = 0;
+      while (!fired && calls < 200_000) {
+        await op().then(() => {
+          throw new Error("the call did not reject");
+        }, () => {});
+        calls++;
+      }
+      clearTimeout(timer);
+      assert(fired, `the timer never fired in ${calls} rejected calls`);
+    });
+  }
+});
+
 // -- Budget yields and handle lifetime --
 
 Deno.test("Sender.send() yielding for the budget keeps a disposed sender counted until it sends", async () => {
@@ -636,6 +762,192 @@ Deno.test("Receiver.recv() calls keep call order across a budget yield", async (
   assert(settled, "receives still pending after 100 macrotasks");
   assertEquals(await receiving, [1, 2, 1, undefined]);
   rx.dispose();
+});
+
+Deno.test("Receiver.recv() aborted while it yields to the event loop takes no message", async () => {
+  const [tx, rx] = channel<number>(4);
+  await tx.send(1);
+  spendBudget();
+  const controller = new AbortController();
+  const reason = new Error("during the yield");
+  const first = rx.recv({ signal: controller.signal });
+  const second = rx.recv();
+  // The abort settles the parked call at once; watch it before awaiting.
+  const rejected = assertRejects(() => first).then((e) =>
+    assertStrictEquals(e, reason)
+  );
+  controller.abort(reason);
+  await rejected;
+  assertStrictEquals(await second, 1);
+  assertStrictEquals(rx.len(), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.send() aborted while it yields to the event loop sends nothing", async () => {
+  const [tx, rx] = channel<number>(4);
+  spendBudget();
+  const controller = new AbortController();
+  const reason = new Error("during the yield");
+  const first = tx.send(1, { signal: controller.signal });
+  const second = tx.send(2);
+  // A call that is yielding has not been granted: the abort wins.
+  const rejected = assertRejects(() => first).then((e) =>
+    assertStrictEquals(e, reason)
+  );
+  controller.abort(reason);
+  await rejected;
+  await second;
+  const buffer: number[] = [];
+  await rx.recvMany(buffer, 4);
+  assertEquals(buffer, [2]);
+  assertStrictEquals(rx.capacity(), 4);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.reserve*() and Receiver.recvMany() aborted while they yield hold nothing", async () => {
+  const [tx, rx] = channel<number>(4);
+  await tx.send(7);
+  const owner = tx.clone();
+  spendBudget();
+  const controller = new AbortController();
+  const reason = new Error("during the yield");
+  const signal = controller.signal;
+  const buffer: number[] = [];
+  const calls = [
+    tx.reserve({ signal }),
+    tx.reserveMany(2, { signal }),
+    owner.reserveOwned({ signal }),
+    rx.recvMany(buffer, 4, { signal }),
+  ];
+  const rejected = calls.map((call) =>
+    assertRejects(() => call).then((e) => assertStrictEquals(e, reason))
+  );
+  controller.abort(reason);
+  await Promise.all(rejected);
+  assertEquals(buffer, []);
+  // The consumed sender is disposed; nothing else is held.
+  assertStrictEquals(tx.strongCount(), 1);
+  assertStrictEquals(tx.capacity(), 3);
+  assertStrictEquals(await rx.recv(), 7);
+  assertStrictEquals(rx.capacity(), 4);
+  tx.dispose();
+  rx.dispose();
+});
+
+// -- Order and room across a budget yield --
+
+/**
+ * Starts from a fresh turn, then marks its slice spent: the next operation
+ * that counts has to yield.
+ */
+async function spendFreshSlice(): Promise<void> {
+  await nextMacrotask();
+  spendBudget();
+}
+
+Deno.test("Sender.send() calls keep their order across a budget yield", async () => {
+  const [tx, rx] = channel<number>(1000);
+  await spendFreshSlice();
+  const first = tx.send(1);
+  const second = tx.send(2);
+  await first;
+  const third = tx.send(3);
+  await Promise.all([second, third]);
+  const got: number[] = [];
+  await rx.recvMany(got, 10);
+  assertEquals(got, [1, 2, 3]);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.reserve() calls keep their order across a budget yield", async () => {
+  const [tx, rx] = channel<string>(1000);
+  await spendFreshSlice();
+  const first = tx.reserve();
+  const second = tx.reserve();
+  (await first).send("first");
+  const third = tx.reserve();
+  (await second).send("second");
+  (await third).send("third");
+  const got: string[] = [];
+  await rx.recvMany(got, 10);
+  assertEquals(got, ["first", "second", "third"]);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.sendTimeout(v, 0) succeeds after a budget yield when there was room", async () => {
+  const [tx, rx] = channel<number>(1000);
+  await spendFreshSlice();
+  await tx.sendTimeout(7, 0);
+  assertStrictEquals(rx.tryRecv(), 7);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.trySend() reports full while a send is parked by the budget", async () => {
+  const [tx, rx] = channel<number>(1000);
+  await spendFreshSlice();
+  const parked = tx.send(1);
+  const sendError = assertThrows(() => tx.trySend(2), TrySendError);
+  assertStrictEquals(sendError.name, "TrySendError");
+  assertStrictEquals(sendError.kind, "full");
+  const reserveError = assertThrows(() => tx.tryReserve(), TrySendError);
+  assertStrictEquals(reserveError.kind, "full");
+  await parked;
+  tx.trySend(3);
+  const got: number[] = [];
+  await rx.recvMany(got, 10);
+  assertEquals(got, [1, 3]);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Receiver.recvMany() parked by the budget with a buffer that refuses rejects instead of escaping the refill", async () => {
+  const [tx, rx] = channel<number>(2);
+  tx.trySend(1);
+  spendBudget();
+  const buffer: number[] = [];
+  const receiving = rx.recvMany(buffer, 2);
+  Object.freeze(buffer);
+  await assertRejects(() => receiving, TypeError);
+  assertStrictEquals(rx.tryRecv(), 1);
+  tx.dispose();
+});
+
+Deno.test("Receiver.tryRecv() does not overtake a recv() parked by the budget", async () => {
+  const [tx, rx] = channel<number>(4);
+  spendBudget();
+  const receiving = rx.recv();
+  tx.trySend(1);
+  tx.trySend(2);
+  const error = assertThrows(() => rx.tryRecv(), TryRecvError);
+  assertStrictEquals(error.kind, "empty");
+  assertStrictEquals(await receiving, 1);
+  assertStrictEquals(rx.tryRecv(), 2);
+  tx.dispose();
+});
+
+Deno.test("budget: a resumed receive whose message's then getter aborts a parked receive does not break the refill", async () => {
+  const controller = new AbortController();
+  const [tx, rx] = channel<unknown>(4);
+  const message = {
+    get then() {
+      controller.abort(new Error("aborted from then"));
+      return undefined;
+    },
+  };
+  tx.trySend(message);
+  spendBudget();
+  const first = rx.recv();
+  const second = rx.recv({ signal: controller.signal });
+  assertStrictEquals(await first, message);
+  await assertRejects(() => second, Error, "aborted from then");
+  tx.trySend(2);
+  assertStrictEquals(await rx.recv(), 2);
+  tx.dispose();
 });
 
 // -- What the budget is for --
@@ -878,4 +1190,42 @@ Deno.test("setBudgetEnabled(true) turns the budget back on", async () => {
   assertEquals(await yieldingCalls(1, () => rx.recv()), [0]);
   tx.dispose();
   rx.dispose();
+});
+
+/** Sends and receives in a loop until `fired()`; returns the count received. */
+async function pingPong(
+  tx: { send(v: number): unknown },
+  rx: AsyncIterable<number>,
+  fired: () => boolean,
+): Promise<number> {
+  let received = 0;
+  const producer = (async () => {
+    for (let i = 0; !fired() && i < 1_000_000; i++) await tx.send(i);
+  })();
+  for await (const _ of rx) {
+    received++;
+    if (fired()) break;
+  }
+  await producer;
+  return received;
+}
+
+Deno.test("channel() and unboundedChannel() ping-pong still lets a timer fire", async (t) => {
+  const makers = {
+    "channel(1)": () => channel<number>(1),
+    "unboundedChannel()": () => unboundedChannel<number>(),
+  };
+  for (const [name, make] of Object.entries(makers)) {
+    await t.step(name, async () => {
+      const [tx, rx] = make();
+      let fired = false;
+      const timer = setTimeout(() => fired = true, 0);
+      const received = await pingPong(tx, rx, () => fired);
+      clearTimeout(timer);
+      assert(fired, "the timer never fired");
+      assert(received < 1_000_000);
+      tx.dispose();
+      rx.dispose();
+    });
+  }
 });

@@ -1,16 +1,17 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
-// JavaScript hazards: thenables as messages, `then` members, `undefined` and
-// `null` messages, re-entrant use and abort reasons.
+// JavaScript hazards: thenables as messages, a message whose `then` getter
+// runs code, `then` members, `undefined` and `null` messages, re-entrant use,
+// recvMany() buffers that refuse messages, and abort reasons.
 
 import {
   assert,
   assertEquals,
   assertRejects,
   assertStrictEquals,
+  assertStringIncludes,
   assertThrows,
 } from "@std/assert";
 import { setImmediate } from "node:timers/promises";
-import { spendBudget } from "../budget.ts";
 import {
   channel,
   SendError,
@@ -541,76 +542,168 @@ Deno.test("Receiver.recv() called twice concurrently serves both callers in call
   rx.dispose();
 });
 
+Deno.test("Receiver.tryRecv() does not overtake a waiting recv() with a signal", async () => {
+  const [tx, rx] = channel<number>(4);
+  const controller = new AbortController();
+  const receiving = rx.recv({ signal: controller.signal });
+  const second = rx.recv();
+  tx.trySend(1);
+  tx.trySend(2);
+  assertStrictEquals(await receiving, 1);
+  assertStrictEquals(await second, 2);
+  tx.dispose();
+});
+
 // -- Aborts during a cooperative-budget yield --
 
-Deno.test("Receiver.recv() aborted while it yields to the event loop takes no message", async () => {
-  const [tx, rx] = channel<number>(4);
-  await tx.send(1);
-  spendBudget();
-  const controller = new AbortController();
-  const reason = new Error("during the yield");
-  const first = rx.recv({ signal: controller.signal });
-  const second = rx.recv();
-  // The abort settles the parked call at once; watch it before awaiting.
-  const rejected = assertRejects(() => first).then((e) =>
-    assertStrictEquals(e, reason)
-  );
-  controller.abort(reason);
-  await rejected;
-  assertStrictEquals(await second, 1);
-  assertStrictEquals(rx.len(), 0);
+// -- Buffers that refuse messages --
+
+/** A buffer whose `push` throws, as a proxy or a subclass might. */
+function refusingBuffer<T>(): T[] {
+  const buffer: T[] = [];
+  Object.defineProperty(buffer, "push", {
+    value() {
+      throw new Error("push refused");
+    },
+  });
+  return buffer;
+}
+
+Deno.test("Receiver.recvMany() with a buffer frozen while it waits rejects and leaves the message first", async () => {
+  const [tx, rx] = channel<string>(1);
+  const buffer: string[] = [];
+  const receiving = rx.recvMany(buffer, 10);
+  Object.freeze(buffer);
+  tx.trySend("x"); // must not throw: the send is delivered
+  const error = await assertRejects(() => receiving, TypeError);
+  assertStringIncludes(error.message, "buffer");
+  assertStrictEquals(rx.len(), 1);
+  assertStrictEquals(tx.capacity(), 0);
+  assertStrictEquals(await rx.recv(), "x");
+  assertStrictEquals(tx.capacity(), 1);
   tx.dispose();
-  rx.dispose();
+  assertStrictEquals(await rx.recv(), undefined);
 });
 
-Deno.test("Sender.send() aborted while it yields to the event loop sends nothing", async () => {
+Deno.test("Receiver.recvMany() with a read-only length keeps all three queued messages in order", async () => {
   const [tx, rx] = channel<number>(4);
-  spendBudget();
-  const controller = new AbortController();
-  const reason = new Error("during the yield");
-  const first = tx.send(1, { signal: controller.signal });
-  const second = tx.send(2);
-  // A call that is yielding has not been granted: the abort wins.
-  const rejected = assertRejects(() => first).then((e) =>
-    assertStrictEquals(e, reason)
-  );
-  controller.abort(reason);
-  await rejected;
-  await second;
+  for (let i = 1; i <= 3; i++) tx.trySend(i);
   const buffer: number[] = [];
-  await rx.recvMany(buffer, 4);
-  assertEquals(buffer, [2]);
-  assertStrictEquals(rx.capacity(), 4);
+  Object.defineProperty(buffer, "length", { writable: false });
+  await assertRejects(() => rx.recvMany(buffer, 10), TypeError);
+  assertStrictEquals(rx.len(), 3);
+  const out: number[] = [];
+  assertStrictEquals(await rx.recvMany(out, 10), 3);
+  assertEquals(out, [1, 2, 3]);
   tx.dispose();
-  rx.dispose();
 });
 
-Deno.test("Sender.reserve*() and Receiver.recvMany() aborted while they yield hold nothing", async () => {
-  const [tx, rx] = channel<number>(4);
-  await tx.send(7);
-  const owner = tx.clone();
-  spendBudget();
-  const controller = new AbortController();
-  const reason = new Error("during the yield");
-  const signal = controller.signal;
+Deno.test("Receiver.recvMany() into an array at the maximum length rejects and loses nothing", async () => {
+  const [tx, rx] = channel<number>(2);
+  tx.trySend(7);
   const buffer: number[] = [];
-  const calls = [
-    tx.reserve({ signal }),
-    tx.reserveMany(2, { signal }),
-    owner.reserveOwned({ signal }),
-    rx.recvMany(buffer, 4, { signal }),
-  ];
-  const rejected = calls.map((call) =>
-    assertRejects(() => call).then((e) => assertStrictEquals(e, reason))
-  );
-  controller.abort(reason);
-  await Promise.all(rejected);
-  assertEquals(buffer, []);
-  // The consumed sender is disposed; nothing else is held.
+  buffer.length = 2 ** 32 - 1;
+  await assertRejects(() => rx.recvMany(buffer, 1), TypeError);
+  assertStrictEquals(rx.tryRecv(), 7);
+  tx.dispose();
+});
+
+Deno.test("Permit.send() to a waiting recvMany() whose push throws neither throws nor leaks the sender", async () => {
+  const [tx, rx] = channel<number>(1);
+  const permit = await tx.reserve();
+  const receiving = rx.recvMany(refusingBuffer<number>(), 4);
+  permit.send(1);
+  await assertRejects(() => receiving, TypeError);
+  tx.dispose();
+  assertStrictEquals(await rx.recv(), 1);
+  // The sender's count was released once: the stream ends.
+  assertStrictEquals(await rx.recv(), undefined);
+});
+
+Deno.test("UnboundedSender.send() to a waiting recvMany() whose buffer was frozen does not throw", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  const buffer: number[] = [];
+  const receiving = rx.recvMany(buffer, 4);
+  Object.freeze(buffer);
+  tx.send(1);
+  tx.send(2);
+  await assertRejects(() => receiving, TypeError);
+  assertStrictEquals(rx.tryRecv(), 1);
+  assertStrictEquals(rx.tryRecv(), 2);
+  tx.dispose();
+});
+
+Deno.test("Receiver.recvMany() whose push receives from the same channel keeps the order", async () => {
+  const [tx, rx] = channel<number>(4);
+  const seen: unknown[] = [];
+  const buffer: number[] = [];
+  Object.defineProperty(buffer, "push", {
+    value(value: number) {
+      // User code inside delivery: a later receive waits its turn, and a
+      // tryRecv does not overtake the call being served.
+      seen.push(value);
+      assertThrows(() => rx.tryRecv(), TryRecvError);
+      seen.push(rx.recv());
+      throw new Error("refused after all");
+    },
+  });
+  tx.trySend(1);
+  tx.trySend(2);
+  await assertRejects(() => rx.recvMany(buffer, 1), TypeError);
+  // The refused message went back first; the receive made inside `push`
+  // got it, in order.
+  assertStrictEquals(await seen[1], 1);
+  assertStrictEquals(rx.tryRecv(), 2);
+  tx.dispose();
+});
+
+// -- A message whose `then` getter runs code --
+
+Deno.test("Sender.send() of a message whose then getter aborts the send is delivered once and resolves", async () => {
+  const [tx, rx] = channel<unknown>(1);
+  const permit = await tx.reserve();
+  const receiving = rx.recv();
+  const controller = new AbortController();
+  const message = {
+    get then() {
+      controller.abort(new Error("late"));
+      return undefined;
+    },
+  };
+  const sending = tx.send(message, { signal: controller.signal });
+  permit.dispose();
+  assertStrictEquals(await receiving, message);
+  await sending; // delivered, so it resolves
+  assertStrictEquals(tx.isClosed(), false);
   assertStrictEquals(tx.strongCount(), 1);
-  assertStrictEquals(tx.capacity(), 3);
-  assertStrictEquals(await rx.recv(), 7);
-  assertStrictEquals(rx.capacity(), 4);
+  await tx.send(2);
+  assertStrictEquals(await rx.recv(), 2);
   tx.dispose();
-  rx.dispose();
+  assertStrictEquals(await rx.recv(), undefined);
+});
+
+Deno.test("Sender.trySend() counts stay exact when a message's then getter sends again", async () => {
+  const [tx, rx] = channel<unknown>(1);
+  const other = tx.clone();
+  const receiving = rx.recv();
+  let inner: unknown;
+  const message = {
+    get then() {
+      try {
+        other.trySend("inner");
+      } catch (error) {
+        inner = error;
+      }
+      return undefined;
+    },
+  };
+  tx.trySend(message);
+  assertStrictEquals(await receiving, message);
+  // The first message was handed over, so the slot was free for the inner
+  // send, and only that one.
+  assertStrictEquals(inner, undefined);
+  assertThrows(() => tx.trySend("third"));
+  assertStrictEquals(rx.tryRecv(), "inner");
+  tx.dispose();
+  other.dispose();
 });

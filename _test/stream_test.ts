@@ -11,6 +11,7 @@ import {
 import { delay } from "@std/async/delay";
 import { channel, SendError, unboundedChannel } from "../mod.ts";
 import { toReadableStream, toWritableStream } from "../stream.ts";
+import { settle } from "./_util.ts";
 
 async function collect<T>(stream: ReadableStream<T>): Promise<T[]> {
   const out: T[] = [];
@@ -188,6 +189,37 @@ Deno.test("toReadableStream() errors when the receiver was disposed before a pul
   await assertRejects(() => reader.read(), ReferenceError);
   await assertRejects(() => reader.closed, ReferenceError);
   tx.dispose();
+});
+
+Deno.test("toReadableStream() with keepOpen gives back a message its cancelled pull had taken", async () => {
+  const [tx, rx] = channel<string>(2);
+  const reader = toReadableStream(rx, { keepOpen: true }).getReader();
+  const reading = reader.read();
+  await settle(); // the pull now waits in recvMany
+  tx.trySend("kept");
+  await reader.cancel();
+  await reading;
+  await settle();
+  assertStrictEquals(rx.tryRecv(), "kept");
+  assertStrictEquals(tx.capacity(), 2);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("toReadableStream() with keepOpen puts a taken message back before a message sent right after the cancel", async () => {
+  const [tx, rx] = channel<string>(4);
+  const reader = toReadableStream(rx, { keepOpen: true }).getReader();
+  const reading = reader.read();
+  await settle();
+  tx.trySend("first");
+  const cancelling = reader.cancel();
+  tx.trySend("second");
+  assertStrictEquals(rx.tryRecv(), "first");
+  assertStrictEquals(rx.tryRecv(), "second");
+  await cancelling;
+  await reading;
+  tx.dispose();
+  rx.dispose();
 });
 
 // -- toWritableStream --

@@ -131,3 +131,27 @@ Deno.test("mustCompile() and mustNotCompile() are type-checked, never run", () =
   assertStrictEquals(typeof mustNotCompile, "function");
   assertStrictEquals(typeof mustCompile, "function");
 });
+
+Deno.test("handles are invariant in their message type", () => {
+  const [tx, rx] = channel<number>(1);
+  const [utx, urx] = unboundedChannel<number>();
+  // @ts-expect-error: a Sender<number> must not accept strings.
+  const wide: Sender<number | string> = tx;
+  // @ts-expect-error: nor a Receiver<number> promise strings.
+  const narrow: Receiver<string> = rx;
+  // @ts-expect-error: nor an UnboundedSender<number> accept strings.
+  const wideUnbounded: UnboundedSender<number | string> = utx;
+  const weak = tx.downgrade();
+  // @ts-expect-error: nor a WeakSender<number> upgrade to a wider sender.
+  const wideWeak: WeakSender<number | string> = weak;
+  const permit = tx.tryReserve();
+  // @ts-expect-error: nor a Permit<number> send strings.
+  const widePermit: Permit<number | string> = permit;
+  void [wide, narrow, wideUnbounded, wideWeak, widePermit];
+  permit.dispose();
+  weak.dispose();
+  tx.dispose();
+  rx.dispose();
+  utx.dispose();
+  urx.dispose();
+});

@@ -580,6 +580,19 @@ Deno.test("UnboundedReceiver[Symbol.asyncIterator]() ends a pending step when th
   tx.dispose();
 });
 
+Deno.test("UnboundedReceiver.values() stops on an abort and takes nothing", async () => {
+  const [tx, rx] = unboundedChannel<number>();
+  const controller = new AbortController();
+  const iterator = rx.values({ signal: controller.signal });
+  const step = iterator.next();
+  controller.abort(new Error("stop"));
+  await assertRejects(() => step, Error, "stop");
+  tx.send(1);
+  assertStrictEquals(rx.tryRecv(), 1);
+  await nextMacrotask();
+  tx.dispose();
+});
+
 // -- Closing and draining --
 
 Deno.test("UnboundedReceiver.close() keeps buffered messages receivable, then ends", async () => {
