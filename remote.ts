@@ -70,7 +70,7 @@ import {
   TryRecvError,
   TrySendError,
 } from "./error.ts";
-import { describe } from "./chan.ts";
+import { describe } from "./_args.ts";
 import {
   checkName,
   checkNumber,
@@ -221,8 +221,20 @@ export interface RemoteReceiverOptions<T> {
   signal?: AbortSignal;
 }
 
-/** Options of a call that can wait. */
-interface WaitOptions {
+/**
+ * Options of a remote call that can wait.
+ *
+ * @example Usage
+ * ```ts
+ * import type { RemoteWaitOptions } from "@seed/mpsc/remote";
+ * import { assert } from "@std/assert";
+ *
+ * const options: RemoteWaitOptions = { signal: AbortSignal.timeout(1_000) };
+ * assert(options.signal instanceof AbortSignal);
+ * ```
+ */
+export interface RemoteWaitOptions {
+  /** Stops waiting: the call rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
@@ -662,7 +674,7 @@ export class RemoteSender<T> {
    * await db.close();
    * ```
    */
-  send(value: T, options?: WaitOptions): Promise<void> {
+  send(value: T, options?: RemoteWaitOptions): Promise<void> {
     return this.#send("Cannot send value", [value], options, Infinity, false);
   }
 
@@ -701,7 +713,7 @@ export class RemoteSender<T> {
    * await db.close();
    * ```
    */
-  sendMany(values: readonly T[], options?: WaitOptions): Promise<void> {
+  sendMany(values: readonly T[], options?: RemoteWaitOptions): Promise<void> {
     return this.#send("Cannot send values", values, options, Infinity, true);
   }
 
@@ -813,7 +825,7 @@ export class RemoteSender<T> {
    * await db.close();
    * ```
    */
-  async closed(options?: WaitOptions): Promise<void> {
+  async closed(options?: RemoteWaitOptions): Promise<void> {
     const action = "Cannot wait for close";
     const signal = checkSignal(action, checkOptions(action, options).signal);
     if (signal?.aborted) throw signal.reason;
@@ -947,7 +959,7 @@ export class RemoteSender<T> {
   #send(
     action: string,
     values: readonly T[],
-    options: WaitOptions | undefined,
+    options: RemoteWaitOptions | undefined,
     ms: number,
     many: boolean,
     timed = false,
@@ -1349,7 +1361,7 @@ export class RemoteReceiver<T> {
    * await db.close();
    * ```
    */
-  recv(options?: WaitOptions): Promise<T | undefined> {
+  recv(options?: RemoteWaitOptions): Promise<T | undefined> {
     const action = "Cannot receive value";
     let signal: AbortSignal | undefined;
     try {
@@ -1404,7 +1416,7 @@ export class RemoteReceiver<T> {
   recvMany(
     buffer: T[],
     limit: number,
-    options?: WaitOptions,
+    options?: RemoteWaitOptions,
   ): Promise<number> {
     const action = "Cannot receive values";
     let signal: AbortSignal | undefined;
@@ -1548,7 +1560,7 @@ export class RemoteReceiver<T> {
    * await db.close();
    * ```
    */
-  async *values(options?: WaitOptions): AsyncIterableIterator<T> {
+  async *values(options?: RemoteWaitOptions): AsyncIterableIterator<T> {
     const action = "Cannot receive value";
     const signal = checkSignal(action, checkOptions(action, options).signal);
     for (;;) {

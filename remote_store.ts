@@ -9,7 +9,7 @@
 // (`remote_sql.ts`); the handles (`remote.ts`) keep only their own position
 // (a sender's next sequence, a receiver's last handed-out message).
 
-import { describe } from "./chan.ts";
+import { checkInteger, describe, signalOf } from "./_args.ts";
 import { type SqlNames, sqlNames } from "./remote_sql.ts";
 
 /**
@@ -112,34 +112,11 @@ const PREFIX_PATTERN = /^[a-z_][a-z0-9_]{0,19}$/;
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-// -- Argument checks (one message style, shared by every remote call) --
+// -- Argument checks: the module's own (`_args.ts`), and the remote ones in
+// its message style --
 
-/**
- * Checks that `value` is a number from `min` to `max` (an integer unless
- * `fraction`).
- *
- * @throws {TypeError} If it is not a number.
- * @throws {RangeError} If it is out of range.
- */
-export function checkNumber(
-  action: string,
-  name: string,
-  value: unknown,
-  min: number,
-  max: number,
-): number {
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `${action}: ${name} must be a number, received ${describe(value)}`,
-    );
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `${action}: ${name} must be an integer from ${min} to ${max}, received ${value}`,
-    );
-  }
-  return value;
-}
+/** Numbers: the module's one integer check (`_args.ts`). */
+export const checkNumber: typeof checkInteger = checkInteger;
 
 /**
  * Checks a channel name or a sender id: a string of 1 to 200 characters
@@ -189,7 +166,7 @@ export function checkOptions<O extends object>(
 }
 
 /**
- * Checks an optional `options.signal`.
+ * Checks an optional `options.signal` with the module's brand check.
  *
  * @throws {TypeError} If it is there and not an `AbortSignal`.
  */
@@ -197,12 +174,7 @@ export function checkSignal(
   action: string,
   signal: unknown,
 ): AbortSignal | undefined {
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
-  throw new TypeError(
-    `${action}: options.signal must be an AbortSignal, received ${
-      describe(signal)
-    }`,
-  );
+  return signalOf(action, { signal: signal as AbortSignal | undefined });
 }
 
 function checkPattern(

@@ -217,7 +217,7 @@ remoteTest(
   async (ctx) => {
     const store = ctx.store();
     await createRemoteChannel(store, "c", { capacity: 8, maxMessageBytes: 4 });
-    await using tx = await connectSender<string>(store, "c", { id: "a" });
+    await using _tx = await connectSender<string>(store, "c", { id: "a" });
     // The same statement the sender runs, with a body over the limit.
     const [row] = await ctx.client.query(
       `SELECT o_state AS state FROM "${ctx.schema}"."mpsc_send"($1, $2, $3, $4, $5::text[], $6, $7)`,
