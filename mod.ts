@@ -57,10 +57,14 @@
  *
  * ## Waiting on several channels
  *
- * {@linkcode select} is Tokio's `select!` over `recv()` and `reserve()`: it
- * waits on several receivers (for a message) and senders (for room) and
- * takes exactly one thing from exactly one of them; the others keep
- * theirs. {@linkcode merge} is Tokio's `StreamMap`: one `for await` over
+ * {@linkcode select} is Tokio's `select!`: it waits on several receivers
+ * (for a message), senders (for room) and promises (for a value), and takes
+ * exactly one thing from exactly one of them; the others keep theirs. A
+ * branch set to `undefined`, `null` or `false` is switched off (Tokio's
+ * `, if cond`), and its outcome leaves the result's type. With
+ * {@linkcode interval} for ticks and a promise such as `delay(ms)` for a
+ * deadline, a Tokio event loop ports branch for branch (see `select`'s
+ * example). {@linkcode merge} is Tokio's `StreamMap`: one `for await` over
  * several receivers.
  *
  * `reserve()` makes sending two-phase: wait for room first, then send

@@ -104,31 +104,100 @@ export interface SelectOptions {
 }
 
 /**
- * Waits until one of several channels can serve, and takes exactly one
- * thing from exactly one of them: a message from a receiver, or room (a
- * {@linkcode Permit}) from a sender. Tokio's `select!` over `recv()` and
- * `reserve()`, without the lost messages of `Promise.race`.
+ * Waits until one of several branches can serve, and takes exactly one
+ * thing from exactly one of them: a message from a receiver, room (a
+ * {@linkcode Permit}) from a sender, or the value of a promise. Tokio's
+ * `select!`, without the lost messages of `Promise.race`.
  *
  * - Lossless: when the promise settles, one branch took one message or one
- *   permit, and every other branch took nothing and left no waiter behind.
+ *   permit (or a promise won), and every other branch took nothing and left
+ *   no waiter behind.
  * - Fair: among branches ready at the call, one is picked at random;
  *   `biased: true` picks the first in key order. A waiting select keeps its
  *   place among each receiver's receive calls (call order) and queues for
  *   room like any `reserve()` (first come, first served).
  * - A branch whose receiver is finished, or whose sender's channel is
  *   closed, is ready: it settles the select with `{ key, done: true }`.
+ * - Any promise or thenable is a branch (a deadline, a fetch, a Worker's
+ *   reply): it wins with `{ key, value, done: false }` when it fulfils; if
+ *   it rejects first, the select rejects with its reason and took nothing
+ *   from any channel. A promise that loses is left alone: it keeps its
+ *   value for whoever awaits it. Its `then` is read once and called once,
+ *   however many selects wait on it (a deadline made before a loop adds
+ *   one reaction in all, not one per turn), and a rejection no select is
+ *   waiting for is not reported as unhandled, as with `Promise.race`.
+ * - Which wins at the call: a promise's outcome comes in a microtask, so a
+ *   promise not seen settled before is never ready at the call, even if it
+ *   is settled: a ready channel wins over it, and it competes as a waiting
+ *   branch (a settled one wins within a microtask). A promise that an
+ *   earlier select saw settle is ready at the call, like a ready channel.
+ * - A branch whose value is `undefined`, `null` or `false` is switched off
+ *   (Tokio's `, if cond`): write `paused ? undefined : jobs` or
+ *   `!paused && jobs`. The outcome's type drops a branch that is always
+ *   off and keeps one that may be on. All branches off rejects.
+ * - `branches` is read once: each getter runs once, before anything is
+ *   taken.
  * - One select counts as one operation for the cooperative budget.
+ *
+ * For a periodic branch use {@linkcode interval}; for a deadline, a promise
+ * branch (`delay(ms)` from `@std/async`, made once before the loop) or
+ * `signal: AbortSignal.timeout(ms)`, which rejects instead.
+ *
+ * In a loop whose branches depend on a flag the loop sets (`!paused &&
+ * jobs`), TypeScript cannot infer the outcome if the flag is set from the
+ * outcome in one expression (`paused = next.value === "pause"` gives
+ * TS7022): assign `true` and `false` as the example does, or keep the flag
+ * in an object (`state.paused`).
  *
  * Cancellation: an aborted select took nothing from any branch. A permit it
  * resolved with is the caller's, to send through or dispose.
  *
- * @typeParam B The branches: names mapped to handles.
- * @param branches Receivers and bounded senders, by name (at least one).
+ * @typeParam B The branches: names mapped to handles, promises, or
+ * `undefined`, `null` or `false` for a branch switched off.
+ * @param branches Receivers, bounded senders and promises, by name (at
+ * least one switched on).
  * @param options `signal` cancels the wait; `biased` picks in key order.
  * @returns A promise of the outcome of the branch that won.
- * @throws {TypeError} (rejects) If `branches` is empty or not an object, a
- * branch is not a handle of ours, or `options` are of the wrong type.
+ * @throws {TypeError} (rejects) If `branches` is not an object or has no
+ * branch switched on, a branch is neither a handle of ours nor a promise or
+ * thenable, or `options` are of the wrong type.
  * @throws {ReferenceError} (rejects) If a branch's handle is disposed.
+ * @throws (rejects) What a promise branch rejects with, if it rejects
+ * first, or what reading a thenable's `then` throws.
+ *
+ * @example An event loop: jobs, a control channel, a tick, a deadline
+ * ```ts
+ * import { channel, interval, select } from "@seed/mpsc";
+ * import { delay } from "@std/async/delay";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const [submit, jobs] = channel<string>(8);
+ * const [control, ctl] = channel<"pause" | "resume" | "stop">(1);
+ * await submit.send("a");
+ * await control.send("pause");
+ *
+ * using tick = interval(100);
+ * const deadline = delay(50);
+ * let paused = false;
+ * const done: string[] = [];
+ * for (;;) {
+ *   const next = await select(
+ *     { ctl, jobs: !paused && jobs, tick, deadline },
+ *     { biased: true },
+ *   );
+ *   if (next.key === "deadline" || next.done) break;
+ *   if (next.key === "ctl") {
+ *     if (next.value === "stop") break;
+ *     if (next.value === "pause") paused = true;
+ *     else paused = false;
+ *   } else if (next.key === "jobs") done.push(next.value);
+ *   // else: a tick, to report progress
+ * }
+ * assertEquals(done, []); // paused first: the job waits in its channel
+ * assertEquals(jobs.len(), 1);
+ * submit.dispose();
+ * control.dispose();
+ * ```
  *
  * @example A worker that waits for jobs and for shutdown
  * ```ts
