@@ -15,7 +15,6 @@ import {
   chanOfReceiver,
   internals,
   NOT_A_HANDLE,
-  refOfSender,
 } from "./_internals.ts";
 import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
 import type { Permit, Receiver, Sender } from "./bounded.ts";
@@ -311,6 +310,11 @@ const RECEIVE_BRANCH = 0;
 const RESERVE_BRANCH = 1;
 /** A branch that waits for a promise or thenable: its watch. */
 const PROMISE_BRANCH = 2;
+/**
+ * A branch that waits for a native promise no select has watched yet: the
+ * promise itself, whose watch is made only if the select waits.
+ */
+const NEW_PROMISE_BRANCH = 3;
 
 /**
  * What a branch waits for. A new kind (a shared receiver, say) adds a
@@ -322,13 +326,14 @@ const PROMISE_BRANCH = 2;
 type BranchKind =
   | typeof RECEIVE_BRANCH
   | typeof RESERVE_BRANCH
-  | typeof PROMISE_BRANCH;
+  | typeof PROMISE_BRANCH
+  | typeof NEW_PROMISE_BRANCH;
 
 /**
- * What a branch of each kind reaches: its channel, its sender's hold, or
- * its promise's watch.
+ * What a branch of each kind reaches: its channel, its sender's hold, its
+ * promise's watch, or a native promise not watched yet.
  */
-type Target = Chan<unknown> | BoundedRef | PromiseWatch;
+type Target = Chan<unknown> | BoundedRef | PromiseWatch | Promise<unknown>;
 
 /**
  * The branches of one select, classified in one walk over the caller's
@@ -409,21 +414,12 @@ function classify(branches: unknown, list: BranchList): void {
       off++;
       continue;
     }
-    const chan = chanOfReceiver(value);
-    if (chan !== NOT_A_HANDLE) {
-      if (chan === undefined) throw disposedBranch(key);
-      list.push(key, RECEIVE_BRANCH, chan);
-      continue;
-    }
-    const ref = refOfSender(value);
-    if (ref !== NOT_A_HANDLE) {
-      if (ref === undefined) throw disposedBranch(key);
-      list.push(key, RESERVE_BRANCH, ref);
-      continue;
-    }
-    const watch = watchOf(value);
-    if (watch === undefined) throw notABranch(key, value);
-    list.push(key, PROMISE_BRANCH, watch);
+    const kind = lookup(value as object);
+    if (kind === NO_KIND) throw notABranch(key, value);
+    const target = found;
+    found = undefined;
+    if (target === undefined) throw disposedBranch(key);
+    list.push(key, kind, target);
   }
   if (list.length === 0) {
     throw new TypeError(
@@ -445,6 +441,83 @@ function notABranch(key: string, value: unknown): TypeError {
     "a Receiver, UnboundedReceiver, Sender, promise or thenable",
     value,
   );
+}
+
+/** What {@linkcode lookup} returns for a value that is no branch. */
+const NO_KIND = -1;
+
+/**
+ * What {@linkcode lookup} found: the branch's target, or `undefined` for a
+ * disposed handle. Set by each lookup, cleared by its caller.
+ */
+let found: Target | undefined;
+
+// The prototypes of the handles each brand check last recognised: routing
+// hints, so a branch is brand-checked by its own class first. A failed
+// check costs about 100 ns (V8 calls into its runtime for `#field in` on
+// an object without the field), so trying every class in turn made a
+// sender or a promise pay two or three of them. The brand checks decide;
+// a prototype only orders them.
+let receiverProto: unknown = undefined;
+let unboundedProto: unknown = undefined;
+let senderProto: unknown = undefined;
+const promiseProto: unknown = Promise.prototype;
+
+/**
+ * The kind of branch `value` (not switched off) is, with its target in
+ * {@linkcode found}; {@linkcode NO_KIND} if it is neither a handle of ours
+ * nor a thenable.
+ *
+ * @throws If reading a thenable's `then` throws.
+ */
+function lookup(value: object): BranchKind | typeof NO_KIND {
+  if (typeof value !== "object" && typeof value !== "function") return NO_KIND;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === receiverProto) {
+    const chan = internals.receiverChan(value);
+    if (chan !== NOT_A_HANDLE) return foundReceive(chan);
+  } else if (proto === senderProto) {
+    const ref = internals.senderRef(value);
+    if (ref !== NOT_A_HANDLE) return foundReserve(ref);
+  } else if (proto === unboundedProto) {
+    const chan = internals.unboundedReceiverChan(value);
+    if (chan !== NOT_A_HANDLE) return foundReceive(chan);
+  } else if (proto === promiseProto) {
+    // A native promise: a thenable without reading `then`, which is read
+    // only if the select waits (a promise that loses at the call is never
+    // touched). Its watch is made then too, if it has none yet.
+    found = watches.get(value) ?? (value as Promise<unknown>);
+    return found instanceof PromiseWatch ? PROMISE_BRANCH : NEW_PROMISE_BRANCH;
+  }
+  let chan = internals.receiverChan(value);
+  if (chan !== NOT_A_HANDLE) {
+    receiverProto = proto;
+    return foundReceive(chan);
+  }
+  const ref = internals.senderRef(value);
+  if (ref !== NOT_A_HANDLE) {
+    senderProto = proto;
+    return foundReserve(ref);
+  }
+  chan = internals.unboundedReceiverChan(value);
+  if (chan !== NOT_A_HANDLE) {
+    unboundedProto = proto;
+    return foundReceive(chan);
+  }
+  const watch = watchOf(value);
+  if (watch === undefined) return NO_KIND;
+  found = watch;
+  return PROMISE_BRANCH;
+}
+
+function foundReceive(chan: Chan<unknown> | undefined): BranchKind {
+  found = chan;
+  return RECEIVE_BRANCH;
+}
+
+function foundReserve(ref: BoundedRef | undefined): BranchKind {
+  found = ref;
+  return RESERVE_BRANCH;
 }
 
 // -- Promise branches --
@@ -480,11 +553,12 @@ class PromiseWatch {
   result: unknown = undefined;
   /** The waiting selects' nodes, oldest first. */
   readonly waiting: WaiterQueue<PromiseNode> = new WaiterQueue();
-  // Until `subscribe` calls it: the thenable and the `then` read from it.
+  // Until `subscribe` runs: the thenable, and the `then` read from it
+  // (`undefined` for a native promise, whose `then` is read there).
   #source: object | undefined;
-  #then: ((...args: unknown[]) => unknown) | undefined;
+  #then: unknown;
 
-  constructor(source: object, then: (...args: unknown[]) => unknown) {
+  constructor(source: object, then: unknown) {
     this.#source = source;
     this.#then = then;
   }
@@ -494,13 +568,17 @@ class PromiseWatch {
    * code runs here (a thenable's `then`), and may settle the watch at once.
    */
   subscribe(): void {
-    const then = this.#then;
-    if (then === undefined) return;
     const source = this.#source;
+    if (source === undefined) return;
     // Cleared first: a `then` that selects on its own thenable again must
     // not subscribe twice.
+    let then = this.#then;
     this.#then = this.#source = undefined;
     try {
+      if (then === undefined) then = (source as { then?: unknown }).then;
+      if (typeof then !== "function") {
+        throw typeError(SELECT, "a promise branch's then", "a function", then);
+      }
       then.call(
         source,
         (value: unknown) => this.#settle(FULFILLED, value),
@@ -543,11 +621,21 @@ function watchOf(value: unknown): PromiseWatch | undefined {
   if (watch !== undefined) return watch;
   const then = (value as { then?: unknown }).then;
   if (typeof then !== "function") return undefined;
-  watch = new PromiseWatch(
-    value as object,
-    then as (...args: unknown[]) => unknown,
-  );
+  watch = new PromiseWatch(value as object, then);
   watches.set(value as object, watch);
+  return watch;
+}
+
+/**
+ * The watch of a native promise that had none at the call: made now, as
+ * the select waits (another select may have made it since).
+ */
+function watchOfNew(promise: Promise<unknown>): PromiseWatch {
+  let watch = watches.get(promise);
+  if (watch === undefined) {
+    watch = new PromiseWatch(promise, undefined);
+    watches.set(promise, watch);
+  }
   return watch;
 }
 
@@ -612,7 +700,8 @@ function readyNow(kind: BranchKind, target: Target): boolean {
   // A promise is ready once a select saw it settle; one never seen settled
   // may be settled already, but its outcome only comes in a later
   // microtask, so it competes as a waiting branch.
-  return (target as PromiseWatch).state !== PENDING;
+  return kind === PROMISE_BRANCH &&
+    (target as PromiseWatch).state !== PENDING;
 }
 
 /** Whether calls parked by the budget stand ahead of a branch. */
@@ -635,6 +724,7 @@ function takeNow(key: string, kind: BranchKind, target: Target): unknown {
     if (chan.list.length === 0) return { key, done: true };
     return { key, value: chan.take(), done: false };
   }
+  // Never a NEW_PROMISE_BRANCH: one is never ready at the call.
   if (kind === PROMISE_BRANCH) {
     return promiseOutcome(key, target as PromiseWatch);
   }
@@ -672,7 +762,13 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
           ? new ReceiveNode(this, key, target as Chan<unknown>)
           : kind === RESERVE_BRANCH
           ? new ReserveNode(this, key, target as BoundedRef)
-          : new PromiseNode(this, key, target as PromiseWatch),
+          : new PromiseNode(
+            this,
+            key,
+            kind === PROMISE_BRANCH
+              ? target as PromiseWatch
+              : watchOfNew(target as Promise<unknown>),
+          ),
       );
     }
   }
@@ -946,6 +1042,9 @@ class PromiseNode implements Waiter, BranchNode {
   }
 
   register(): void {
+    // Settled since the select looked (by user code the select ran): it
+    // wins now.
+    if (this.watch.state !== PENDING) return this.fire();
     // In the queue before `then` runs: a thenable that calls back at once
     // finds this node waiting.
     this.watch.waiting.push(this);
