@@ -86,7 +86,24 @@ function seedBoundedSpsc(n: number, capacity: number, order: Order): Run {
     let sum = 0;
     let next = 0;
     let disordered = 0;
-    await inOrder(order, async () => {
+    if (order === "consumer-first") {
+      const consumer = (async () => {
+        for (;;) {
+          const v = await rx.recv();
+          if (v === undefined) break;
+          if (v !== next) disordered++;
+          next = v + 1;
+          sum += v;
+        }
+      })();
+      for (let i = 0; i < n; i++) await tx.send(i);
+      tx.dispose();
+      await consumer;
+    } else {
+      const producer = (async () => {
+        for (let i = 0; i < n; i++) await tx.send(i);
+        tx.dispose();
+      })();
       for (;;) {
         const v = await rx.recv();
         if (v === undefined) break;
@@ -94,11 +111,8 @@ function seedBoundedSpsc(n: number, capacity: number, order: Order): Run {
         next = v + 1;
         sum += v;
       }
-      return 0;
-    }, async () => {
-      for (let i = 0; i < n; i++) await tx.send(i);
-      tx.dispose();
-    });
+      await producer;
+    }
     return checked(sum, disordered, "@seed/mpsc channel()");
   };
 }
@@ -144,7 +158,28 @@ function seedUnboundedSpsc(n: number, order: Order): Run {
     let sum = 0;
     let next = 0;
     let disordered = 0;
-    await inOrder(order, async () => {
+    if (order === "consumer-first") {
+      const consumer = (async () => {
+        for (;;) {
+          const v = await rx.recv();
+          if (v === undefined) break;
+          if (v !== next) disordered++;
+          next = v + 1;
+          sum += v;
+        }
+      })();
+      // `send()` returns nothing here; awaiting it anyway is the loop users
+      // write, and gives the consumer its turn.
+      for (let i = 0; i < n; i++) await tx.send(i);
+      tx.dispose();
+      await consumer;
+    } else {
+      const producer = (async () => {
+        // `send()` returns nothing here; awaiting it anyway is the loop users
+        // write, and gives the consumer its turn.
+        for (let i = 0; i < n; i++) await tx.send(i);
+        tx.dispose();
+      })();
       for (;;) {
         const v = await rx.recv();
         if (v === undefined) break;
@@ -152,13 +187,8 @@ function seedUnboundedSpsc(n: number, order: Order): Run {
         next = v + 1;
         sum += v;
       }
-      return 0;
-    }, async () => {
-      // `send()` returns nothing here; awaiting it anyway is the loop users
-      // write, and gives the consumer its turn.
-      for (let i = 0; i < n; i++) await tx.send(i);
-      tx.dispose();
-    });
+      await producer;
+    }
     return checked(sum, disordered, "@seed/mpsc unboundedChannel()");
   };
 }
@@ -204,7 +234,28 @@ function stdSpsc(n: number, capacity: number | undefined, order: Order): Run {
     let sum = 0;
     let next = 0;
     let disordered = 0;
-    await inOrder(order, async () => {
+    if (order === "consumer-first") {
+      const consumer = (async () => {
+        // `receive()` rejects once the channel is closed and empty.
+        try {
+          for (;;) {
+            const v = await ch.receive();
+            if (v !== next) disordered++;
+            next = v + 1;
+            sum += v;
+          }
+        } catch (error) {
+          if (!(error instanceof ChannelClosedError)) throw error;
+        }
+      })();
+      for (let i = 0; i < n; i++) await ch.send(i);
+      ch.close();
+      await consumer;
+    } else {
+      const producer = (async () => {
+        for (let i = 0; i < n; i++) await ch.send(i);
+        ch.close();
+      })();
       // `receive()` rejects once the channel is closed and empty.
       try {
         for (;;) {
@@ -216,11 +267,8 @@ function stdSpsc(n: number, capacity: number | undefined, order: Order): Run {
       } catch (error) {
         if (!(error instanceof ChannelClosedError)) throw error;
       }
-      return 0;
-    }, async () => {
-      for (let i = 0; i < n; i++) await ch.send(i);
-      ch.close();
-    });
+      await producer;
+    }
     return checked(sum, disordered, "@std/async Channel");
   };
 }
@@ -310,7 +358,28 @@ function asyncChannelSpsc(
     let sum = 0;
     let next = 0;
     let disordered = 0;
-    await inOrder(order, async () => {
+    if (order === "consumer-first") {
+      const consumer = (async () => {
+        // `get()` rejects once the channel is closed and empty.
+        try {
+          for (;;) {
+            const v = await ch.get();
+            if (v !== next) disordered++;
+            next = v + 1;
+            sum += v;
+          }
+        } catch (error) {
+          if (!(error instanceof AsyncChannelClosedError)) throw error;
+        }
+      })();
+      for (let i = 0; i < n; i++) await ch.push(i);
+      ch.close();
+      await consumer;
+    } else {
+      const producer = (async () => {
+        for (let i = 0; i < n; i++) await ch.push(i);
+        ch.close();
+      })();
       // `get()` rejects once the channel is closed and empty.
       try {
         for (;;) {
@@ -322,11 +391,8 @@ function asyncChannelSpsc(
       } catch (error) {
         if (!(error instanceof AsyncChannelClosedError)) throw error;
       }
-      return 0;
-    }, async () => {
-      for (let i = 0; i < n; i++) await ch.push(i);
-      ch.close();
-    });
+      await producer;
+    }
     return checked(sum, disordered, "async-channel");
   };
 }
@@ -414,7 +480,29 @@ function itPushableSpsc(n: number, order: Order): Run {
     let sum = 0;
     let next = 0;
     let disordered = 0;
-    await inOrder(order, async () => {
+    if (order === "consumer-first") {
+      const consumer = (async () => {
+        for (;;) {
+          const r = await values.next();
+          if (r.done) break;
+          const v = r.value;
+          if (v !== next) disordered++;
+          next = v + 1;
+          sum += v;
+        }
+      })();
+      // `push()` returns the pushable itself; awaiting it is the loop users
+      // write, and gives the consumer its turn.
+      for (let i = 0; i < n; i++) await values.push(i);
+      values.end();
+      await consumer;
+    } else {
+      const producer = (async () => {
+        // `push()` returns the pushable itself; awaiting it is the loop users
+        // write, and gives the consumer its turn.
+        for (let i = 0; i < n; i++) await values.push(i);
+        values.end();
+      })();
       for (;;) {
         const r = await values.next();
         if (r.done) break;
@@ -423,13 +511,8 @@ function itPushableSpsc(n: number, order: Order): Run {
         next = v + 1;
         sum += v;
       }
-      return 0;
-    }, async () => {
-      // `push()` returns the pushable itself; awaiting it is the loop users
-      // write, and gives the consumer its turn.
-      for (let i = 0; i < n; i++) await values.push(i);
-      values.end();
-    });
+      await producer;
+    }
     return checked(sum, disordered, "it-pushable");
   };
 }
@@ -470,7 +553,24 @@ function ringSpsc(n: number, capacity: number | undefined, order: Order): Run {
     let sum = 0;
     let next = 0;
     let disordered = 0;
-    await inOrder(order, async () => {
+    if (order === "consumer-first") {
+      const consumer = (async () => {
+        for (;;) {
+          const v = await ch.recv();
+          if (v === undefined) break;
+          if (v !== next) disordered++;
+          next = v + 1;
+          sum += v;
+        }
+      })();
+      for (let i = 0; i < n; i++) await ch.send(i);
+      ch.close();
+      await consumer;
+    } else {
+      const producer = (async () => {
+        for (let i = 0; i < n; i++) await ch.send(i);
+        ch.close();
+      })();
       for (;;) {
         const v = await ch.recv();
         if (v === undefined) break;
@@ -478,11 +578,8 @@ function ringSpsc(n: number, capacity: number | undefined, order: Order): Run {
         next = v + 1;
         sum += v;
       }
-      return 0;
-    }, async () => {
-      for (let i = 0; i < n; i++) await ch.send(i);
-      ch.close();
-    });
+      await producer;
+    }
     return checked(sum, disordered, "the ring floor");
   };
 }
