@@ -462,3 +462,51 @@ Deno.test("merge() over receivers all disposed before the first step ends at onc
   assertEquals(items, []);
   atx.dispose();
 });
+
+Deno.test("select() reads a native promise's then only when it waits, once", async () => {
+  const [tx, rx] = channel<number>(4);
+  const { promise, resolve } = deferred<string>();
+  let reads = 0;
+  const then = promise.then;
+  Object.defineProperty(promise, "then", {
+    get() {
+      reads++;
+      return then;
+    },
+  });
+  tx.trySend(1);
+  assertEquals(await select({ rx, promise }), {
+    key: "rx",
+    value: 1,
+    done: false,
+  });
+  assertStrictEquals(reads, 0); // it lost at the call: never touched
+  const waiting = select({ rx, promise });
+  const again = select({ promise });
+  resolve("done");
+  assertEquals(await waiting, { key: "promise", value: "done", done: false });
+  assertEquals(await again, { key: "promise", value: "done", done: false });
+  assertStrictEquals(reads, 1);
+  tx.dispose();
+});
+
+Deno.test("select() with a native promise whose then is no function rejects with TypeError once it waits", async () => {
+  const [tx, rx] = channel<number>(1);
+  const promise = new Promise<never>(() => {});
+  Object.defineProperty(promise, "then", { value: 42 });
+  await assertRejects(() => select({ rx, promise }), TypeError, "then");
+  tx.trySend(1);
+  assertStrictEquals(rx.tryRecv(), 1);
+  tx.dispose();
+});
+
+Deno.test("select() refuses an object made from a handle's prototype, even after a real handle of that class", async () => {
+  const [tx, rx] = channel<number>(1);
+  tx.trySend(1);
+  assertEquals(await select({ rx, tx }), { key: "rx", value: 1, done: false });
+  for (const handle of [rx, tx] as object[]) {
+    const fake = Object.create(Object.getPrototypeOf(handle));
+    await assertRejects(() => select({ fake }), TypeError, 'branch "fake"');
+  }
+  tx.dispose();
+});
