@@ -1,7 +1,9 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // Helpers shared by the handle tests (not a test file itself).
 
+import { assertRejects, assertStrictEquals, assertThrows } from "@std/assert";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
+import { SendTimeoutError, TryRecvError, TrySendError } from "../mod.ts";
 
 export type State = "pending" | "fulfilled" | "rejected";
 
@@ -51,4 +53,42 @@ export function countListeners(signal: AbortSignal): () => number {
 /** Lets pending microtasks (and promise chains) run. */
 export async function settle(turns = 10): Promise<void> {
   for (let i = 0; i < turns; i++) await Promise.resolve();
+}
+
+/** Asserts that `fn` throws a `TryRecvError` of `kind`. */
+export function assertThrowsTryRecvError(
+  fn: () => unknown,
+  kind: "empty" | "disconnected",
+): void {
+  const error = assertThrows(fn, TryRecvError);
+  assertStrictEquals(error.name, "TryRecvError");
+  assertStrictEquals(error.kind, kind);
+}
+
+/**
+ * Asserts that `fn` throws a `TrySendError` of `expected.kind`, carrying
+ * `expected.value` when that is given.
+ */
+export function assertThrowsTrySendError(
+  fn: () => unknown,
+  expected: { kind: "full" | "closed"; value?: unknown },
+): void {
+  const error = assertThrows(fn, TrySendError);
+  assertStrictEquals(error.name, "TrySendError");
+  assertStrictEquals(error.kind, expected.kind);
+  if ("value" in expected) assertStrictEquals(error.value, expected.value);
+}
+
+/**
+ * Asserts that `promise` rejects with a `SendTimeoutError` of
+ * `expected.kind`, carrying `expected.value` when that is given.
+ */
+export async function assertRejectsSendTimeoutError(
+  promise: Promise<unknown>,
+  expected: { kind: "timeout" | "closed"; value?: unknown },
+): Promise<void> {
+  const error = await assertRejects(() => promise, SendTimeoutError);
+  assertStrictEquals(error.name, "SendTimeoutError");
+  assertStrictEquals(error.kind, expected.kind);
+  if ("value" in expected) assertStrictEquals(error.value, expected.value);
 }

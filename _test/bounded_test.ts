@@ -15,7 +15,12 @@ import {
 import { assertSpyCall, assertSpyCalls, spy } from "@std/testing/mock";
 import { FakeTime } from "@std/testing/time";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
-import { countListeners, settle, stateOf } from "./_util.ts";
+import {
+  assertRejectsSendTimeoutError,
+  assertThrowsTryRecvError,
+  assertThrowsTrySendError,
+  stateOf,
+} from "./_util.ts";
 import {
   channel,
   MAX_BUFFER,
@@ -24,63 +29,11 @@ import {
   TryRecvError,
   TrySendError,
 } from "../mod.ts";
-import type { Permit, Receiver, Sender } from "../mod.ts";
-
-/**
- * Sends `count` fresh objects through `tx` without waiting; returns weak
- * references to them. A function of its own, so no local keeps one alive.
- */
-function sendTracked(tx: Sender<object>, count: number): WeakRef<object>[] {
-  const refs: WeakRef<object>[] = [];
-  for (let i = 0; i < count; i++) {
-    const message = { payload: new Array(100).fill(i) };
-    refs.push(new WeakRef(message));
-    tx.trySend(message);
-  }
-  return refs;
-}
+import type { Permit, Sender } from "../mod.ts";
 
 /** Fills the channel of `tx` with `count` messages, without waiting. */
 function fill(tx: Sender<number>, count: number): void {
   for (let i = 0; i < count; i++) tx.trySend(i);
-}
-
-/** Asserts that `fn` throws a `TryRecvError` of `kind`. */
-function assertThrowsTryRecvError(
-  fn: () => unknown,
-  kind: "empty" | "disconnected",
-): void {
-  const error = assertThrows(fn, TryRecvError);
-  assertStrictEquals(error.name, "TryRecvError");
-  assertStrictEquals(error.kind, kind);
-}
-
-/**
- * Asserts that `fn` throws a `TrySendError` of `expected.kind`, carrying
- * `expected.value` when that is given.
- */
-function assertThrowsTrySendError(
-  fn: () => unknown,
-  expected: { kind: "full" | "closed"; value?: unknown },
-): void {
-  const error = assertThrows(fn, TrySendError);
-  assertStrictEquals(error.name, "TrySendError");
-  assertStrictEquals(error.kind, expected.kind);
-  if ("value" in expected) assertStrictEquals(error.value, expected.value);
-}
-
-/**
- * Asserts that `promise` rejects with a `SendTimeoutError` of
- * `expected.kind`, carrying `expected.value` when that is given.
- */
-async function assertRejectsSendTimeoutError(
-  promise: Promise<unknown>,
-  expected: { kind: "timeout" | "closed"; value?: unknown },
-): Promise<void> {
-  const error = await assertRejects(() => promise, SendTimeoutError);
-  assertStrictEquals(error.name, "SendTimeoutError");
-  assertStrictEquals(error.kind, expected.kind);
-  if ("value" in expected) assertStrictEquals(error.value, expected.value);
 }
 
 // -- channel() and MAX_BUFFER --
@@ -136,45 +89,6 @@ Deno.test("channel() throws TypeError for a buffer that is not a number", async 
 });
 
 // -- Disposal --
-
-Deno.test("Sender.dispose() and [Symbol.dispose]() dispose once, idempotently", () => {
-  const [tx, rx] = channel<number>(1);
-  const clone = tx.clone();
-  assertStrictEquals(rx.senderStrongCount(), 2);
-  clone[Symbol.dispose]();
-  clone.dispose();
-  clone.dispose();
-  assertStrictEquals(rx.senderStrongCount(), 1);
-  assertStrictEquals(rx.isClosed(), false);
-  tx.dispose();
-  tx.dispose();
-  assertStrictEquals(rx.senderStrongCount(), 0);
-  assertStrictEquals(rx.isClosed(), true);
-});
-
-Deno.test("WeakSender.dispose() and [Symbol.dispose]() dispose once, idempotently", () => {
-  const [tx, rx] = channel<number>(1);
-  const weak = tx.downgrade();
-  const other = weak.clone();
-  assertStrictEquals(rx.senderWeakCount(), 2);
-  weak[Symbol.dispose]();
-  weak.dispose();
-  weak.dispose();
-  assertStrictEquals(rx.senderWeakCount(), 1);
-  other.dispose();
-  assertStrictEquals(rx.senderWeakCount(), 0);
-  assertStrictEquals(rx.senderStrongCount(), 1);
-  tx.dispose();
-});
-
-Deno.test("Receiver.dispose() and [Symbol.dispose]() dispose once, idempotently", () => {
-  const [tx, rx] = channel<number>(1);
-  rx[Symbol.dispose]();
-  rx.dispose();
-  rx.dispose();
-  assertStrictEquals(tx.isClosed(), true);
-  tx.dispose();
-});
 
 Deno.test("Permit.dispose() and [Symbol.dispose]() are idempotent and give the slot back once", () => {
   const [tx, rx] = channel<number>(2);
@@ -784,491 +698,7 @@ Deno.test("OwnedPermit.sameChannel() and sameChannelAsSender() compare channels"
   for (const handle of [a, b, c, tx, rx, otherTx, otherRx]) handle.dispose();
 });
 
-// -- AbortSignal --
-
-Deno.test("AbortSignal already aborted makes every waiting method reject with its reason and change nothing", async (t) => {
-  const reason = new Error("aborted before the call");
-  const signal = AbortSignal.abort(reason);
-  const cases: [
-    string,
-    (tx: Sender<number>, rx: Receiver<number>) => Promise<unknown>,
-  ][] = [
-    ["Sender.send()", (tx) => tx.send(9, { signal })],
-    ["Sender.sendTimeout()", (tx) => tx.sendTimeout(9, 1_000, { signal })],
-    [
-      "Sender.sendTimeout() with ms 0",
-      (tx) => tx.sendTimeout(9, 0, { signal }),
-    ],
-    ["Sender.reserve()", (tx) => tx.reserve({ signal })],
-    ["Sender.reserveMany()", (tx) => tx.reserveMany(2, { signal })],
-    ["Sender.reserveMany(0)", (tx) => tx.reserveMany(0, { signal })],
-    ["Sender.closed()", (tx) => tx.closed({ signal })],
-    ["Receiver.recv()", (_, rx) => rx.recv({ signal })],
-    ["Receiver.recvMany()", (_, rx) => rx.recvMany([], 4, { signal })],
-    [
-      "Receiver.recvMany() with limit 0",
-      (_, rx) => rx.recvMany([], 0, { signal }),
-    ],
-  ];
-  for (const closed of [false, true]) {
-    for (const [name, call] of cases) {
-      await t.step(
-        `${name} on ${closed ? "a closed" : "an open"} channel`,
-        async () => {
-          const [tx, rx] = channel<number>(4);
-          fill(tx, 1);
-          if (closed) rx.close();
-          assertStrictEquals(await assertRejects(() => call(tx, rx)), reason);
-          assertStrictEquals(rx.len(), 1);
-          assertStrictEquals(tx.capacity(), 3);
-          assertStrictEquals(rx.isClosed(), closed);
-          assertStrictEquals(rx.tryRecv(), 0);
-          tx.dispose();
-          rx.dispose();
-        },
-      );
-    }
-  }
-  await t.step("Receiver.recv() on a finished channel", async () => {
-    const [tx, rx] = channel<number>(1);
-    tx.dispose();
-    assertStrictEquals(await assertRejects(() => rx.recv({ signal })), reason);
-    assertStrictEquals(
-      await assertRejects(() => rx.recvMany([], 1, { signal })),
-      reason,
-    );
-    rx.dispose();
-  });
-  await t.step(
-    "Sender.reserveOwned() leaves the channel's capacity alone",
-    async () => {
-      const [tx, rx] = channel<number>(2);
-      assertStrictEquals(
-        await assertRejects(() => tx.clone().reserveOwned({ signal })),
-        reason,
-      );
-      assertStrictEquals(tx.capacity(), 2);
-      assertStrictEquals(rx.senderStrongCount(), 1);
-      tx.dispose();
-      rx.dispose();
-    },
-  );
-  await t.step("rejects with the default AbortError reason too", async () => {
-    const [tx, rx] = channel<number>(1);
-    const controller = new AbortController();
-    controller.abort();
-    assertStrictEquals(
-      await assertRejects(() => tx.send(1, { signal: controller.signal })),
-      controller.signal.reason,
-    );
-    assertStrictEquals(
-      await assertRejects(() => rx.recv({ signal: controller.signal })),
-      controller.signal.reason,
-    );
-    tx.dispose();
-    rx.dispose();
-  });
-});
-
-Deno.test("Sender.send() aborted while waiting rejects with the reason and sends nothing", async () => {
-  const [tx, rx] = channel<number>(1);
-  fill(tx, 1);
-  const controller = new AbortController();
-  const reason = new Error("stop");
-  const sending = tx.send(1, { signal: controller.signal });
-  assertStrictEquals(await stateOf(sending), "pending");
-  controller.abort(reason);
-  assertStrictEquals(await assertRejects(() => sending), reason);
-  assertStrictEquals(await rx.recv(), 0);
-  // The aborted waiter is gone: the freed slot is free for anyone.
-  assertStrictEquals(tx.capacity(), 1);
-  tx.trySend(2);
-  assertStrictEquals(await rx.recv(), 2);
-  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Sender.sendTimeout() aborted while waiting rejects with the reason and sends nothing", async () => {
-  const [tx, rx] = channel<number>(1);
-  fill(tx, 1);
-  const controller = new AbortController();
-  const reason = new Error("stop");
-  const sending = tx.sendTimeout(1, 60_000, { signal: controller.signal });
-  assertStrictEquals(await stateOf(sending), "pending");
-  controller.abort(reason);
-  assertStrictEquals(await assertRejects(() => sending), reason);
-  assertStrictEquals(await rx.recv(), 0);
-  assertStrictEquals(tx.capacity(), 1);
-  assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Sender.reserve() aborted while waiting holds no permit", async () => {
-  const [tx, rx] = channel<number>(1);
-  fill(tx, 1);
-  const controller = new AbortController();
-  const reserving = tx.reserve({ signal: controller.signal });
-  const next = tx.reserve();
-  assertStrictEquals(await stateOf(reserving), "pending");
-  controller.abort();
-  assertStrictEquals(
-    await assertRejects(() => reserving),
-    controller.signal.reason,
-  );
-  assertStrictEquals(await rx.recv(), 0);
-  // The slot went to the next waiter, not to the aborted one.
-  const permit = await next;
-  permit.send(1);
-  assertStrictEquals(await rx.recv(), 1);
-  assertStrictEquals(tx.capacity(), 1);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Sender.reserveMany() aborted while waiting gives back what it collected", async () => {
-  const [tx, rx] = channel<number>(3);
-  fill(tx, 3);
-  const controller = new AbortController();
-  const reserving = tx.reserveMany(3, { signal: controller.signal });
-  assertStrictEquals(await rx.recv(), 0);
-  assertStrictEquals(await rx.recv(), 1);
-  assertStrictEquals(tx.capacity(), 0);
-  assertStrictEquals(await stateOf(reserving), "pending");
-  controller.abort();
-  assertStrictEquals(
-    await assertRejects(() => reserving),
-    controller.signal.reason,
-  );
-  assertStrictEquals(tx.capacity(), 2);
-  assertStrictEquals(rx.len(), 1);
-  tx.tryReserveMany(2).dispose();
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Sender.reserveMany() aborted while waiting hands its permits on to the next waiter", async () => {
-  const [tx, rx] = channel<number>(2);
-  fill(tx, 2);
-  const controller = new AbortController();
-  const reservingMany = tx.reserveMany(2, { signal: controller.signal });
-  const reserving = tx.reserve();
-  assertStrictEquals(await rx.recv(), 0);
-  assertStrictEquals(await stateOf(reserving), "pending");
-  controller.abort();
-  assertStrictEquals(
-    await assertRejects(() => reservingMany),
-    controller.signal.reason,
-  );
-  const permit = await reserving;
-  assertStrictEquals(tx.capacity(), 0);
-  permit.dispose();
-  assertStrictEquals(tx.capacity(), 1);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Sender.closed() aborted while waiting rejects with the reason", async () => {
-  const [tx, rx] = channel<number>(1);
-  const controller = new AbortController();
-  const closing = tx.closed({ signal: controller.signal });
-  const other = tx.closed();
-  assertStrictEquals(await stateOf(closing), "pending");
-  controller.abort();
-  assertStrictEquals(
-    await assertRejects(() => closing),
-    controller.signal.reason,
-  );
-  rx.close();
-  await other;
-  assertStrictEquals(tx.isClosed(), true);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Receiver.recv() aborted while waiting takes no message", async () => {
-  const [tx, rx] = channel<number>(2);
-  const controller = new AbortController();
-  const aborted = rx.recv({ signal: controller.signal });
-  assertStrictEquals(await stateOf(aborted), "pending");
-  controller.abort();
-  assertStrictEquals(
-    await assertRejects(() => aborted),
-    controller.signal.reason,
-  );
-  tx.trySend(1);
-  assertStrictEquals(rx.len(), 1);
-  assertStrictEquals(await rx.recv(), 1);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Receiver.recvMany() aborted while waiting takes no message and leaves the buffer alone", async () => {
-  const [tx, rx] = channel<number>(2);
-  const controller = new AbortController();
-  const buffer = [-1];
-  const aborted = rx.recvMany(buffer, 2, { signal: controller.signal });
-  assertStrictEquals(await stateOf(aborted), "pending");
-  controller.abort();
-  assertStrictEquals(
-    await assertRejects(() => aborted),
-    controller.signal.reason,
-  );
-  tx.trySend(1);
-  assertEquals(buffer, [-1]);
-  assertStrictEquals(rx.len(), 1);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Receiver.recv() aborted in the middle of a queue of receives leaves the others in order", async () => {
-  const [tx, rx] = channel<string>(4);
-  const controller = new AbortController();
-  const first = rx.recv();
-  const second = rx.recv({ signal: controller.signal });
-  const third = rx.recv();
-  controller.abort();
-  assertStrictEquals(
-    await assertRejects(() => second),
-    controller.signal.reason,
-  );
-  tx.trySend("a");
-  tx.trySend("b");
-  assertStrictEquals(await first, "a");
-  assertStrictEquals(await third, "b");
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("AbortSignal keeps no listener of a waiting method once the call settles", async (t) => {
-  const cases: [
-    string,
-    (signal: AbortSignal, listeners: () => number) => Promise<void>,
-  ][] = [
-    ["Sender.send() resolved", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      fill(tx, 1);
-      const sending = tx.send(1, { signal });
-      assert(listeners() > 0);
-      await rx.recv();
-      await sending;
-      rx.dispose();
-    }],
-    ["Sender.send() rejected by close", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      fill(tx, 1);
-      const sending = tx.send(1, { signal });
-      assert(listeners() > 0);
-      rx.close();
-      await assertRejects(() => sending, SendError);
-    }],
-    ["Sender.sendTimeout() resolved", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      fill(tx, 1);
-      const sending = tx.sendTimeout(1, 60_000, { signal });
-      assert(listeners() > 0);
-      await rx.recv();
-      await sending;
-      rx.dispose();
-    }],
-    ["Sender.sendTimeout() timed out", async (signal, listeners) => {
-      const [tx] = channel<number>(1);
-      fill(tx, 1);
-      const sending = tx.sendTimeout(1, 1, { signal });
-      assert(listeners() > 0);
-      await assertRejectsSendTimeoutError(sending, { kind: "timeout" });
-    }],
-    ["Sender.reserve() resolved", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      fill(tx, 1);
-      const reserving = tx.reserve({ signal });
-      assert(listeners() > 0);
-      await rx.recv();
-      (await reserving).dispose();
-    }],
-    [
-      "Sender.reserveMany() resolved after collecting",
-      async (signal, listeners) => {
-        const [tx, rx] = channel<number>(2);
-        fill(tx, 2);
-        const reserving = tx.reserveMany(2, { signal });
-        assert(listeners() > 0);
-        await rx.recv();
-        await rx.recv();
-        (await reserving).dispose();
-      },
-    ],
-    [
-      "Sender.reserveOwned() rejected by receiver dispose",
-      async (signal, listeners) => {
-        const [tx, rx] = channel<number>(1);
-        fill(tx, 1);
-        const reserving = tx.reserveOwned({ signal });
-        assert(listeners() > 0);
-        rx.dispose();
-        await assertRejects(() => reserving, SendError);
-      },
-    ],
-    ["Sender.closed() resolved", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      const closing = tx.closed({ signal });
-      assert(listeners() > 0);
-      rx.close();
-      await closing;
-      tx.dispose();
-    }],
-    ["Receiver.recv() resolved", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      const receiving = rx.recv({ signal });
-      assert(listeners() > 0);
-      tx.trySend(1);
-      assertStrictEquals(await receiving, 1);
-      tx.dispose();
-    }],
-    ["Receiver.recv() ended by the last sender", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      const receiving = rx.recv({ signal });
-      assert(listeners() > 0);
-      tx.dispose();
-      assertStrictEquals(await receiving, undefined);
-    }],
-    ["Receiver.recv() ended by receiver dispose", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      const receiving = rx.recv({ signal });
-      assert(listeners() > 0);
-      rx.dispose();
-      assertStrictEquals(await receiving, undefined);
-      tx.dispose();
-    }],
-    ["Receiver.recvMany() resolved", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
-      const receiving = rx.recvMany([], 4, { signal });
-      assert(listeners() > 0);
-      tx.trySend(1);
-      assertStrictEquals(await receiving, 1);
-      tx.dispose();
-    }],
-    ["ready calls", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(4);
-      await tx.send(1, { signal });
-      await tx.sendTimeout(2, 10, { signal });
-      (await tx.reserve({ signal })).dispose();
-      (await tx.reserveMany(1, { signal })).dispose();
-      assertStrictEquals(await rx.recv({ signal }), 1);
-      assertStrictEquals(await rx.recvMany([], 1, { signal }), 1);
-      assertStrictEquals(listeners(), 0);
-      tx.dispose();
-      rx.dispose();
-    }],
-  ];
-  for (const [name, scenario] of cases) {
-    await t.step(name, async () => {
-      const controller = new AbortController();
-      const listeners = countListeners(controller.signal);
-      await scenario(controller.signal, listeners);
-      assertStrictEquals(listeners(), 0);
-      // A late abort has nothing to act on.
-      controller.abort();
-    });
-  }
-});
-
-Deno.test("AbortSignal shared by several waiting calls aborts them all and keeps no listener", async () => {
-  const [tx, rx] = channel<number>(1);
-  fill(tx, 1);
-  const controller = new AbortController();
-  const listeners = countListeners(controller.signal);
-  const { signal } = controller;
-  const clone = tx.clone();
-  const calls = [
-    tx.send(1, { signal }),
-    tx.reserve({ signal }),
-    tx.reserveMany(1, { signal }),
-    tx.sendTimeout(2, 60_000, { signal }),
-    clone.reserveOwned({ signal }),
-    tx.closed({ signal }),
-  ];
-  // One listener stands for every call waiting on the signal, so settling N
-  // of them costs O(N), not N removals from one long list.
-  assertStrictEquals(listeners(), 1);
-  controller.abort();
-  for (const call of calls) {
-    assertStrictEquals(await assertRejects(() => call), signal.reason);
-  }
-  assertStrictEquals(listeners(), 0);
-  assertStrictEquals(rx.senderStrongCount(), 1);
-  assertStrictEquals(await rx.recv(), 0);
-  assertStrictEquals(tx.capacity(), 1);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Sender.sendTimeout() with ms 0 does not barge past a waiting sender", async () => {
-  const [tx, rx] = channel<number>(1);
-  fill(tx, 1);
-  const sending = tx.send(1);
-  assertStrictEquals(rx.tryRecv(), 0);
-  await assertRejectsSendTimeoutError(tx.sendTimeout(2, 0), {
-    kind: "timeout",
-    value: 2,
-  });
-  await sending;
-  assertStrictEquals(await rx.recv(), 1);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Sender.reserve() granted before an abort keeps its permit", async () => {
-  const [tx, rx] = channel<number>(1);
-  fill(tx, 1);
-  const controller = new AbortController();
-  const reserving = tx.reserve({ signal: controller.signal });
-  assertStrictEquals(await rx.recv(), 0);
-  controller.abort();
-  // Either the grant stands, or the abort won and the slot is back: it is
-  // never lost.
-  try {
-    const permit = await reserving;
-    assertStrictEquals(tx.capacity(), 0);
-    permit.send(1);
-    assertStrictEquals(await rx.recv(), 1);
-  } catch (error) {
-    assertStrictEquals(error, controller.signal.reason);
-  }
-  assertStrictEquals(tx.capacity(), 1);
-  tx.dispose();
-  rx.dispose();
-});
-
-Deno.test("Receiver.recv() granted before an abort keeps its message", async () => {
-  const [tx, rx] = channel<number>(1);
-  const controller = new AbortController();
-  const receiving = rx.recv({ signal: controller.signal });
-  tx.trySend(1);
-  controller.abort();
-  try {
-    assertStrictEquals(await receiving, 1);
-    assertStrictEquals(rx.len(), 0);
-  } catch (error) {
-    assertStrictEquals(error, controller.signal.reason);
-    assertStrictEquals(rx.tryRecv(), 1);
-  }
-  assertStrictEquals(tx.capacity(), 1);
-  tx.dispose();
-  rx.dispose();
-});
-
 // -- Concurrent receivers --
-
-Deno.test("Receiver.recv() serves concurrent calls in call order", async () => {
-  const [tx, rx] = channel<number>(8);
-  const receiving = [rx.recv(), rx.recv(), rx.recv()];
-  for (let i = 0; i < 3; i++) tx.trySend(i);
-  assertEquals(await Promise.all(receiving), [0, 1, 2]);
-  tx.dispose();
-  rx.dispose();
-});
 
 Deno.test("Receiver.recv() does not let a later call take a message owed to a waiting one", async () => {
   const [tx, rx] = channel<string>(8);
@@ -1323,27 +753,6 @@ Deno.test("Receiver[Symbol.asyncIterator]() yields undefined and null messages f
   rx.dispose();
 });
 
-Deno.test("Receiver[Symbol.asyncIterator]() does not close the receiver when the loop is left early", async () => {
-  const [tx, rx] = channel<number>(8);
-  fill(tx, 3);
-  for await (const value of rx) {
-    assertStrictEquals(value, 0);
-    break;
-  }
-  assertStrictEquals(rx.isClosed(), false);
-  assertStrictEquals(tx.isClosed(), false);
-  tx.trySend(3);
-  const rest: number[] = [];
-  for await (const value of rx) {
-    rest.push(value);
-    if (value === 3) break;
-  }
-  assertEquals(rest, [1, 2, 3]);
-  assertStrictEquals(rx.isClosed(), false);
-  tx.dispose();
-  rx.dispose();
-});
-
 Deno.test("Receiver[Symbol.asyncIterator]() does not close the receiver when the loop throws", async () => {
   const [tx, rx] = channel<number>(8);
   fill(tx, 2);
@@ -1368,16 +777,6 @@ Deno.test("Receiver[Symbol.asyncIterator]() ends after close() once drained", as
   rx.dispose();
 });
 
-Deno.test("Receiver[Symbol.asyncIterator]() ends a pending step when the receiver is disposed", async () => {
-  const [tx, rx] = channel<number>(1);
-  const iterator = rx[Symbol.asyncIterator]();
-  const step = iterator.next();
-  assertStrictEquals(await stateOf(step), "pending");
-  rx.dispose();
-  assertEquals(await step, { value: undefined, done: true });
-  tx.dispose();
-});
-
 Deno.test("Receiver[Symbol.asyncIterator]() waits for messages and ends with the last sender", async () => {
   const [tx, rx] = channel<number>(1);
   const received: number[] = [];
@@ -1389,23 +788,6 @@ Deno.test("Receiver[Symbol.asyncIterator]() waits for messages and ends with the
   await consuming;
   assertEquals(received, [0, 1, 2, 3, 4]);
   rx.dispose();
-});
-
-Deno.test("Receiver.values() stops on an abort and takes nothing", async () => {
-  const [tx, rx] = channel<number>(4);
-  const controller = new AbortController();
-  const got: number[] = [];
-  const loop = (async () => {
-    for await (const n of rx.values({ signal: controller.signal })) got.push(n);
-  })();
-  await tx.send(1);
-  await settle();
-  controller.abort(new Error("stop"));
-  await assertRejects(() => loop, Error, "stop");
-  await tx.send(2);
-  assertEquals(got, [1]);
-  assertStrictEquals(rx.tryRecv(), 2);
-  tx.dispose();
 });
 
 // -- Closing and draining --
@@ -1667,37 +1049,6 @@ Deno.test("Receiver.dispose() lets an outstanding Permit send, discards the mess
   tx.dispose();
 });
 
-Deno.test("Receiver.dispose() lets the garbage collector reclaim the buffered messages", async () => {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  assert(gc, "run with --v8-flags=--expose-gc");
-  const [tx, rx] = channel<object>(64);
-  const refs = sendTracked(tx, 40);
-  rx.dispose();
-  // WeakRef targets live until the current job ends.
-  await nextMacrotask();
-  gc();
-  assertEquals(refs.map((ref) => ref.deref()), refs.map(() => undefined));
-  assertStrictEquals(tx.isClosed(), true);
-  tx.dispose();
-});
-
-Deno.test("Sender.dispose() of the last strong sender closes at once; buffered messages stay receivable", async () => {
-  const [tx, rx] = channel<number>(4);
-  const weak = tx.downgrade();
-  fill(tx, 2);
-  tx.dispose();
-  assertStrictEquals(rx.isClosed(), true);
-  assertStrictEquals(weak.upgrade(), undefined);
-  assertStrictEquals(rx.tryRecv(), 0);
-  assertStrictEquals(await rx.recv(), 1);
-  assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
-  assertStrictEquals(await rx.recv(), undefined);
-  assertStrictEquals(await rx.recv(), undefined);
-  assertStrictEquals(weak.upgrade(), undefined);
-  weak.dispose();
-  rx.dispose();
-});
-
 Deno.test("Receiver.tryRecv() reports empty while a sender or a permit is alive", () => {
   const [tx, rx] = channel<number>(2);
   assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
@@ -1707,19 +1058,6 @@ Deno.test("Receiver.tryRecv() reports empty while a sender or a permit is alive"
   assertThrowsTryRecvError(() => rx.tryRecv(), "empty");
   permit.dispose();
   assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
-  weak.dispose();
-  rx.dispose();
-});
-
-Deno.test("WeakSender does not keep the channel open", async () => {
-  const [tx, rx] = channel<number>(1);
-  const weak = tx.downgrade();
-  const received = rx.recv();
-  tx.dispose();
-  assertStrictEquals(await received, undefined);
-  assertStrictEquals(weak.upgrade(), undefined);
-  assertStrictEquals(weak.strongCount(), 0);
-  assertStrictEquals(weak.weakCount(), 1);
   weak.dispose();
   rx.dispose();
 });
@@ -2112,33 +1450,6 @@ Deno.test("Receiver.recvMany() frees slots for waiting senders", async () => {
   rx.dispose();
 });
 
-Deno.test("Receiver.recvMany() rejects with RangeError or TypeError for a bad limit", async (t) => {
-  const cases: [unknown, ErrorConstructor][] = [
-    [-1, RangeError],
-    [1.5, RangeError],
-    [NaN, RangeError],
-    [Infinity, RangeError],
-    [2 ** 53, RangeError],
-    ["2", TypeError],
-    [undefined, TypeError],
-  ];
-  for (const [limit, expected] of cases) {
-    await t.step(String(limit), async () => {
-      const [tx, rx] = channel<number>(2);
-      fill(tx, 1);
-      const buffer: number[] = [];
-      // A synchronous throw fails the test: the call must reject instead.
-      const promise = rx.recvMany(buffer, limit as number);
-      const error = await assertRejects(() => promise, expected);
-      assertMatch(error.message, /limit/);
-      assertEquals(buffer, []);
-      assertStrictEquals(rx.len(), 1);
-      tx.dispose();
-      rx.dispose();
-    });
-  }
-});
-
 // -- sendTimeout() --
 
 Deno.test("Sender.sendTimeout() succeeds at once when there is room, even with ms 0", async () => {
@@ -2196,6 +1507,21 @@ Deno.test("Sender.sendTimeout() clears its timer when room comes in time", async
   assertSpyCalls(setTimeoutSpy, 1);
   assertStrictEquals(time.next(), false);
   assertStrictEquals(await rx.recv(), 7);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("Sender.sendTimeout() with ms 0 does not barge past a waiting sender", async () => {
+  const [tx, rx] = channel<number>(1);
+  fill(tx, 1);
+  const sending = tx.send(1);
+  assertStrictEquals(rx.tryRecv(), 0);
+  await assertRejectsSendTimeoutError(tx.sendTimeout(2, 0), {
+    kind: "timeout",
+    value: 2,
+  });
+  await sending;
+  assertStrictEquals(await rx.recv(), 1);
   tx.dispose();
   rx.dispose();
 });

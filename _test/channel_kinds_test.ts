@@ -3,13 +3,36 @@
 
 import {
   assert,
+  assertEquals,
   assertMatch,
   assertNotMatch,
   assertNotStrictEquals,
+  assertRejects,
   assertStrictEquals,
   assertThrows,
 } from "@std/assert";
+import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { channel, SendError, unboundedChannel } from "../mod.ts";
+import { type AnySender, type Kind, kindsTest } from "./_kinds.ts";
+import { assertThrowsTryRecvError, stateOf } from "./_util.ts";
+
+/**
+ * Queues `count` fresh objects without waiting; returns weak references to
+ * them. A function of its own, so no local keeps one alive.
+ */
+function sendTracked(
+  kind: Kind,
+  tx: AnySender<object>,
+  count: number,
+): WeakRef<object>[] {
+  const refs: WeakRef<object>[] = [];
+  for (let i = 0; i < count; i++) {
+    const message = { payload: new Array(100).fill(i) };
+    refs.push(new WeakRef(message));
+    kind.put(tx, message);
+  }
+  return refs;
+}
 
 // -- closed() --
 
@@ -35,6 +58,62 @@ Deno.test("Sender.closed() without a signal leaves no waiter per call behind", a
 
 // -- Disposal --
 
+kindsTest({
+  bounded: "Sender.dispose() and [Symbol.dispose]() dispose once, idempotently",
+  unbounded:
+    "UnboundedSender.dispose() and [Symbol.dispose]() dispose once, idempotently",
+}, ({ make }) => {
+  const [tx, rx] = make<number>();
+  const clone = tx.clone();
+  assertStrictEquals(rx.senderStrongCount(), 2);
+  clone[Symbol.dispose]();
+  clone.dispose();
+  clone.dispose();
+  assertStrictEquals(rx.senderStrongCount(), 1);
+  assertStrictEquals(rx.isClosed(), false);
+  tx.dispose();
+  tx[Symbol.dispose]();
+  tx.dispose();
+  assertStrictEquals(rx.senderStrongCount(), 0);
+  assertStrictEquals(rx.isClosed(), true);
+  rx.dispose();
+});
+
+kindsTest({
+  bounded:
+    "WeakSender.dispose() and [Symbol.dispose]() dispose once, idempotently",
+  unbounded:
+    "WeakUnboundedSender.dispose() and [Symbol.dispose]() dispose once, idempotently",
+}, ({ make }) => {
+  const [tx, rx] = make<number>();
+  const weak = tx.downgrade();
+  const other = weak.clone();
+  assertStrictEquals(rx.senderWeakCount(), 2);
+  weak[Symbol.dispose]();
+  weak.dispose();
+  weak.dispose();
+  assertStrictEquals(rx.senderWeakCount(), 1);
+  other.dispose();
+  assertStrictEquals(rx.senderWeakCount(), 0);
+  assertStrictEquals(rx.senderStrongCount(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
+kindsTest({
+  bounded:
+    "Receiver.dispose() and [Symbol.dispose]() dispose once, idempotently",
+  unbounded:
+    "UnboundedReceiver.dispose() and [Symbol.dispose]() dispose once, idempotently",
+}, ({ make }) => {
+  const [tx, rx] = make<number>();
+  rx[Symbol.dispose]();
+  rx.dispose();
+  rx.dispose();
+  assertStrictEquals(tx.isClosed(), true);
+  tx.dispose();
+});
+
 Deno.test("[Symbol.dispose] is the very dispose() function on every handle and permit", async () => {
   const [tx, rx] = channel<number>(4);
   const [utx, urx] = unboundedChannel<number>();
@@ -50,6 +129,178 @@ Deno.test("[Symbol.dispose] is the very dispose() function on every handle and p
   }
   assertThrows(() => tx.capacity(), ReferenceError);
   assertThrows(() => urx.len(), ReferenceError);
+});
+
+// -- Sender lifetime --
+
+kindsTest({
+  bounded: "WeakSender does not keep the channel open",
+  unbounded: "WeakUnboundedSender does not keep the channel open",
+}, async ({ make }) => {
+  const [tx, rx] = make<number>();
+  const weak = tx.downgrade();
+  const received = rx.recv();
+  tx.dispose();
+  assertStrictEquals(await received, undefined);
+  assertStrictEquals(weak.upgrade(), undefined);
+  assertStrictEquals(weak.strongCount(), 0);
+  assertStrictEquals(weak.weakCount(), 1);
+  weak.dispose();
+  rx.dispose();
+});
+
+kindsTest({
+  bounded:
+    "Sender.dispose() of the last strong sender closes at once; buffered messages stay receivable",
+  unbounded:
+    "UnboundedSender.dispose() of the last strong sender closes at once; buffered messages stay receivable",
+}, async (kind) => {
+  const [tx, rx] = kind.make<number>(4);
+  const weak = tx.downgrade();
+  kind.put(tx, 0);
+  kind.put(tx, 1);
+  tx.dispose();
+  assertStrictEquals(rx.isClosed(), true);
+  assertStrictEquals(weak.upgrade(), undefined);
+  assertStrictEquals(rx.tryRecv(), 0);
+  assertStrictEquals(await rx.recv(), 1);
+  assertThrowsTryRecvError(() => rx.tryRecv(), "disconnected");
+  assertStrictEquals(await rx.recv(), undefined);
+  assertStrictEquals(await rx.recv(), undefined);
+  assertStrictEquals(weak.upgrade(), undefined);
+  weak.dispose();
+  rx.dispose();
+});
+
+// -- Concurrent receivers --
+
+kindsTest({
+  bounded: "Receiver.recv() serves concurrent calls in call order",
+  unbounded: "UnboundedReceiver.recv() serves concurrent calls in call order",
+}, async (kind) => {
+  const [tx, rx] = kind.make<string>();
+  const controller = new AbortController();
+  const first = rx.recv();
+  const second = rx.recv({ signal: controller.signal });
+  const third = rx.recv();
+  const fourth = rx.recv();
+  // An aborted call leaves the line; the others keep their places.
+  controller.abort();
+  assertStrictEquals(
+    await assertRejects(() => second),
+    controller.signal.reason,
+  );
+  kind.put(tx, "a");
+  const late = rx.recv();
+  kind.put(tx, "b");
+  kind.put(tx, "c");
+  assertStrictEquals(await first, "a");
+  assertStrictEquals(await third, "b");
+  assertStrictEquals(await fourth, "c");
+  assertStrictEquals(await stateOf(late), "pending");
+  tx.dispose();
+  assertStrictEquals(await late, undefined);
+  rx.dispose();
+});
+
+// -- Async iteration --
+
+kindsTest({
+  bounded:
+    "Receiver[Symbol.asyncIterator]() does not close the receiver when the loop is left early",
+  unbounded:
+    "UnboundedReceiver[Symbol.asyncIterator]() does not close the receiver when the loop is left early",
+}, async (kind) => {
+  const [tx, rx] = kind.make<number>(8);
+  for (let i = 0; i < 3; i++) kind.put(tx, i);
+  for await (const value of rx) {
+    assertStrictEquals(value, 0);
+    break;
+  }
+  assertStrictEquals(rx.isClosed(), false);
+  assertStrictEquals(tx.isClosed(), false);
+  kind.put(tx, 3);
+  const rest: number[] = [];
+  for await (const value of rx) {
+    rest.push(value);
+    if (value === 3) break;
+  }
+  assertEquals(rest, [1, 2, 3]);
+  assertStrictEquals(rx.isClosed(), false);
+  tx.dispose();
+  rx.dispose();
+});
+
+kindsTest({
+  bounded:
+    "Receiver[Symbol.asyncIterator]() ends a pending step when the receiver is disposed",
+  unbounded:
+    "UnboundedReceiver[Symbol.asyncIterator]() ends a pending step when the receiver is disposed",
+}, async ({ make }) => {
+  const [tx, rx] = make<number>(1);
+  const iterator = rx[Symbol.asyncIterator]();
+  const step = iterator.next();
+  assertStrictEquals(await stateOf(step), "pending");
+  rx.dispose();
+  assertEquals(await step, { value: undefined, done: true });
+  tx.dispose();
+});
+
+// -- Closing and draining --
+
+kindsTest({
+  bounded:
+    "Receiver.dispose() lets the garbage collector reclaim the buffered messages",
+  unbounded:
+    "UnboundedReceiver.dispose() lets the garbage collector reclaim the buffered messages",
+}, async (kind) => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  assert(gc, "run with --v8-flags=--expose-gc");
+  const [tx, rx] = kind.make<object>(64);
+  const refs = sendTracked(kind, tx, 40);
+  rx.dispose();
+  // WeakRef targets live until the current job ends.
+  await nextMacrotask();
+  gc();
+  assertEquals(refs.map((ref) => ref.deref()), refs.map(() => undefined));
+  assertStrictEquals(tx.isClosed(), true);
+  tx.dispose();
+});
+
+// -- recvMany() edge cases --
+
+kindsTest({
+  bounded:
+    "Receiver.recvMany() rejects with RangeError or TypeError for a bad limit",
+  unbounded:
+    "UnboundedReceiver.recvMany() rejects with RangeError or TypeError for a bad limit",
+}, async (kind, t) => {
+  const cases: [unknown, ErrorConstructor][] = [
+    [-1, RangeError],
+    [0.5, RangeError],
+    [1.5, RangeError],
+    [NaN, RangeError],
+    [Infinity, RangeError],
+    [2 ** 53, RangeError],
+    ["1", TypeError],
+    ["2", TypeError],
+    [undefined, TypeError],
+  ];
+  for (const [limit, expected] of cases) {
+    await t.step(String(limit), async () => {
+      const [tx, rx] = kind.make<number>(2);
+      kind.put(tx, 1);
+      const buffer: number[] = [];
+      // A synchronous throw fails the test: the call must reject instead.
+      const promise = rx.recvMany(buffer, limit as number);
+      const error = await assertRejects(() => promise, expected);
+      assertMatch(error.message, /limit/);
+      assertEquals(buffer, []);
+      assertStrictEquals(rx.len(), 1);
+      tx.dispose();
+      rx.dispose();
+    });
+  }
 });
 
 // -- Debug output --
