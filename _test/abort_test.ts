@@ -18,7 +18,7 @@ import {
   SendError,
   unboundedChannel,
 } from "../mod.ts";
-import { kindsTest } from "./_kinds.ts";
+import { type Kind, kindsTest } from "./_kinds.ts";
 import {
   assertRejectsSendTimeoutError,
   assertThrowsTryRecvError,
@@ -333,12 +333,22 @@ Deno.test("Receiver.recv() aborted in the middle of a queue of receives leaves t
   rx.dispose();
 });
 
-Deno.test("AbortSignal keeps no listener of a waiting method once the call settles", async (t) => {
-  const cases: [
-    string,
-    (signal: AbortSignal, listeners: () => number) => Promise<void>,
-  ][] = [
-    ["Sender.send() resolved", async (signal, listeners) => {
+// Each row names its step for the kinds it runs on (the name that kind's
+// table gave it), and runs one scenario on each.
+interface ListenerRow {
+  bounded?: string;
+  unbounded?: string;
+  scenario: (
+    kind: Kind,
+    signal: AbortSignal,
+    listeners: () => number,
+  ) => Promise<void>;
+}
+
+const LISTENER_ROWS: ListenerRow[] = [
+  {
+    bounded: "Sender.send() resolved",
+    scenario: async (_, signal, listeners) => {
       const [tx, rx] = channel<number>(1);
       fill(tx, 1);
       const sending = tx.send(1, { signal });
@@ -346,16 +356,22 @@ Deno.test("AbortSignal keeps no listener of a waiting method once the call settl
       await rx.recv();
       await sending;
       rx.dispose();
-    }],
-    ["Sender.send() rejected by close", async (signal, listeners) => {
+    },
+  },
+  {
+    bounded: "Sender.send() rejected by close",
+    scenario: async (_, signal, listeners) => {
       const [tx, rx] = channel<number>(1);
       fill(tx, 1);
       const sending = tx.send(1, { signal });
       assert(listeners() > 0);
       rx.close();
       await assertRejects(() => sending, SendError);
-    }],
-    ["Sender.sendTimeout() resolved", async (signal, listeners) => {
+    },
+  },
+  {
+    bounded: "Sender.sendTimeout() resolved",
+    scenario: async (_, signal, listeners) => {
       const [tx, rx] = channel<number>(1);
       fill(tx, 1);
       const sending = tx.sendTimeout(1, 60_000, { signal });
@@ -363,85 +379,155 @@ Deno.test("AbortSignal keeps no listener of a waiting method once the call settl
       await rx.recv();
       await sending;
       rx.dispose();
-    }],
-    ["Sender.sendTimeout() timed out", async (signal, listeners) => {
+    },
+  },
+  {
+    bounded: "Sender.sendTimeout() timed out",
+    scenario: async (_, signal, listeners) => {
       const [tx] = channel<number>(1);
       fill(tx, 1);
       const sending = tx.sendTimeout(1, 1, { signal });
       assert(listeners() > 0);
       await assertRejectsSendTimeoutError(sending, { kind: "timeout" });
-    }],
-    ["Sender.reserve() resolved", async (signal, listeners) => {
+    },
+  },
+  {
+    bounded: "Sender.reserve() resolved",
+    scenario: async (_, signal, listeners) => {
       const [tx, rx] = channel<number>(1);
       fill(tx, 1);
       const reserving = tx.reserve({ signal });
       assert(listeners() > 0);
       await rx.recv();
       (await reserving).dispose();
-    }],
-    [
-      "Sender.reserveMany() resolved after collecting",
-      async (signal, listeners) => {
-        const [tx, rx] = channel<number>(2);
-        fill(tx, 2);
-        const reserving = tx.reserveMany(2, { signal });
-        assert(listeners() > 0);
-        await rx.recv();
-        await rx.recv();
-        (await reserving).dispose();
-      },
-    ],
-    [
-      "Sender.reserveOwned() rejected by receiver dispose",
-      async (signal, listeners) => {
-        const [tx, rx] = channel<number>(1);
-        fill(tx, 1);
-        const reserving = tx.reserveOwned({ signal });
-        assert(listeners() > 0);
-        rx.dispose();
-        await assertRejects(() => reserving, SendError);
-      },
-    ],
-    ["Sender.closed() resolved", async (signal, listeners) => {
+    },
+  },
+  {
+    bounded: "Sender.reserveMany() resolved after collecting",
+    scenario: async (_, signal, listeners) => {
+      const [tx, rx] = channel<number>(2);
+      fill(tx, 2);
+      const reserving = tx.reserveMany(2, { signal });
+      assert(listeners() > 0);
+      await rx.recv();
+      await rx.recv();
+      (await reserving).dispose();
+    },
+  },
+  {
+    bounded: "Sender.reserveOwned() rejected by receiver dispose",
+    scenario: async (_, signal, listeners) => {
       const [tx, rx] = channel<number>(1);
+      fill(tx, 1);
+      const reserving = tx.reserveOwned({ signal });
+      assert(listeners() > 0);
+      rx.dispose();
+      await assertRejects(() => reserving, SendError);
+    },
+  },
+  {
+    bounded: "Sender.closed() resolved",
+    unbounded: "UnboundedSender.closed() resolved by close()",
+    scenario: async ({ make }, signal, listeners) => {
+      const [tx, rx] = make<number>(1);
       const closing = tx.closed({ signal });
       assert(listeners() > 0);
       rx.close();
       await closing;
       tx.dispose();
-    }],
-    ["Receiver.recv() resolved", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
+      rx.dispose();
+    },
+  },
+  {
+    bounded: "Sender.closed() resolved by receiver dispose",
+    unbounded: "UnboundedSender.closed() resolved by receiver dispose",
+    scenario: async ({ make }, signal, listeners) => {
+      const [tx, rx] = make<number>(1);
+      const closing = tx.closed({ signal });
+      assert(listeners() > 0);
+      rx.dispose();
+      await closing;
+      tx.dispose();
+    },
+  },
+  {
+    bounded: "Receiver.recv() resolved",
+    unbounded: "UnboundedReceiver.recv() resolved",
+    scenario: async (kind, signal, listeners) => {
+      const [tx, rx] = kind.make<number>(1);
       const receiving = rx.recv({ signal });
       assert(listeners() > 0);
-      tx.trySend(1);
+      kind.put(tx, 1);
       assertStrictEquals(await receiving, 1);
       tx.dispose();
-    }],
-    ["Receiver.recv() ended by the last sender", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
+      rx.dispose();
+    },
+  },
+  {
+    bounded: "Receiver.recv() ended by the last sender",
+    unbounded: "UnboundedReceiver.recv() ended by the last sender",
+    scenario: async ({ make }, signal, listeners) => {
+      const [tx, rx] = make<number>(1);
       const receiving = rx.recv({ signal });
       assert(listeners() > 0);
       tx.dispose();
       assertStrictEquals(await receiving, undefined);
-    }],
-    ["Receiver.recv() ended by receiver dispose", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
+      rx.dispose();
+    },
+  },
+  {
+    bounded: "Receiver.recv() ended by close()",
+    unbounded: "UnboundedReceiver.recv() ended by close()",
+    scenario: async ({ make }, signal, listeners) => {
+      const [tx, rx] = make<number>(1);
+      const receiving = rx.recv({ signal });
+      assert(listeners() > 0);
+      rx.close();
+      assertStrictEquals(await receiving, undefined);
+      tx.dispose();
+      rx.dispose();
+    },
+  },
+  {
+    bounded: "Receiver.recv() ended by receiver dispose",
+    unbounded: "UnboundedReceiver.recv() ended by receiver dispose",
+    scenario: async ({ make }, signal, listeners) => {
+      const [tx, rx] = make<number>(1);
       const receiving = rx.recv({ signal });
       assert(listeners() > 0);
       rx.dispose();
       assertStrictEquals(await receiving, undefined);
       tx.dispose();
-    }],
-    ["Receiver.recvMany() resolved", async (signal, listeners) => {
-      const [tx, rx] = channel<number>(1);
+    },
+  },
+  {
+    bounded: "Receiver.recvMany() resolved",
+    unbounded: "UnboundedReceiver.recvMany() resolved",
+    scenario: async (kind, signal, listeners) => {
+      const [tx, rx] = kind.make<number>(1);
       const receiving = rx.recvMany([], 4, { signal });
       assert(listeners() > 0);
-      tx.trySend(1);
+      kind.put(tx, 1);
       assertStrictEquals(await receiving, 1);
       tx.dispose();
-    }],
-    ["ready calls", async (signal, listeners) => {
+      rx.dispose();
+    },
+  },
+  {
+    bounded: "Receiver.recvMany() ended by receiver dispose",
+    unbounded: "UnboundedReceiver.recvMany() ended by receiver dispose",
+    scenario: async ({ make }, signal, listeners) => {
+      const [tx, rx] = make<number>(1);
+      const receiving = rx.recvMany([], 4, { signal });
+      assert(listeners() > 0);
+      rx.dispose();
+      assertStrictEquals(await receiving, 0);
+      tx.dispose();
+    },
+  },
+  {
+    bounded: "ready calls",
+    scenario: async (_, signal, listeners) => {
       const [tx, rx] = channel<number>(4);
       await tx.send(1, { signal });
       await tx.sendTimeout(2, 10, { signal });
@@ -452,13 +538,23 @@ Deno.test("AbortSignal keeps no listener of a waiting method once the call settl
       assertStrictEquals(listeners(), 0);
       tx.dispose();
       rx.dispose();
-    }],
-  ];
-  for (const [name, scenario] of cases) {
+    },
+  },
+];
+
+kindsTest({
+  bounded:
+    "AbortSignal keeps no listener of a waiting method once the call settles",
+  unbounded:
+    "AbortSignal keeps no listener of an unbounded waiting method once the call settles",
+}, async (kind, t) => {
+  for (const row of LISTENER_ROWS) {
+    const name = row[kind.name];
+    if (name === undefined) continue;
     await t.step(name, async () => {
       const controller = new AbortController();
       const listeners = countListeners(controller.signal);
-      await scenario(controller.signal, listeners);
+      await row.scenario(kind, controller.signal, listeners);
       assertStrictEquals(listeners(), 0);
       // A late abort has nothing to act on.
       controller.abort();
@@ -579,93 +675,4 @@ Deno.test("AbortSignal already aborted makes every unbounded waiting method reje
     );
     rx.dispose();
   });
-});
-
-Deno.test("AbortSignal keeps no listener of an unbounded waiting method once the call settles", async (t) => {
-  const cases: [
-    string,
-    (signal: AbortSignal, listeners: () => number) => Promise<void>,
-  ][] = [
-    [
-      "UnboundedSender.closed() resolved by close()",
-      async (signal, listeners) => {
-        const [tx, rx] = unboundedChannel<number>();
-        const closing = tx.closed({ signal });
-        assert(listeners() > 0);
-        rx.close();
-        await closing;
-        tx.dispose();
-        rx.dispose();
-      },
-    ],
-    [
-      "UnboundedSender.closed() resolved by receiver dispose",
-      async (signal, listeners) => {
-        const [tx, rx] = unboundedChannel<number>();
-        const closing = tx.closed({ signal });
-        assert(listeners() > 0);
-        rx.dispose();
-        await closing;
-        tx.dispose();
-      },
-    ],
-    ["UnboundedReceiver.recv() resolved", async (signal, listeners) => {
-      const [tx, rx] = unboundedChannel<number>();
-      const receiving = rx.recv({ signal });
-      assert(listeners() > 0);
-      tx.send(1);
-      assertStrictEquals(await receiving, 1);
-      tx.dispose();
-      rx.dispose();
-    }],
-    [
-      "UnboundedReceiver.recv() ended by the last sender",
-      async (signal, listeners) => {
-        const [tx, rx] = unboundedChannel<number>();
-        const receiving = rx.recv({ signal });
-        assert(listeners() > 0);
-        tx.dispose();
-        assertStrictEquals(await receiving, undefined);
-        rx.dispose();
-      },
-    ],
-    ["UnboundedReceiver.recv() ended by close()", async (signal, listeners) => {
-      const [tx, rx] = unboundedChannel<number>();
-      const receiving = rx.recv({ signal });
-      assert(listeners() > 0);
-      rx.close();
-      assertStrictEquals(await receiving, undefined);
-      tx.dispose();
-      rx.dispose();
-    }],
-    ["UnboundedReceiver.recvMany() resolved", async (signal, listeners) => {
-      const [tx, rx] = unboundedChannel<number>();
-      const receiving = rx.recvMany([], 4, { signal });
-      assert(listeners() > 0);
-      tx.send(1);
-      assertStrictEquals(await receiving, 1);
-      tx.dispose();
-      rx.dispose();
-    }],
-    [
-      "UnboundedReceiver.recvMany() ended by receiver dispose",
-      async (signal, listeners) => {
-        const [tx, rx] = unboundedChannel<number>();
-        const receiving = rx.recvMany([], 4, { signal });
-        assert(listeners() > 0);
-        rx.dispose();
-        assertStrictEquals(await receiving, 0);
-        tx.dispose();
-      },
-    ],
-  ];
-  for (const [name, scenario] of cases) {
-    await t.step(name, async () => {
-      const controller = new AbortController();
-      const listeners = countListeners(controller.signal);
-      await scenario(controller.signal, listeners);
-      assertStrictEquals(listeners(), 0);
-      controller.abort();
-    });
-  }
 });

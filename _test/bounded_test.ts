@@ -743,16 +743,6 @@ Deno.test("Receiver.recv() settles every concurrent call once the channel is fin
 
 // -- Async iteration --
 
-Deno.test("Receiver[Symbol.asyncIterator]() yields undefined and null messages faithfully", async () => {
-  const [tx, rx] = channel<number | null | undefined>(8);
-  for (const value of [undefined, null, 0, undefined]) tx.trySend(value);
-  tx.dispose();
-  const received: unknown[] = [];
-  for await (const value of rx) received.push(value);
-  assertEquals(received, [undefined, null, 0, undefined]);
-  rx.dispose();
-});
-
 Deno.test("Receiver[Symbol.asyncIterator]() does not close the receiver when the loop throws", async () => {
   const [tx, rx] = channel<number>(8);
   fill(tx, 2);

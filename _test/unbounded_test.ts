@@ -245,22 +245,6 @@ Deno.test("UnboundedSender.sameChannel() compares channels", () => {
   for (const handle of [tx, rx, clone, otherTx, otherRx]) handle.dispose();
 });
 
-// -- Concurrent receivers --
-
-// -- Async iteration --
-
-Deno.test("UnboundedReceiver[Symbol.asyncIterator]() yields undefined messages and ends with the last sender", async () => {
-  const [tx, rx] = unboundedChannel<string | undefined>();
-  tx.send(undefined);
-  tx.send("a");
-  tx.send(undefined);
-  tx.dispose();
-  const received: (string | undefined)[] = [];
-  for await (const value of rx) received.push(value);
-  assertEquals(received, [undefined, "a", undefined]);
-  rx.dispose();
-});
-
 // -- Closing and draining --
 
 Deno.test("UnboundedReceiver.close() keeps buffered messages receivable, then ends", async () => {
