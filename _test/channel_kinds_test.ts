@@ -10,10 +10,23 @@ import {
   assertRejects,
   assertStrictEquals,
   assertThrows,
+  fail,
 } from "@std/assert";
 import { setImmediate as nextMacrotask } from "node:timers/promises";
-import { channel, SendError, unboundedChannel } from "../mod.ts";
-import { type AnySender, type Kind, kindsTest } from "./_kinds.ts";
+import {
+  channel,
+  type Receiver,
+  type Sender,
+  SendError,
+  unboundedChannel,
+  type UnboundedSender,
+} from "../mod.ts";
+import {
+  type AnySender,
+  type Kind,
+  type KindName,
+  kindsTest,
+} from "./_kinds.ts";
 import { assertThrowsTryRecvError, stateOf } from "./_util.ts";
 
 /**
@@ -129,6 +142,154 @@ Deno.test("[Symbol.dispose] is the very dispose() function on every handle and p
   }
   assertThrows(() => tx.capacity(), ReferenceError);
   assertThrows(() => urx.len(), ReferenceError);
+});
+
+// Rows of a table that name a kind run on that kind only; the others on
+// both.
+
+kindsTest({
+  bounded:
+    "Sender throws or rejects ReferenceError from every method after dispose",
+  unbounded:
+    "UnboundedSender throws or rejects ReferenceError from every method after dispose",
+}, async (kind, t) => {
+  const [tx, rx] = kind.make<number>(1);
+  const other = tx.clone();
+  tx.dispose();
+  // The calls only one kind has, through that kind's type.
+  const b = tx as Sender<number>;
+  const u = tx as UnboundedSender<number>;
+  const sync: [string, () => unknown, KindName?][] = [
+    ["send", () => u.send(1), "unbounded"],
+    ["trySend", () => b.trySend(1), "bounded"],
+    ["isClosed", () => tx.isClosed()],
+    ["tryReserve", () => b.tryReserve(), "bounded"],
+    ["tryReserveMany", () => b.tryReserveMany(1), "bounded"],
+    ["tryReserveOwned", () => b.tryReserveOwned(), "bounded"],
+    ["sameChannel", () => b.sameChannel(other as Sender<number>)],
+    ["capacity", () => b.capacity(), "bounded"],
+    ["maxCapacity", () => b.maxCapacity(), "bounded"],
+    ["clone", () => tx.clone()],
+    ["downgrade", () => tx.downgrade()],
+    ["strongCount", () => tx.strongCount()],
+    ["weakCount", () => tx.weakCount()],
+  ];
+  for (const [name, call, only] of sync) {
+    if (only !== undefined && only !== kind.name) continue;
+    await t.step(`${name}() throws`, () => {
+      assertThrows(call, ReferenceError);
+    });
+  }
+  const async: [string, () => Promise<unknown>, KindName?][] = [
+    ["send", () => b.send(1), "bounded"],
+    ["sendTimeout", () => b.sendTimeout(1, 10), "bounded"],
+    ["closed", () => tx.closed()],
+    ["reserve", () => b.reserve(), "bounded"],
+    ["reserveMany", () => b.reserveMany(1), "bounded"],
+    ["reserveOwned", () => b.reserveOwned(), "bounded"],
+  ];
+  for (const [name, call, only] of async) {
+    if (only !== undefined && only !== kind.name) continue;
+    await t.step(`${name}() rejects`, async () => {
+      // A synchronous throw fails the test: the call must reject instead.
+      const promise = call();
+      await assertRejects(() => promise, ReferenceError);
+    });
+  }
+  // Nothing of the above touched the channel.
+  assertStrictEquals(rx.senderStrongCount(), 1);
+  assertStrictEquals(rx.len(), 0);
+  if (kind.name === "bounded") {
+    assertStrictEquals((other as Sender<number>).capacity(), 1);
+  }
+  other.dispose();
+  rx.dispose();
+});
+
+kindsTest({
+  bounded:
+    "Receiver throws or rejects ReferenceError from every method after dispose",
+  unbounded:
+    "UnboundedReceiver throws or rejects ReferenceError from every method after dispose",
+}, async (kind, t) => {
+  const [tx, rx] = kind.make<number>(1);
+  rx.dispose();
+  const b = rx as Receiver<number>;
+  const sync: [string, () => unknown, KindName?][] = [
+    ["tryRecv", () => rx.tryRecv()],
+    ["close", () => rx.close()],
+    ["isClosed", () => rx.isClosed()],
+    ["isEmpty", () => rx.isEmpty()],
+    ["len", () => rx.len()],
+    ["capacity", () => b.capacity(), "bounded"],
+    ["maxCapacity", () => b.maxCapacity(), "bounded"],
+    ["senderStrongCount", () => rx.senderStrongCount()],
+    ["senderWeakCount", () => rx.senderWeakCount()],
+  ];
+  for (const [name, call, only] of sync) {
+    if (only !== undefined && only !== kind.name) continue;
+    await t.step(`${name}() throws`, () => {
+      assertThrows(call, ReferenceError);
+    });
+  }
+  const async: [string, () => Promise<unknown>][] = [
+    ["recv", () => rx.recv()],
+    ["recvMany", () => rx.recvMany([], 1)],
+  ];
+  for (const [name, call] of async) {
+    await t.step(`${name}() rejects`, async () => {
+      // A synchronous throw fails the test: the call must reject instead.
+      const promise = call();
+      await assertRejects(() => promise, ReferenceError);
+    });
+  }
+  await t.step("for await rejects", async () => {
+    await assertRejects(async () => {
+      for await (const _ of rx) fail("no message expected");
+    }, ReferenceError);
+  });
+  tx.dispose();
+});
+
+kindsTest({
+  bounded: "WeakSender throws ReferenceError from every method after dispose",
+  unbounded:
+    "WeakUnboundedSender throws ReferenceError from every method after dispose",
+}, ({ make }) => {
+  const [tx, rx] = make<number>(1);
+  const weak = tx.downgrade();
+  weak.dispose();
+  assertThrows(() => weak.upgrade(), ReferenceError);
+  assertThrows(() => weak.strongCount(), ReferenceError);
+  assertThrows(() => weak.weakCount(), ReferenceError);
+  assertThrows(() => weak.clone(), ReferenceError);
+  assertStrictEquals(rx.senderWeakCount(), 0);
+  tx.dispose();
+  rx.dispose();
+});
+
+kindsTest({
+  bounded: "channel() handles and permits have no then member",
+  unbounded: "unboundedChannel() handles have no then member",
+}, async (kind) => {
+  const [tx, rx] = kind.make<number>(4);
+  const handles: object[] = [
+    tx,
+    rx,
+    tx.downgrade(),
+    rx[Symbol.asyncIterator](),
+  ];
+  if (kind.name === "bounded") {
+    const b = tx as Sender<number>;
+    handles.push(
+      await b.reserve(),
+      await b.reserveMany(1),
+      await b.clone().reserveOwned(),
+    );
+  }
+  for (const handle of handles) assertStrictEquals("then" in handle, false);
+  tx.dispose();
+  rx.dispose();
 });
 
 // -- Sender lifetime --
