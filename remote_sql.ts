@@ -13,10 +13,16 @@
 // The channel's row is the one place where its state changes, under its row
 // lock:
 // - `tail` is the position of the last message added, `head` the last one
-//   acknowledged (deleted), `delivered` the last one handed to the receiver.
-//   Positions are taken from `tail` under the lock, so they have no gaps and
-//   follow commit order; `tail - head` is the exact count the capacity
-//   limits (delivered but unacknowledged messages still count).
+//   acknowledged (deleted). Positions are taken from `tail` under the lock,
+//   so they have no gaps and follow commit order; `tail - head` is the exact
+//   count the capacity limits (delivered but unacknowledged messages still
+//   count).
+// - The hot paths (a send that fits, a receive that finds messages) write
+//   the channel's row once, with `UPDATE ... RETURNING`: `prev_head`,
+//   `rx_was` and `tx_was` are set from the old values in the same UPDATE
+//   (SET expressions read the row as it was), which is how the function
+//   learns what it changed without a `SELECT ... FOR UPDATE` first (a row
+//   lock is a write of its own).
 // - `epoch` fences receivers: connecting one increments it, and every call
 //   of an older receiver finds a different number and fails.
 // - `rx_waiting` / `tx_waiting` say that a receiver found nothing, or a
@@ -69,6 +75,15 @@ export function sqlNames(schema: string, prefix: string): SqlNames {
   const messages = t("messages");
   const wake = `${schema}_${prefix}wake`;
   const fn = (name: string) => t(name);
+  // The functions' qualified names, as single tokens so the SQL stays whole.
+  const fClose = fn("close");
+  const fConnectReceiver = fn("connect_receiver");
+  const fConnectSender = fn("connect_sender");
+  const fCreate = fn("create");
+  const fRecv = fn("recv");
+  const fReleaseReceiver = fn("release_receiver");
+  const fReleaseSender = fn("release_sender");
+  const fSend = fn("send");
   // Whether any sender still counts: not disposed and its lease not expired.
   const liveSenders =
     `EXISTS (SELECT 1 FROM ${senders} WHERE channel = p_channel AND lease_until > clock_timestamp())`;
@@ -90,14 +105,16 @@ BEGIN
     max_bytes integer NOT NULL,
     keep_open boolean NOT NULL,
     tail bigint NOT NULL DEFAULT 0,
-    delivered bigint NOT NULL DEFAULT 0,
     head bigint NOT NULL DEFAULT 0,
+    prev_head bigint NOT NULL DEFAULT 0,
     closed boolean NOT NULL DEFAULT false,
     had_sender boolean NOT NULL DEFAULT false,
     epoch bigint NOT NULL DEFAULT 0,
     lease_until timestamptz,
     rx_waiting boolean NOT NULL DEFAULT false,
-    tx_waiting boolean NOT NULL DEFAULT false
+    tx_waiting boolean NOT NULL DEFAULT false,
+    rx_was boolean NOT NULL DEFAULT false,
+    tx_was boolean NOT NULL DEFAULT false
   );
   CREATE TABLE IF NOT EXISTS ${senders} (
     channel text NOT NULL,
@@ -114,9 +131,7 @@ BEGIN
     PRIMARY KEY (channel, pos)
   );
 
-  CREATE OR REPLACE FUNCTION ${
-    fn("create")
-  }(p_channel text, p_capacity bigint, p_max_bytes integer, p_keep_open boolean)
+  CREATE OR REPLACE FUNCTION ${fCreate}(p_channel text, p_capacity bigint, p_max_bytes integer, p_keep_open boolean)
   RETURNS TABLE (o_state text, o_capacity bigint, o_max_bytes integer, o_keep_open boolean)
   LANGUAGE plpgsql AS $f$
   DECLARE c record;
@@ -128,9 +143,7 @@ BEGIN
     RETURN QUERY SELECT 'ok'::text, c.capacity, c.max_bytes, c.keep_open;
   END $f$;
 
-  CREATE OR REPLACE FUNCTION ${
-    fn("connect_sender")
-  }(p_channel text, p_id text, p_lease_ms integer)
+  CREATE OR REPLACE FUNCTION ${fConnectSender}(p_channel text, p_id text, p_lease_ms integer)
   RETURNS TABLE (o_state text, o_epoch bigint, o_seq bigint, o_capacity bigint, o_max_bytes integer)
   LANGUAGE plpgsql AS $f$
   DECLARE c record; s record;
@@ -141,7 +154,7 @@ BEGIN
       RETURN QUERY SELECT 'missing'::text, 0::bigint, 0::bigint, 0::bigint, 0; RETURN;
     END IF;
     -- Ended for good: closed, or every sender gone and the queue drained.
-    IF c.closed OR (c.had_sender AND NOT c.keep_open AND c.delivered = c.tail AND NOT ${liveSenders}) THEN
+    IF c.closed OR (c.had_sender AND NOT c.keep_open AND c.head = c.tail AND NOT ${liveSenders}) THEN
       UPDATE ${channels} SET closed = true WHERE name = p_channel AND NOT closed;
       RETURN QUERY SELECT 'closed'::text, 0::bigint, 0::bigint, c.capacity, c.max_bytes; RETURN;
     END IF;
@@ -155,55 +168,54 @@ BEGIN
     RETURN QUERY SELECT 'ok'::text, s.epoch, s.seq, c.capacity, c.max_bytes;
   END $f$;
 
-  CREATE OR REPLACE FUNCTION ${
-    fn("send")
-  }(p_channel text, p_id text, p_epoch bigint, p_first bigint, p_bodies text[], p_lease_ms integer, p_wait boolean)
+  CREATE OR REPLACE FUNCTION ${fSend}(p_channel text, p_id text, p_epoch bigint, p_first bigint, p_bodies text[], p_lease_ms integer, p_wait boolean)
   RETURNS TABLE (o_state text)
   LANGUAGE plpgsql AS $f$
   DECLARE c record; s record; n integer := coalesce(cardinality(p_bodies), 0);
+    start bigint; was boolean;
   BEGIN
-    SELECT epoch, seq INTO s FROM ${senders} WHERE channel = p_channel AND id = p_id FOR UPDATE;
-    IF NOT FOUND OR s.epoch <> p_epoch THEN
-      RETURN QUERY SELECT 'fenced'::text; RETURN;
-    END IF;
-    -- A retry of a batch that was committed (its reply was lost).
-    IF s.seq >= p_first + n - 1 THEN
-      RETURN QUERY SELECT 'dup'::text; RETURN;
-    END IF;
-    IF s.seq <> p_first - 1 THEN
-      RETURN QUERY SELECT 'fenced'::text; RETURN;
-    END IF;
-    SELECT * INTO c FROM ${channels} WHERE name = p_channel FOR UPDATE;
+    -- The sender's row first (the lock order), taking the batch's numbers.
+    UPDATE ${senders} SET seq = p_first + n - 1, lease_until = ${lease}
+      WHERE channel = p_channel AND id = p_id AND epoch = p_epoch AND seq = p_first - 1;
     IF NOT FOUND THEN
-      RETURN QUERY SELECT 'missing'::text; RETURN;
+      SELECT epoch, seq INTO s FROM ${senders} WHERE channel = p_channel AND id = p_id;
+      -- A retry of a batch that was committed (its reply was lost).
+      IF FOUND AND s.epoch = p_epoch AND s.seq >= p_first + n - 1 THEN
+        RETURN QUERY SELECT 'dup'::text; RETURN;
+      END IF;
+      RETURN QUERY SELECT 'fenced'::text; RETURN;
     END IF;
-    IF c.closed THEN
-      RETURN QUERY SELECT 'closed'::text; RETURN;
-    END IF;
-    IF EXISTS (SELECT 1 FROM unnest(p_bodies) AS b WHERE octet_length(b) > c.max_bytes) THEN
-      RETURN QUERY SELECT 'too_large'::text; RETURN;
-    END IF;
-    IF c.tail - c.head + n > c.capacity THEN
+    UPDATE ${channels} SET tail = tail + n, rx_was = rx_waiting, rx_waiting = false
+      WHERE name = p_channel AND NOT closed AND tail - head + n <= capacity
+        AND NOT EXISTS (SELECT 1 FROM unnest(p_bodies) AS b WHERE octet_length(b) > max_bytes)
+      RETURNING tail - n, rx_was INTO start, was;
+    IF NOT FOUND THEN
+      -- Not enqueued: the sender keeps these numbers for its next try.
+      UPDATE ${senders} SET seq = p_first - 1 WHERE channel = p_channel AND id = p_id;
+      SELECT * INTO c FROM ${channels} WHERE name = p_channel FOR UPDATE;
+      IF NOT FOUND THEN
+        RETURN QUERY SELECT 'missing'::text; RETURN;
+      END IF;
+      IF c.closed THEN
+        RETURN QUERY SELECT 'closed'::text; RETURN;
+      END IF;
+      IF EXISTS (SELECT 1 FROM unnest(p_bodies) AS b WHERE octet_length(b) > c.max_bytes) THEN
+        RETURN QUERY SELECT 'too_large'::text; RETURN;
+      END IF;
       IF p_wait AND NOT c.tx_waiting THEN
         UPDATE ${channels} SET tx_waiting = true WHERE name = p_channel;
       END IF;
-      UPDATE ${senders} SET lease_until = ${lease} WHERE channel = p_channel AND id = p_id;
       RETURN QUERY SELECT 'full'::text; RETURN;
     END IF;
     INSERT INTO ${messages} (channel, pos, body)
-      SELECT p_channel, c.tail + o, b FROM unnest(p_bodies) WITH ORDINALITY AS u(b, o);
-    UPDATE ${channels} SET tail = tail + n, rx_waiting = false WHERE name = p_channel;
-    IF c.rx_waiting THEN
+      SELECT p_channel, start + o, b FROM unnest(p_bodies) WITH ORDINALITY AS u(b, o);
+    IF was THEN
       PERFORM pg_notify(${lit(wake)}, 'r' || p_channel);
     END IF;
-    UPDATE ${senders} SET seq = p_first + n - 1, lease_until = ${lease}
-      WHERE channel = p_channel AND id = p_id;
     RETURN QUERY SELECT 'ok'::text;
   END $f$;
 
-  CREATE OR REPLACE FUNCTION ${
-    fn("release_sender")
-  }(p_channel text, p_id text, p_epoch bigint)
+  CREATE OR REPLACE FUNCTION ${fReleaseSender}(p_channel text, p_id text, p_epoch bigint)
   RETURNS TABLE (o_state text)
   LANGUAGE plpgsql AS $f$
   DECLARE c record;
@@ -223,9 +235,7 @@ BEGIN
     RETURN QUERY SELECT 'ok'::text;
   END $f$;
 
-  CREATE OR REPLACE FUNCTION ${
-    fn("connect_receiver")
-  }(p_channel text, p_lease_ms integer)
+  CREATE OR REPLACE FUNCTION ${fConnectReceiver}(p_channel text, p_lease_ms integer)
   RETURNS TABLE (o_state text, o_epoch bigint, o_head bigint)
   LANGUAGE plpgsql AS $f$
   DECLARE c record;
@@ -237,52 +247,58 @@ BEGIN
     IF c.lease_until IS NOT NULL AND c.lease_until > clock_timestamp() THEN
       RETURN QUERY SELECT 'held'::text, 0::bigint, 0::bigint; RETURN;
     END IF;
-    UPDATE ${channels} SET epoch = epoch + 1, lease_until = ${lease}, delivered = head
+    UPDATE ${channels} SET epoch = epoch + 1, lease_until = ${lease}
       WHERE name = p_channel;
     RETURN QUERY SELECT 'ok'::text, c.epoch + 1, c.head;
   END $f$;
 
-  CREATE OR REPLACE FUNCTION ${
-    fn("recv")
-  }(p_channel text, p_epoch bigint, p_ack bigint, p_limit integer, p_lease_ms integer)
+  CREATE OR REPLACE FUNCTION ${fRecv}(p_channel text, p_epoch bigint, p_ack bigint, p_limit integer, p_lease_ms integer)
   RETURNS TABLE (o_state text, o_bodies text[])
   LANGUAGE plpgsql AS $f$
-  DECLARE c record; got text[]; k integer; ack bigint; ended boolean;
+  DECLARE c record; got text[]; k integer; ended boolean; was boolean;
   BEGIN
-    SELECT * INTO c FROM ${channels} WHERE name = p_channel FOR UPDATE;
+    -- Asking for the next acknowledges what came before (never past tail).
+    UPDATE ${channels} SET prev_head = head,
+        head = greatest(head, least(p_ack, tail)),
+        tx_was = tx_waiting,
+        tx_waiting = tx_waiting AND NOT least(p_ack, tail) > head,
+        lease_until = ${lease}
+      WHERE name = p_channel AND epoch = p_epoch
+      RETURNING prev_head, head, tx_was, closed, had_sender, keep_open INTO c;
     IF NOT FOUND THEN
-      RETURN QUERY SELECT 'missing'::text, NULL::text[]; RETURN;
+      PERFORM 1 FROM ${channels} WHERE name = p_channel;
+      RETURN QUERY SELECT CASE WHEN FOUND THEN 'fenced' ELSE 'missing' END, NULL::text[];
+      RETURN;
     END IF;
-    IF c.epoch <> p_epoch THEN
-      RETURN QUERY SELECT 'fenced'::text, NULL::text[]; RETURN;
-    END IF;
-    -- Asking for the next acknowledges what came before.
-    ack := greatest(c.head, least(p_ack, c.delivered));
-    IF ack > c.head THEN
-      DELETE FROM ${messages} WHERE channel = p_channel AND pos > c.head AND pos <= ack;
+    IF c.head > c.prev_head THEN
+      DELETE FROM ${messages} WHERE channel = p_channel AND pos > c.prev_head AND pos <= c.head;
+      IF c.tx_was THEN
+        PERFORM pg_notify(${lit(wake)}, 's' || p_channel);
+      END IF;
     END IF;
     IF p_limit > 0 THEN
       SELECT array_agg(body ORDER BY pos) INTO got FROM (
-        SELECT pos, body FROM ${messages} WHERE channel = p_channel AND pos > ack
+        SELECT pos, body FROM ${messages} WHERE channel = p_channel AND pos > c.head
         ORDER BY pos LIMIT p_limit
       ) AS m;
     END IF;
     k := coalesce(cardinality(got), 0);
-    ended := k = 0 AND (c.closed OR (c.had_sender AND NOT c.keep_open AND NOT ${liveSenders}));
-    UPDATE ${channels} SET head = ack, delivered = ack + k, lease_until = ${lease},
-        rx_waiting = (k = 0 AND NOT ended),
-        closed = closed OR ended,
-        tx_waiting = tx_waiting AND NOT (ack > c.head OR ended)
-      WHERE name = p_channel;
-    IF c.tx_waiting AND (ack > c.head OR ended) THEN
+    IF k > 0 THEN
+      RETURN QUERY SELECT 'ok'::text, got; RETURN;
+    END IF;
+    -- Nothing to hand out: the stream ended, or the receiver will wait.
+    ended := c.closed OR (c.had_sender AND NOT c.keep_open AND NOT ${liveSenders});
+    UPDATE ${channels} SET rx_waiting = NOT ended, closed = closed OR ended,
+        tx_was = tx_waiting, tx_waiting = tx_waiting AND NOT ended
+      WHERE name = p_channel
+      RETURNING tx_was INTO was;
+    IF ended AND was THEN
       PERFORM pg_notify(${lit(wake)}, 's' || p_channel);
     END IF;
-    RETURN QUERY SELECT CASE WHEN k > 0 THEN 'ok' WHEN ended THEN 'ended' ELSE 'empty' END, got;
+    RETURN QUERY SELECT CASE WHEN ended THEN 'ended' ELSE 'empty' END, NULL::text[];
   END $f$;
 
-  CREATE OR REPLACE FUNCTION ${
-    fn("release_receiver")
-  }(p_channel text, p_epoch bigint, p_ack bigint)
+  CREATE OR REPLACE FUNCTION ${fReleaseReceiver}(p_channel text, p_epoch bigint, p_ack bigint)
   RETURNS TABLE (o_state text)
   LANGUAGE plpgsql AS $f$
   DECLARE c record; ack bigint;
@@ -291,11 +307,11 @@ BEGIN
     IF NOT FOUND OR c.epoch <> p_epoch THEN
       RETURN QUERY SELECT 'fenced'::text; RETURN;
     END IF;
-    ack := greatest(c.head, least(p_ack, c.delivered));
+    ack := greatest(c.head, least(p_ack, c.tail));
     IF ack > c.head THEN
       DELETE FROM ${messages} WHERE channel = p_channel AND pos > c.head AND pos <= ack;
     END IF;
-    UPDATE ${channels} SET head = ack, delivered = ack, lease_until = NULL,
+    UPDATE ${channels} SET head = ack, lease_until = NULL,
         rx_waiting = false, tx_waiting = tx_waiting AND NOT ack > c.head
       WHERE name = p_channel;
     IF c.tx_waiting AND ack > c.head THEN
@@ -304,7 +320,7 @@ BEGIN
     RETURN QUERY SELECT 'ok'::text;
   END $f$;
 
-  CREATE OR REPLACE FUNCTION ${fn("close")}(p_channel text, p_epoch bigint)
+  CREATE OR REPLACE FUNCTION ${fClose}(p_channel text, p_epoch bigint)
   RETURNS TABLE (o_state text)
   LANGUAGE plpgsql AS $f$
   BEGIN
@@ -325,34 +341,23 @@ $mpsc$`;
     wake,
     setup,
     createChannel:
-      `SELECT o_state AS state, o_capacity::text AS capacity, o_max_bytes AS max_bytes, o_keep_open AS keep_open FROM ${
-        fn("create")
-      }($1, $2, $3, $4)`,
+      `SELECT o_state AS state, o_capacity::text AS capacity, o_max_bytes AS max_bytes, o_keep_open AS keep_open FROM ${fCreate}($1, $2, $3, $4)`,
     connectSender:
-      `SELECT o_state AS state, o_epoch::text AS epoch, o_seq::text AS seq, o_capacity::text AS capacity, o_max_bytes AS max_bytes FROM ${
-        fn("connect_sender")
-      }($1, $2, $3)`,
-    send: `SELECT o_state AS state FROM ${
-      fn("send")
-    }($1, $2, $3, $4, $5::text[], $6, $7)`,
+      `SELECT o_state AS state, o_epoch::text AS epoch, o_seq::text AS seq, o_capacity::text AS capacity, o_max_bytes AS max_bytes FROM ${fConnectSender}($1, $2, $3)`,
+    send:
+      `SELECT o_state AS state FROM ${fSend}($1, $2, $3, $4, $5::text[], $6, $7)`,
     renewSender:
       `UPDATE ${senders} SET lease_until = clock_timestamp() + make_interval(secs => $4 / 1000.0) WHERE channel = $1 AND id = $2 AND epoch = $3 AND lease_until IS NOT NULL RETURNING 1 AS ok`,
-    releaseSender: `SELECT o_state AS state FROM ${
-      fn("release_sender")
-    }($1, $2, $3)`,
+    releaseSender: `SELECT o_state AS state FROM ${fReleaseSender}($1, $2, $3)`,
     connectReceiver:
-      `SELECT o_state AS state, o_epoch::text AS epoch, o_head::text AS head FROM ${
-        fn("connect_receiver")
-      }($1, $2)`,
-    recv: `SELECT o_state AS state, o_bodies AS bodies FROM ${
-      fn("recv")
-    }($1, $2, $3, $4, $5)`,
+      `SELECT o_state AS state, o_epoch::text AS epoch, o_head::text AS head FROM ${fConnectReceiver}($1, $2)`,
+    recv:
+      `SELECT o_state AS state, o_bodies AS bodies FROM ${fRecv}($1, $2, $3, $4, $5)`,
     renewReceiver:
       `UPDATE ${channels} SET lease_until = clock_timestamp() + make_interval(secs => $3 / 1000.0) WHERE name = $1 AND epoch = $2 RETURNING 1 AS ok`,
-    releaseReceiver: `SELECT o_state AS state FROM ${
-      fn("release_receiver")
-    }($1, $2, $3)`,
-    close: `SELECT o_state AS state FROM ${fn("close")}($1, $2)`,
+    releaseReceiver:
+      `SELECT o_state AS state FROM ${fReleaseReceiver}($1, $2, $3)`,
+    close: `SELECT o_state AS state FROM ${fClose}($1, $2)`,
     status: `SELECT closed FROM ${channels} WHERE name = $1`,
   };
 }
