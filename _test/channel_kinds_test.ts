@@ -183,7 +183,6 @@ kindsTest({
   const async: [string, () => Promise<unknown>, KindName?][] = [
     ["send", () => b.send(1), "bounded"],
     ["sendTimeout", () => b.sendTimeout(1, 10), "bounded"],
-    ["closed", () => tx.closed()],
     ["reserve", () => b.reserve(), "bounded"],
     ["reserveMany", () => b.reserveMany(1), "bounded"],
     ["reserveOwned", () => b.reserveOwned(), "bounded"],
@@ -196,6 +195,10 @@ kindsTest({
       await assertRejects(() => promise, ReferenceError);
     });
   }
+  await t.step("closed() rejects", async () => {
+    const promise = tx.closed();
+    await assertRejects(() => promise, ReferenceError);
+  });
   // Nothing of the above touched the channel.
   assertStrictEquals(rx.senderStrongCount(), 1);
   assertStrictEquals(rx.len(), 0);
