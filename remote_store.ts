@@ -621,6 +621,9 @@ async function startListening(
   let emitter = client as unknown as PgEmitter;
   let release: (() => void) | undefined;
   if (isPool) {
+    // Listening keeps one connection: a pool of one would have none left.
+    const max = (c.options as { max?: unknown } | undefined)?.max;
+    if (typeof max === "number" && max < 2) return undefined;
     const pooled = await (c.connect as () => Promise<
       PgEmitter & { release(error?: unknown): void }
     >).call(client);
