@@ -370,6 +370,26 @@ Deno.test("budget: a yielding receive still honours an abort that came meanwhile
 // -- Calls that fail at once --
 
 /**
+ * Calls `op`, which must reject every time, until a `setTimeout(0)` fires;
+ * fails if the timer has not fired after 200,000 calls.
+ */
+async function rejectsUntilTimerFires(
+  op: () => Promise<unknown>,
+): Promise<void> {
+  let fired = false;
+  const timer = setTimeout(() => fired = true, 0);
+  let calls = 0;
+  while (!fired && calls < 200_000) {
+    await op().then(() => {
+      throw new Error("the call did not reject");
+    }, () => {});
+    calls++;
+  }
+  clearTimeout(timer);
+  assert(fired, `the timer never fired in ${calls} rejected calls`);
+}
+
+/**
  * Calls that reject at once, each on a channel of its own. Every call is
  * charged, so a retry loop around one that can never succeed still yields.
  */
@@ -476,20 +496,7 @@ const REJECTING_CALLS: [string, () => () => Promise<unknown>][] = [
 
 Deno.test("budget: a loop of calls that reject at once lets a zero-delay timer fire", async (t) => {
   for (const [name, setup] of REJECTING_CALLS) {
-    await t.step(name, async () => {
-      const op = setup();
-      let fired = false;
-      const timer = setTimeout(() => fired = true, 0);
-      let calls = 0;
-      while (!fired && calls < 200_000) {
-        await op().then(() => {
-          throw new Error("the call did not reject");
-        }, () => {});
-        calls++;
-      }
-      clearTimeout(timer);
-      assert(fired, `the timer never fired in ${calls} rejected calls`);
-    });
+    await t.step(name, () => rejectsUntilTimerFires(setup()));
   }
 });
 
@@ -618,20 +625,7 @@ const FAILING_AT_ONCE: [string, () => () => Promise<unknown>][] = [
 
 Deno.test("Every call that rejects at once is charged: a loop of them lets a zero-delay timer fire", async (t) => {
   for (const [name, setup] of FAILING_AT_ONCE) {
-    await t.step(name, async () => {
-      const op = setup();
-      let fired = false;
-      const timer = setTimeout(() => fired = true, 0);
-      let calls = 0;
-      while (!fired && calls < 200_000) {
-        await op().then(() => {
-          throw new Error("the call did not reject");
-        }, () => {});
-        calls++;
-      }
-      clearTimeout(timer);
-      assert(fired, `the timer never fired in ${calls} rejected calls`);
-    });
+    await t.step(name, () => rejectsUntilTimerFires(setup()));
   }
 });
 
