@@ -1,12 +1,13 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
-// The budget-off rows, measured apart: @seed/mpsc's rows of every scenario
-// that has a budget-off row, interleaved round by round as the report's
-// main rounds are, printed as JSON for `_bench/report.ts`.
+// The budget-off rows, measured apart: every row that runs @seed/mpsc with
+// its budget off, interleaved round by round as the report's main rounds
+// are, printed as JSON for `_bench/report.ts`.
 //
-// Why apart: in one process with the budget-on rows, the budget-off runs
-// slowed @seed/mpsc's budget-on rows by about a quarter (an A/B of the
-// capacity-64 loop, consumer first, in CPU time: 5.1 to 5.5 M msg/s with
-// them, 6.4 to 7.9 without), so the main rounds leave them out.
+// Why apart: budget-off and budget-on runs of @seed/mpsc in one process slow
+// each other down by a quarter to a half (an A/B of the capacity-64 loop,
+// consumer first, in CPU time: 5.1 to 5.5 M msg/s for the budget-on row with
+// the budget-off row in the process, 6.4 to 7.9 without it; the budget-off
+// row alone 7.0 to 8.4). Measured apart, neither slows the other.
 //
 //   deno run --v8-flags=--expose-gc --allow-read _bench/budget_rows.ts --messages=500000 --runs=7
 
@@ -27,7 +28,7 @@ if (import.meta.main) {
     scenarios(messages).filter(twinned),
     scenarios(Math.max(1000, Math.round(messages / 10))).filter(twinned),
     Number(flags.runs),
-    (entry) => entry.contender.kind === "module",
+    (entry) => entry.budgetOff === true,
   );
   const rows = [];
   for (const [scenario, list] of results) {

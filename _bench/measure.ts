@@ -207,10 +207,9 @@ export interface ChildRow {
 }
 
 /**
- * Measures, in a child process (`_bench/budget_rows.ts`), @seed/mpsc's rows
- * of every scenario that has a budget-off row: that row and its budget-on
- * twins, interleaved as in the main rounds. Run in the main process, the
- * budget-off rows slowed @seed/mpsc's other rows by about a quarter.
+ * Measures the budget-off rows in a child process of their own
+ * (`_bench/budget_rows.ts`): in the main process, budget-off and budget-on
+ * runs of @seed/mpsc slowed each other by a quarter to a half.
  */
 export async function runBudgetRows(
   messages: number,
@@ -239,16 +238,11 @@ export async function runBudgetRows(
   return JSON.parse(new TextDecoder().decode(output.stdout)) as ChildRow[];
 }
 
-/**
- * Adds the child's budget-off rows to `results` (after @seed/mpsc's rows)
- * and returns every row it measured, by scenario id, for the budget-cost
- * targets, which compare rows of one process.
- */
+/** Adds the child's budget-off rows to `results`, after @seed/mpsc's rows. */
 export function mergeBudgetRows(
   results: Results,
   rows: readonly ChildRow[],
-): Map<string, Row[]> {
-  const paired = new Map<string, Row[]>();
+): void {
   for (const child of rows) {
     const scenario = [...results.keys()].find((s) => s.id === child.id);
     if (scenario === undefined) continue;
@@ -260,13 +254,8 @@ export function mergeBudgetRows(
       rates: child.rates,
       gaps: [],
     };
-    const list = paired.get(child.id) ?? [];
-    list.push(row);
-    paired.set(child.id, list);
-    if (!child.budgetOff) continue;
     const target = results.get(scenario)!;
     const at = target.findLastIndex((r) => r.kind === "module") + 1;
     target.splice(at, 0, row);
   }
-  return paired;
 }

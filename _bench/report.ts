@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     options.runs,
     (entry) => entry.budgetOff !== true,
   );
-  const paired = mergeBudgetRows(
+  mergeBudgetRows(
     results,
     await runBudgetRows(options.messages, options.runs, options.only),
   );
@@ -142,7 +142,6 @@ async function main(): Promise<void> {
     results,
     memory,
     idle,
-    paired,
     new Set(profiles.map((p) => p.scenario)),
   );
   const seconds = (performance.now() - started) / 1000;

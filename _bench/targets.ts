@@ -22,7 +22,6 @@ import {
   rate,
   ratio,
   type Results,
-  type Row,
   rowsOf,
 } from "./stats.ts";
 
@@ -167,13 +166,9 @@ function intervalTargets(results: Results, idle: readonly number[]): Target[] {
   return targets;
 }
 
-function budgetTargets(
-  results: Results,
-  paired: ReadonlyMap<string, readonly Row[]>,
-): Target[] {
+function budgetTargets(results: Results): Target[] {
   const targets: Target[] = [];
-  // The budget's cost compares rows of one process (see budget_rows.ts).
-  const pairOf = (id: string) => paired.get(id) ?? rowsOf(results, id);
+  const pairOf = (id: string) => rowsOf(results, id);
   const burst = rowsOf(results, "uncontented/burst_unbounded");
   for (
     const [label, rows, on, off] of [
@@ -207,7 +202,7 @@ function budgetTargets(
       } of the throughput of a ${label}`,
       measured: `${percent(cost)} (${millions(a)} vs ${
         millions(b)
-      } M msg/s without it, both in the budget-off process)`,
+      } M msg/s without it, measured in its own process)`,
       met: cost < BUDGET_COST,
       why:
         "the budget's clock checks and yields cost more than the target (see Notes: the collector's deferred work runs at its yields)",
@@ -301,21 +296,18 @@ function memoryTargets(memory: MemoryReport): Target[] {
 /**
  * Every target, checked against one run's results.
  *
- * @param paired @seed/mpsc's rows measured with the budget-off rows, by
- * scenario id.
  * @param profiled The scenarios whose profile the report shows.
  */
 export function evaluate(
   results: Results,
   memory: MemoryReport | undefined,
   idle: readonly number[],
-  paired: ReadonlyMap<string, readonly Row[]>,
   profiled: ReadonlySet<Scenario>,
 ): Target[] {
   return [
     ...throughputTargets(results, profiled),
     ...intervalTargets(results, idle),
-    ...budgetTargets(results, paired),
+    ...budgetTargets(results),
     ...(memory === undefined ? [] : memoryTargets(memory)),
   ];
 }
