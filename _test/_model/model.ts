@@ -81,6 +81,9 @@ export interface RecvWaiter {
  */
 export class MSelect {
   nodes: { model: Model; rx?: RecvWaiter; tx?: SendWaiter }[] = [];
+  // How many promise branches it waits on (their registrations are the
+  // driver's); 0 once it won or was aborted.
+  promises = 0;
   constructor(
     readonly rec: Rec,
     // What the select settles with once `key` won: "value 3", "permit",
@@ -93,6 +96,7 @@ export class MSelect {
   win(keep: RecvWaiter | SendWaiter | undefined): void {
     const nodes = this.nodes;
     this.nodes = [];
+    this.promises = 0;
     for (const node of nodes) {
       if (node.rx !== undefined && node.rx !== keep) {
         node.model.withdrawReceiver(node.rx);
@@ -105,7 +109,10 @@ export class MSelect {
 
   /** An abort while it waits: it took nothing, and waits nowhere. */
   abort(reason: Outcome): void {
-    if (this.rec.expected !== undefined || this.nodes.length === 0) return;
+    if (
+      this.rec.expected !== undefined ||
+      (this.nodes.length === 0 && this.promises === 0)
+    ) return;
     this.win(undefined);
     this.rec.expected = reason;
     this.onAbort();

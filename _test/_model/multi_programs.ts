@@ -15,15 +15,31 @@ import {
 
 /**
  * One branch of a `select`: the receiver of channel `ch`, or one of its
- * senders (`tx`, an index into its pool) when the channel is bounded. A
- * branch on an unbounded channel's sender reads as its receiver, and a
- * repeated branch is dropped, so that any list is valid.
+ * senders (`tx`, an index into its pool) when the channel is bounded; or
+ * promise `p` of the program's pool ("promise"); or a branch switched off
+ * ("off": `undefined`, `null` or `false` by `p`). A branch on an unbounded
+ * channel's sender reads as its receiver, and a repeated branch is
+ * dropped, so that any list is valid.
  */
 export interface BranchSpec {
   ch: number;
-  side: "rx" | "tx";
+  side: "rx" | "tx" | "promise" | "off";
   tx: number;
+  p?: number;
 }
+
+/**
+ * How many promises a program's pool holds: the first two pending until a
+ * "settle" command settles them (or never), then one fulfilled and one
+ * rejected from the start.
+ */
+export const POOL = 4;
+
+/** The sides of a branch, as often as they are drawn. */
+const SIDES = [
+  ...["rx", "rx", "rx", "tx", "tx", "tx"] as const,
+  ...["promise", "promise", "off"] as const,
+];
 
 /** One step of an actor in a program over several channels. */
 export type MultiCommand =
@@ -37,6 +53,8 @@ export type MultiCommand =
   | { op: "mergeNext" }
   // Leaves the actor's merge early: `return()` on its iterator.
   | { op: "mergeReturn" }
+  // Fulfils or rejects promise `p` of the pool, if it is pending.
+  | { op: "settle"; p: number; how: "fulfil" | "reject" }
   | { op: "abort"; actor: number }
   | { op: "spend" };
 
@@ -73,8 +91,9 @@ function multiCommand(
         branches: fc.array(
           fc.record({
             ch: fc.nat({ max: last }),
-            side: fc.constantFrom("rx" as const, "tx" as const),
+            side: fc.constantFrom(...SIDES),
             tx: INDEX,
+            p: fc.nat({ max: POOL - 1 }),
           }),
           { minLength: 1, maxLength: 4 },
         ),
@@ -92,6 +111,14 @@ function multiCommand(
     ),
     c(20, fc.record({ op: fc.constant("mergeNext" as const) })),
     c(1, fc.record({ op: fc.constant("mergeReturn" as const) })),
+    c(
+      3,
+      fc.record({
+        op: fc.constant("settle" as const),
+        p: fc.nat({ max: 1 }),
+        how: fc.constantFrom("fulfil" as const, "reject" as const),
+      }),
+    ),
     c(7, fc.record({ op: fc.constant("abort" as const), actor: INDEX })),
     c(2, fc.record({ op: fc.constant("spend" as const) })),
   );

@@ -18,12 +18,19 @@ import {
   type RecvWaiter,
   type SendWaiter,
 } from "./model.ts";
-import type {
-  BranchSpec,
-  MultiCommand,
-  MultiProgram,
+import {
+  type BranchSpec,
+  type MultiCommand,
+  type MultiProgram,
+  POOL,
 } from "./multi_programs.ts";
-import { AbortReason, idOf, kindOf, tally } from "./outcomes.ts";
+import {
+  AbortReason,
+  idOf,
+  kindOf,
+  PromiseRejection,
+  tally,
+} from "./outcomes.ts";
 import type { Command, Turns } from "./programs.ts";
 import { type AnyReceiver, type AnySender, Runner, World } from "./runner.ts";
 
@@ -32,7 +39,9 @@ interface Br {
   key: string;
   ch: number;
   runner: Runner;
-  side: "rx" | "tx";
+  side: "rx" | "tx" | "promise" | "off";
+  // The pool's promise ("promise"), or what switches the branch off.
+  p?: number;
   tx?: AnySender;
   ms?: MSender;
   // The permit slot (in the channel's pool) a won sender branch fills.
@@ -68,16 +77,98 @@ interface MergeState {
   pending: Br[] | undefined;
 }
 
+/**
+ * One promise of a program's pool, real and modelled. The real select
+ * knows a promise's outcome once a select subscribed to it (waited on it)
+ * and the promise settled: a microtask later, which is always before the
+ * next turn. From then on the promise is ready at the call.
+ */
+interface PoolPromise {
+  promise: Promise<number>;
+  resolve: (value: number) => void;
+  reject: (reason: unknown) => void;
+  state: "pending" | "fulfilled" | "rejected";
+  subscribed: boolean;
+  // The selects waiting on it, with their branch's key.
+  waiting: { sel: MSelect; key: string }[];
+}
+
+/** What switches a branch off: `undefined`, `null` or `false`. */
+const OFF = [undefined, null, false] as const;
+
 /** Runs a program over several channels against the model. */
 class MultiRunner implements Driver<MultiCommand> {
   readonly world = new World();
   readonly runners: Runner[];
   readonly merges: (MergeState | undefined)[] = [];
+  readonly pool: PoolPromise[] = [];
 
   constructor(capacities: (number | undefined)[]) {
     this.runners = capacities.map((capacity, ch) =>
       new Runner(capacity, this.world, `ch${ch} `)
     );
+    for (let p = 0; p < POOL; p++) {
+      let resolve!: (value: number) => void;
+      let reject!: (reason: unknown) => void;
+      const promise = new Promise<number>((yes, no) => {
+        resolve = yes;
+        reject = no;
+      });
+      // A rejection no select waited for is nobody's to report.
+      promise.catch(() => {});
+      this.pool.push({
+        promise,
+        resolve,
+        reject,
+        state: "pending",
+        subscribed: false,
+        waiting: [],
+      });
+    }
+    // The last two are settled from the start, not yet seen by any select.
+    this.pool[2]!.resolve(102);
+    this.pool[2]!.state = "fulfilled";
+    this.pool[3]!.reject(new PromiseRejection(3));
+    this.pool[3]!.state = "rejected";
+  }
+
+  /** A promise branch's outcome, once its promise is known settled. */
+  promiseOutcome(p: number): Outcome {
+    return this.pool[p]!.state === "fulfilled"
+      ? `value ${100 + p}`
+      : `rejected p${p}`;
+  }
+
+  /**
+   * The pool's promise `p` settled where a select subscribed to it: every
+   * select still waiting on it wins with it.
+   */
+  fire(p: number): void {
+    const pp = this.pool[p]!;
+    const outcome = this.promiseOutcome(p);
+    const waiting = pp.waiting;
+    pp.waiting = [];
+    for (const { sel, key } of waiting) {
+      if (sel.promises === 0) continue; // it won elsewhere, or was aborted
+      sel.win(undefined);
+      sel.onOutcome(key, outcome);
+    }
+  }
+
+  settle(actor: number, cmd: MultiCommand & { op: "settle" }): undefined {
+    this.label(actor, cmd);
+    const p = cmd.p % POOL;
+    const pp = this.pool[p]!;
+    if (pp.state !== "pending") return;
+    if (cmd.how === "fulfil") {
+      pp.resolve(100 + p);
+      pp.state = "fulfilled";
+    } else {
+      pp.reject(new PromiseRejection(p));
+      pp.state = "rejected";
+    }
+    // Its waiting selects learn of it a microtask later, before any turn.
+    if (pp.subscribed) this.fire(p);
   }
 
   get first(): Runner {
@@ -101,6 +192,8 @@ class MultiRunner implements Driver<MultiCommand> {
         return this.first.exec(actor, cmd as Command);
       case "select":
         return this.select(actor, cmd);
+      case "settle":
+        return this.settle(actor, cmd);
       case "merge":
       case "mergeNext":
       case "mergeReturn":
@@ -127,6 +220,14 @@ class MultiRunner implements Driver<MultiCommand> {
     for (const spec of specs) {
       const ch = spec.ch % this.runners.length;
       const runner = this.runners[ch]!;
+      if (spec.side === "promise" || spec.side === "off") {
+        const p = (spec.p ?? 0) % POOL;
+        const key = `${spec.side === "promise" ? "p" : "off"}${p}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ key, ch, runner, side: spec.side, p, slot: -1 });
+        continue;
+      }
       const side = spec.side === "tx" && runner.bounded ? "tx" : "rx";
       const key = `${side}${ch}`;
       if (seen.has(key)) continue;
@@ -150,7 +251,8 @@ class MultiRunner implements Driver<MultiCommand> {
   }
 
   gone(b: Br): boolean {
-    return b.side === "rx" ? b.runner.rxDisposed : b.ms!.disposed;
+    if (b.side === "rx") return b.runner.rxDisposed;
+    return b.side === "tx" && b.ms!.disposed;
   }
 
   /**
@@ -159,6 +261,11 @@ class MultiRunner implements Driver<MultiCommand> {
    * queued ahead (no barging).
    */
   ready(b: Br): boolean {
+    if (b.side === "off") return false;
+    if (b.side === "promise") {
+      const pp = this.pool[b.p!]!;
+      return pp.subscribed && pp.state !== "pending";
+    }
     const m = b.runner.model;
     if (b.side === "rx") {
       return m.receivers.length === 0 && (m.queue.length > 0 || m.finished());
@@ -166,8 +273,15 @@ class MultiRunner implements Driver<MultiCommand> {
     return m.rxClosed || (m.waiters.length === 0 && m.free >= 1);
   }
 
+  /** What a select that a ready branch settles settles with. */
+  expect(b: Br): Outcome {
+    const outcome = this.take(b);
+    return outcome.startsWith("rejected") ? outcome : `${b.key} ${outcome}`;
+  }
+
   /** Takes a ready branch's one thing in the model. */
   take(b: Br): Outcome {
+    if (b.side === "promise") return this.promiseOutcome(b.p!);
     const m = b.runner.model;
     if (b.side === "rx") {
       if (m.queue.length === 0) return "done";
@@ -192,6 +306,12 @@ class MultiRunner implements Driver<MultiCommand> {
     for (const b of branches) {
       const m = b.runner.model;
       const key = b.key;
+      if (b.side === "off") continue;
+      if (b.side === "promise") {
+        sel.promises++;
+        this.pool[b.p!]!.waiting.push({ sel, key });
+        continue;
+      }
       if (b.side === "rx") {
         const rx: RecvWaiter = { rec, kind: "select", sel, key };
         m.receivers.push(rx);
@@ -216,6 +336,15 @@ class MultiRunner implements Driver<MultiCommand> {
       sel.nodes.push({ model: m, tx });
     }
     this.world.selects.set(rec, sel);
+    // The promises' registrations come last and subscribe, in key order: a
+    // promise that had settled unseen wins a microtask later.
+    for (const b of branches) {
+      if (b.side !== "promise") continue;
+      const pp = this.pool[b.p!]!;
+      if (pp.subscribed) continue;
+      pp.subscribed = true;
+      if (pp.state !== "pending") this.fire(b.p!);
+    }
   }
 
   /** Books what a real select or merge step took, as the model's outcome. */
@@ -223,6 +352,7 @@ class MultiRunner implements Driver<MultiCommand> {
     const b = branches.find((x) => x.key === outcome.key);
     if (b === undefined) return `unknown branch ${outcome.key}`;
     if (outcome.done) return `${b.key} done`;
+    if (b.side === "promise") return `${b.key} value ${outcome.value}`;
     if (outcome.permit !== undefined) {
       b.runner.permits[b.slot] = outcome.permit;
       return `${b.key} permit`;
@@ -245,7 +375,11 @@ class MultiRunner implements Driver<MultiCommand> {
     // random; the model checks it was ready and takes the same.
     let choice: Br[] | undefined = undefined;
     let waited = false;
-    if (branches.some((b) => this.gone(b))) {
+    const off = branches.filter((b) => b.side === "off").length;
+    if (off === branches.length) {
+      // Nothing to wait on: refused before the signal is looked at.
+      rec.expected = "TypeError(off)";
+    } else if (branches.some((b) => this.gone(b))) {
       rec.expected = "ReferenceError";
       if (signal?.aborted) rec.either = [`aborted #${rec.id}`];
     } else if (signal?.aborted) rec.expected = `aborted #${rec.id}`;
@@ -254,15 +388,29 @@ class MultiRunner implements Driver<MultiCommand> {
       if (ready.length === 0) {
         waited = true;
         this.register(rec, branches, (key, outcome) => {
-          rec.expected = `${key} ${outcome}`;
+          rec.expected = outcome.startsWith("rejected")
+            ? outcome
+            : `${key} ${outcome}`;
         });
       } else if (cmd.biased || ready.length === 1) {
-        rec.expected = `${ready[0]!.key} ${this.take(ready[0]!)}`;
-      } else choice = ready;
+        rec.expected = this.expect(ready[0]!);
+      } else {
+        choice = ready;
+        // A promise that rejected, if the select picks it, rejects it.
+        rec.either = ready.filter((b) => b.side === "promise")
+          .map((b) => this.promiseOutcome(b.p!))
+          .filter((o) => o.startsWith("rejected"));
+      }
     }
-    const handles: Record<string, AnyReceiver | AnySender> = {};
+    const handles: Record<string, unknown> = {};
     for (const b of branches) {
-      handles[b.key] = b.side === "rx" ? b.runner.rx : b.tx!;
+      handles[b.key] = b.side === "rx"
+        ? b.runner.rx
+        : b.side === "tx"
+        ? b.tx!
+        : b.side === "promise"
+        ? this.pool[b.p!]!.promise
+        : OFF[b.p! % OFF.length];
     }
     const promise = select(
       handles as Record<string, Receiver<number> | Sender<number>>,
@@ -273,13 +421,19 @@ class MultiRunner implements Driver<MultiCommand> {
         const b = choice.find((x) => x.key === outcome.key);
         rec.expected = b === undefined
           ? `one of ${choice.map((x) => x.key)}`
-          : `${b.key} ${this.take(b)}`;
+          : this.expect(b);
       }
       if (choice !== undefined) tally("select fair choice");
       return this.seen(branches, outcome);
-    }).then(() =>
-      tally(`select ${kindOf(rec.actual!)} ${waited ? "waited" : "at once"}`)
-    );
+    }).then(() => {
+      const when = waited ? "waited" : "at once";
+      const kind = kindOf(rec.actual!);
+      tally(`select ${kind} ${when}`);
+      if (/^(p\d|rejected)/.test(rec.actual!)) {
+        tally(`select promise ${kind} ${when}`);
+      }
+      if (off > 0) tally("select with a branch off");
+    });
   }
 
   onMerge(
@@ -466,6 +620,14 @@ class MultiRunner implements Driver<MultiCommand> {
         this.exec(-1, { op: "at", ch, cmd: { op: "tryRecv" } });
         return;
       }
+    }
+    // A select waits on a promise nobody settles: settle it.
+    const p = this.pool.findIndex((pp) =>
+      pp.state === "pending" && pp.waiting.some(({ sel }) => sel.promises > 0)
+    );
+    if (p >= 0) {
+      this.exec(-1, { op: "settle", p, how: "fulfil" });
+      return;
     }
     for (const [ch, runner] of this.runners.entries()) {
       const m = runner.model;

@@ -21,16 +21,20 @@ export function tally(what: string): void {
   coverage.set(what, (coverage.get(what) ?? 0) + 1);
 }
 
-// "rx0 value 3" -> "value"; "aborted #4" -> "aborted".
+// "rx0 value 3" -> "value"; "p1 value 101" -> "value"; "aborted #4" ->
+// "aborted".
 export function kindOf(outcome: Outcome): string {
   const words = outcome.split(" ");
-  return words[0]!.startsWith("rx") || words[0]!.startsWith("tx")
-    ? words[1]!
-    : words[0]!;
+  return /^(rx|tx|p)\d/.test(words[0]!) ? words[1]! : words[0]!;
 }
 
 export class AbortReason {
   constructor(readonly id: number) {}
+}
+
+/** What promise `p` of a program's pool rejects with. */
+export class PromiseRejection {
+  constructor(readonly p: number) {}
 }
 
 // Hostile messages: objects that stand for a message number.
@@ -50,6 +54,7 @@ function describeValue(value: unknown, handle?: unknown): string {
 
 export function describeError(e: unknown, handle?: unknown): Outcome {
   if (e instanceof AbortReason) return `aborted #${e.id}`;
+  if (e instanceof PromiseRejection) return `rejected p${e.p}`;
   if (e instanceof TrySendError) {
     return `TrySendError(${e.kind}, ${describeValue(e.value, handle)})`;
   }
@@ -59,6 +64,9 @@ export function describeError(e: unknown, handle?: unknown): Outcome {
   if (e instanceof SendError) return `SendError(${describeValue(e.value)})`;
   if (e instanceof TryRecvError) return `TryRecvError(${e.kind})`;
   if (e instanceof ReferenceError) return "ReferenceError";
+  if (e instanceof TypeError && e.message.includes("switched on")) {
+    return "TypeError(off)"; // every branch of a select is switched off
+  }
   if (e instanceof TypeError) {
     // The argument the message names is what the model predicts.
     const named = ["signal", "buffer"].find((x) => e.message.includes(x));
