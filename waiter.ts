@@ -293,7 +293,14 @@ export abstract class PromiseWaiter<R> implements Waiter {
     capturedResolve = capturedReject = noop;
   }
 
-  /** Starts listening to `signal` (brand-checked, not aborted), if any. */
+  /**
+   * Starts listening to `signal` (checked by `isAbortSignal`, not
+   * aborted), if any. Never throws: if the signal's `addEventListener`
+   * throws or aborts it, this waiter is aborted in a microtask (see
+   * `SignalGroup.attach`), so a caller may listen before or after putting
+   * the waiter in line, as long as both happen in the same synchronous
+   * step.
+   */
   listen(signal: AbortSignal | undefined): void {
     if (signal === undefined) return;
     let group = groups.get(signal);
