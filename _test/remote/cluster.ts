@@ -7,10 +7,24 @@
 export const PG_BIN = Deno.env.get("MPSC_PG_BIN") ??
   "/usr/lib/postgresql/15/bin";
 
-/** Whether a cluster can be made here (initdb is installed). */
+/** The unprivileged user that owns clusters when we run as root. */
+const PG_USER = Deno.env.get("MPSC_PG_USER") ?? "postgres";
+
+/**
+ * Whether a cluster can be made here: initdb is installed and, as root, the
+ * user to run it as exists (.ci/run creates one when missing).
+ */
 export function canMakeCluster(): boolean {
   try {
-    return Deno.statSync(`${PG_BIN}/initdb`).isFile;
+    if (!Deno.statSync(`${PG_BIN}/initdb`).isFile) return false;
+    const uid = new Deno.Command("id", { args: ["-u"] }).outputSync();
+    if (new TextDecoder().decode(uid.stdout).trim() !== "0") return true;
+    return new Deno.Command("id", {
+      args: [PG_USER],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
   } catch {
     return false;
   }
@@ -64,9 +78,7 @@ export class Cluster {
     const dir = (await run(["mktemp", "-d", "/tmp/mpsc_pg_XXXXXX"], undefined))
       .trim();
     const root = (await run(["id", "-u"], undefined)).trim() === "0";
-    const user = root
-      ? (Deno.env.get("MPSC_PG_USER") ?? "postgres")
-      : undefined;
+    const user = root ? PG_USER : undefined;
     if (user !== undefined) await run(["chown", user, dir], undefined);
     await run(
       [
