@@ -29,6 +29,11 @@ export interface Internals {
   receiverChan: Lookup<Chan<unknown>>;
   /** `UnboundedReceiver` (unbounded.ts): its channel. */
   unboundedReceiverChan: Lookup<Chan<unknown>>;
+  /**
+   * `SharedReceiver` (shared_receiver.ts): its channel, the same receive
+   * engine over the shared storage.
+   */
+  sharedReceiverChan: Lookup<Chan<unknown>>;
   /** `Sender` (bounded.ts): its hold on the channel. */
   senderRef: Lookup<BoundedRef>;
   /**
@@ -49,6 +54,7 @@ function notOurs(): typeof NOT_A_HANDLE {
 export const internals: Internals = {
   receiverChan: notOurs,
   unboundedReceiverChan: notOurs,
+  sharedReceiverChan: notOurs,
   senderRef: notOurs,
   newPermit(): never {
     // Only reachable with a sender's hold, which bounded.ts made.
@@ -57,15 +63,18 @@ export const internals: Internals = {
 };
 
 /**
- * The channel behind a receiver handle of ours, bounded or not: `undefined`
- * if the handle is disposed, {@linkcode NOT_A_HANDLE} if `value` is none.
+ * The channel behind a receiver handle of ours, bounded, unbounded or
+ * shared: `undefined` if the handle is disposed, {@linkcode NOT_A_HANDLE}
+ * if `value` is none.
  */
 export function chanOfReceiver(
   value: unknown,
 ): Chan<unknown> | undefined | typeof NOT_A_HANDLE {
   if (typeof value !== "object" || value === null) return NOT_A_HANDLE;
-  const chan = internals.receiverChan(value);
-  return chan !== NOT_A_HANDLE ? chan : internals.unboundedReceiverChan(value);
+  let chan = internals.receiverChan(value);
+  if (chan !== NOT_A_HANDLE) return chan;
+  chan = internals.unboundedReceiverChan(value);
+  return chan !== NOT_A_HANDLE ? chan : internals.sharedReceiverChan(value);
 }
 
 /**

@@ -20,6 +20,7 @@ import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
 import type { Permit, Receiver, Sender } from "./bounded.ts";
 import type { Chan, Receiving } from "./chan.ts";
 import type { UnboundedReceiver } from "./unbounded.ts";
+import type { SharedReceiver } from "./shared_receiver.ts";
 import { ACQUIRED, type Acquirer } from "./semaphore.ts";
 import {
   isAborted,
@@ -33,8 +34,13 @@ import {
  * A receiver of any message type. (`any`, not `unknown`: handles are
  * invariant, so a `Receiver<number>` is no `Receiver<unknown>`.)
  */
-// deno-lint-ignore no-explicit-any
-export type AnyReceiver = Receiver<any> | UnboundedReceiver<any>;
+export type AnyReceiver =
+  // deno-lint-ignore no-explicit-any
+  | Receiver<any>
+  // deno-lint-ignore no-explicit-any
+  | UnboundedReceiver<any>
+  // deno-lint-ignore no-explicit-any
+  | SharedReceiver<any>;
 
 /**
  * What `select` can wait on: a receiver (for a message), a bounded sender
@@ -69,7 +75,8 @@ export type SwitchedOff = undefined | null | false;
 export type SelectOutcome<K, B> = B extends SwitchedOff ? never
   : B extends Sender<infer T>
     ? { key: K; permit: Permit<T>; done: false } | { key: K; done: true }
-  : B extends Receiver<infer T> | UnboundedReceiver<infer T>
+  : B extends
+    Receiver<infer T> | UnboundedReceiver<infer T> | SharedReceiver<infer T>
     ? { key: K; value: T; done: false } | { key: K; done: true }
   : B extends PromiseLike<infer T> ? { key: K; value: T; done: false }
   : never;
@@ -438,7 +445,7 @@ function notABranch(key: string, value: unknown): TypeError {
   return typeError(
     SELECT,
     `branch "${key}"`,
-    "a Receiver, UnboundedReceiver, Sender, promise or thenable",
+    "a Receiver, UnboundedReceiver, SharedReceiver, Sender, promise or thenable",
     value,
   );
 }
@@ -504,6 +511,9 @@ function lookup(value: object): BranchKind | typeof NO_KIND {
     unboundedProto = proto;
     return foundReceive(chan);
   }
+  // A shared receiver runs on the same receive engine: a receive branch.
+  chan = internals.sharedReceiverChan(value);
+  if (chan !== NOT_A_HANDLE) return foundReceive(chan);
   const watch = watchOf(value);
   if (watch === undefined) return NO_KIND;
   found = watch;
@@ -722,7 +732,14 @@ function takeNow(key: string, kind: BranchKind, target: Target): unknown {
   if (kind === RECEIVE_BRANCH) {
     const chan = target as Chan<unknown>;
     if (chan.list.length === 0) return { key, done: true };
-    return { key, value: chan.take(), done: false };
+    let value: unknown;
+    try {
+      value = chan.take();
+    } catch (error) {
+      // A shared receiver's codec failed: the select rejects with it.
+      return new Rejected(error);
+    }
+    return { key, value, done: false };
   }
   // Never a NEW_PROMISE_BRANCH: one is never ready at the call.
   if (kind === PROMISE_BRANCH) {
@@ -936,7 +953,14 @@ class ReceiveNode implements Receiving<unknown>, BranchNode {
   serve(): void {
     this.#select.win(this);
     // The take is complete before the promise is resolved with the value.
-    const value = this.chan.take();
+    let value: unknown;
+    try {
+      value = this.chan.take();
+    } catch (error) {
+      // A shared receiver's codec failed: the select rejects with it.
+      this.#select.settle(new Rejected(error));
+      return;
+    }
     this.#select.settle({ key: this.key, value, done: false });
   }
 
@@ -1092,7 +1116,8 @@ export interface MergeOptions {
  */
 export type MergeItem<R extends Record<string, AnyReceiver>> = {
   [K in keyof R & string]: R[K] extends
-    Receiver<infer T> | UnboundedReceiver<infer T> ? { key: K; value: T }
+    Receiver<infer T> | UnboundedReceiver<infer T> | SharedReceiver<infer T>
+    ? { key: K; value: T }
     : never;
 }[keyof R & string];
 
