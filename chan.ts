@@ -88,8 +88,12 @@ export class TxRef<T, S extends Semaphore = Semaphore> {
  * @typeParam S The semaphore that counts the room.
  */
 export class Chan<T, S extends Semaphore = Semaphore> {
-  /** The queued messages. */
-  readonly list: List<T> = new List<T>();
+  /**
+   * The queued messages: a {@linkcode List}, or the storage a subclass
+   * plugs in (the shared channel's, `shared_recv.ts`), which the receive
+   * side reads through `length`, `pop` (by `take`), `clear` and `unshift`.
+   */
+  readonly list: List<T>;
   /** Counts the room (bounded) or the queued messages (unbounded). */
   readonly semaphore: S;
   // Strong senders, each counted until its last use is released; the
@@ -120,20 +124,29 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   };
   // Receive calls waiting for a message, after `#fast`. Invariant: the line
   // (`#fast`, then these) is non-empty only while the list is empty, except
-  // while `#serveLine` runs or a buffer takes messages (`#busy`).
+  // while `#serveLine` runs or user code takes messages (`busy`).
   readonly #receivers = new WaiterQueue<Receiving<T>>();
   readonly #closedWaiters = new WaiterQueue<ClosedWaiter>();
   #sharedClosed: ClosedWaiter | undefined = undefined;
   // Receive calls parked by the budget; while there are any, new receive
   // calls park behind them, keeping call order.
   #rxParked = 0;
-  // A buffer's `push` is running (user code): the head of the list is
-  // being handed over, so no other receive may take from it.
-  #busy = false;
+  /**
+   * User code runs over the head of the list (a buffer's `push`, a shared
+   * codec's `decode`): the head is being handed over, so no other receive
+   * may take from it. Set only by the take that runs the user code.
+   */
+  busy = false;
   #serving = false;
 
-  constructor(semaphore: S) {
+  /**
+   * @param semaphore Counts the room.
+   * @param list The storage; a new {@linkcode List} unless a subclass plugs
+   * in its own.
+   */
+  constructor(semaphore: S, list: List<T> = new List<T>()) {
     this.semaphore = semaphore;
+    this.list = list;
   }
 
   // -- Sending side --
@@ -383,11 +396,32 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    */
   #firstInLine(): boolean {
     return this.#fast === undefined && this.#receivers.length === 0 &&
-      !this.#busy && this.#rxParked === 0;
+      !this.busy && this.#rxParked === 0;
   }
 
   #lineLength(): number {
     return (this.#fast === undefined ? 0 : 1) + this.#receivers.length;
+  }
+
+  /** Whether a receive call waits in line (parked ones do not count). */
+  hasWaitingReceives(): boolean {
+    return this.#fast !== undefined || this.#receivers.length > 0;
+  }
+
+  /**
+   * Whether a new receive call would be first in line (a blocking receive
+   * may take only then).
+   */
+  isFirstInLine(): boolean {
+    return this.#firstInLine();
+  }
+
+  /**
+   * Serves the line from the storage: the wake-up's step, for a storage
+   * that is filled from elsewhere (another thread's sends).
+   */
+  serveWaiting(): void {
+    this.#serveLine();
   }
 
   /** The next message, or `undefined` once finished. */
@@ -476,7 +510,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     // `buffer` is a user's object: its `push` may throw or call back into
     // the channel. While it runs, no receive takes from the list (they
     // queue), so the messages it is given are still first when it returns.
-    this.#busy = true;
+    this.busy = true;
     let start = -1;
     let refused = false;
     try {
@@ -485,7 +519,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     } catch {
       refused = true;
     }
-    this.#busy = false;
+    this.busy = false;
     if (refused) {
       try {
         if (start >= 0) buffer.length = start;
@@ -532,18 +566,31 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   #serveLine(): void {
     if (this.#serving) return;
     this.#serving = true;
-    while (this.list.length > 0 && !this.#busy) {
-      const fast = this.#fast;
-      if (fast !== undefined) {
-        this.#fast = undefined;
-        this.#settleFast(fast, this.take());
-        continue;
+    try {
+      while (this.list.length > 0 && !this.busy) {
+        const fast = this.#fast;
+        if (fast !== undefined) {
+          this.#fast = undefined;
+          let value: T;
+          try {
+            value = this.take();
+          } catch (error) {
+            // A storage whose take runs user code (a shared codec's
+            // `decode`) may throw: that call alone rejects, and took the
+            // message that failed.
+            (fast as (value: Promise<never>) => void)(Promise.reject(error));
+            continue;
+          }
+          this.#settleFast(fast, value);
+          continue;
+        }
+        const waiter = this.#receivers.shift();
+        if (waiter === undefined) break;
+        waiter.serve();
       }
-      const waiter = this.#receivers.shift();
-      if (waiter === undefined) break;
-      waiter.serve();
+    } finally {
+      this.#serving = false;
     }
-    this.#serving = false;
     if (this.#lineLength() > 0 && this.isFinished()) this.#finishReceivers();
   }
 
@@ -562,7 +609,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    * once: calls parked after it do not count as ahead of it.
    */
   readyForResumed(): boolean {
-    return this.#lineLength() === 0 && !this.#busy &&
+    return this.#lineLength() === 0 && !this.busy &&
       (this.list.length > 0 || this.isFinished());
   }
 
@@ -602,7 +649,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       return;
     }
     if (
-      this.#lineLength() === 0 && !this.#busy &&
+      this.#lineLength() === 0 && !this.busy &&
       (this.list.length > 0 || this.isFinished())
     ) {
       if (this.list.length > 0) waiter.serve();
@@ -742,7 +789,16 @@ abstract class Receive<T, R> extends PromiseWaiter<R> implements Receiving<T> {
 class ReceiveValue<T> extends Receive<T, T | undefined> {
   serve(): void {
     this.unlisten();
-    this.resolve(this.chan.take());
+    let value: T;
+    try {
+      value = this.chan.take();
+    } catch (error) {
+      // A take that runs user code (a shared codec) failed: this call
+      // rejects with it, and the line goes on.
+      this.reject(error);
+      return;
+    }
+    this.resolve(value);
   }
 
   finish(): void {
@@ -753,7 +809,14 @@ class ReceiveValue<T> extends Receive<T, T | undefined> {
 class ReceiveResult<T> extends Receive<T, IteratorResult<T, undefined>> {
   serve(): void {
     this.unlisten();
-    this.resolve({ value: this.chan.take(), done: false });
+    let value: T;
+    try {
+      value = this.chan.take();
+    } catch (error) {
+      this.reject(error);
+      return;
+    }
+    this.resolve({ value, done: false });
   }
 
   finish(): void {
@@ -777,7 +840,13 @@ class ReceiveMany<T> extends Receive<T, number> {
       this.resolve(0);
       return;
     }
-    const count = this.chan.takeMany(this.#buffer, this.#limit);
+    let count: number;
+    try {
+      count = this.chan.takeMany(this.#buffer, this.#limit);
+    } catch (error) {
+      this.reject(error);
+      return;
+    }
     if (count === REFUSED) this.reject(bufferRefused());
     else this.resolve(count);
   }

@@ -2,42 +2,37 @@
 // This module is browser compatible.
 // The shared channel's receiving handle: SharedReceiver.
 //
-// A thin handle over `shared_recv.ts`: the source (the shared list and its
-// codec, and the wake-up) and the line of receive calls of this thread.
-// Operations that complete at once charge the cooperative budget.
+// A thin handle over `shared_recv.ts`'s `SharedChan`: the in-process
+// channel's receive engine (`chan.ts`) over the shared list and its codec,
+// woken by `Atomics.waitAsync`. So its calls keep call order, are charged
+// to the budget, and survive user code (a codec, a buffer) that aborts,
+// closes or disposes, exactly as an in-process receiver's do.
 
-import { charge } from "./budget.ts";
 import {
+  bufferRefused,
   checkBuffer,
   checkInteger,
   CLOSE_RECEIVER,
   disposedError,
+  ITERATE_RECEIVER,
   QUERY_RECEIVER,
   RECEIVE,
   RECEIVE_MANY,
   signalOf,
 } from "./_args.ts";
 import { inspectAs } from "./_inspect.ts";
+import { internals, NOT_A_HANDLE } from "./_internals.ts";
+import { ReceiverIterator, REFUSED } from "./chan.ts";
 import { TryRecvError } from "./error.ts";
 import { adopt, issueToken, SharedCore } from "./shared_chan.ts";
-import { CLOSED_BY_RX, RX_GONE, W_STATE } from "./shared_layout.ts";
 import type {
   AdoptOptions,
   BlockingOptions,
   SharedReceiverToken,
   SharedWaitOptions,
 } from "./shared_options.ts";
-import { EMPTY, RecvLine } from "./shared_recv.ts";
-import {
-  aborted,
-  cannotBlock,
-  deadlineOf,
-  mayBlock,
-  reasonFor,
-  refuse,
-} from "./shared_wait.ts";
-
-const DONE: unique symbol = Symbol("done");
+import { SharedChan } from "./shared_recv.ts";
+import { cannotBlock, deadlineOf, mayBlock, refuse } from "./shared_wait.ts";
 
 /**
  * The receiving half of a shared channel: one per channel, on one thread at
@@ -71,19 +66,22 @@ const DONE: unique symbol = Symbol("done");
  * ```
  */
 export class SharedReceiver<in out T> {
-  #core: SharedCore<T> | undefined;
-  #line: RecvLine<T> | undefined;
+  #chan: SharedChan<T> | undefined;
   #mayBlock: boolean | undefined;
 
   static {
     inspectAs(this, "SharedReceiver", (receiver) => {
-      const core = receiver.#core;
+      const core = receiver.#chan?.store.core;
       return core && {
         queued: core.list.claimed(),
         capacity: core.sem.available(),
         closed: core.sem.isClosed() || core.senders() === 0,
       };
     });
+    internals.sharedReceiverChan = (value) =>
+      #chan in value
+        ? (value.#chan as SharedChan<unknown> | undefined)
+        : NOT_A_HANDLE;
   }
 
   /**
@@ -96,8 +94,7 @@ export class SharedReceiver<in out T> {
     if (!(core instanceof SharedCore)) {
       throw new TypeError("Illegal constructor");
     }
-    this.#core = core as SharedCore<T>;
-    this.#line = new RecvLine(this.#core);
+    this.#chan = new SharedChan(core as SharedCore<T>);
   }
 
   /**
@@ -132,46 +129,10 @@ export class SharedReceiver<in out T> {
     return new SharedReceiver(adopt("receiver", token, options));
   }
 
-  #live(action: string): RecvLine<T> {
-    if (this.#core === undefined) {
-      throw disposedError(action, "receiver");
-    }
-    return this.#line!;
-  }
-
-  /** After a read outside the line (user code may have queued calls). */
-  #serveLater(line: RecvLine<T>): void {
-    if (line.pending) line.serve();
-  }
-
-  #recv(
-    action: string,
-    options: SharedWaitOptions | undefined,
-    finished: unknown,
-  ): Promise<unknown> {
-    try {
-      const line = this.#live(action);
-      const signal = signalOf(action, options);
-      if (aborted(signal)) return refuse(reasonFor(signal!));
-      let parkFirst = false;
-      if (!line.pending) {
-        if (!charge()) parkFirst = true;
-        else {
-          const source = line.source;
-          const value = source.pop();
-          if (value !== EMPTY) {
-            this.#serveLater(line);
-            return Promise.resolve(value);
-          }
-          if (!source.busy && source.finished()) {
-            return Promise.resolve(finished);
-          }
-        }
-      }
-      return line.wait(undefined, 1, finished, signal, parkFirst);
-    } catch (error) {
-      return refuse(error);
-    }
+  #live(action: string): SharedChan<T> {
+    const chan = this.#chan;
+    if (chan === undefined) throw disposedError(action, "receiver");
+    return chan;
   }
 
   /**
@@ -199,9 +160,12 @@ export class SharedReceiver<in out T> {
    * ```
    */
   recv(options?: SharedWaitOptions): Promise<T | undefined> {
-    return this.#recv(RECEIVE, options, undefined) as Promise<
-      T | undefined
-    >;
+    try {
+      const chan = this.#live(RECEIVE);
+      return chan.recv(signalOf(RECEIVE, options));
+    } catch (error) {
+      return refuse(error);
+    }
   }
 
   /**
@@ -237,28 +201,10 @@ export class SharedReceiver<in out T> {
   ): Promise<number> {
     const action = RECEIVE_MANY;
     try {
-      const line = this.#live(action);
+      const chan = this.#live(action);
       checkBuffer(action, buffer);
       checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
-      const signal = signalOf(action, options);
-      if (aborted(signal)) return refuse(reasonFor(signal!));
-      let parkFirst = false;
-      if (!line.pending) {
-        if (!charge()) parkFirst = true;
-        else {
-          if (limit === 0) return Promise.resolve(0);
-          const source = line.source;
-          const count = source.popMany(buffer, limit);
-          if (count > 0 || (!source.busy && source.finished())) {
-            this.#serveLater(line);
-            return Promise.resolve(count);
-          }
-        }
-      }
-      if (limit === 0 && !parkFirst) return Promise.resolve(0);
-      return line.wait(buffer, limit, 0, signal, parkFirst) as Promise<
-        number
-      >;
+      return chan.recvMany(buffer, limit, signalOf(action, options));
     } catch (error) {
       return refuse(error);
     }
@@ -287,35 +233,37 @@ export class SharedReceiver<in out T> {
    * ```
    */
   tryRecv(): T {
-    const line = this.#live(RECEIVE);
-    const source = line.source;
-    if (line.pending || source.busy) throw new TryRecvError("empty");
-    const value = source.pop();
-    if (value !== EMPTY) {
-      this.#serveLater(line);
-      return value;
-    }
-    throw new TryRecvError(source.finished() ? "disconnected" : "empty");
+    return this.#live(RECEIVE).tryRecv();
   }
 
-  /** Blocks until `take` finds something or the stream ends. */
+  /**
+   * Blocks until `take` can take, or the stream ends (`finished` then).
+   * Only when no receive call of this thread waits: they come first.
+   */
   #block<R>(
     action: string,
-    line: RecvLine<T>,
+    chan: SharedChan<T>,
     deadline: number,
-    take: () => R | typeof EMPTY,
+    take: () => R,
     finished: R,
   ): R {
     if (!(this.#mayBlock ??= mayBlock())) throw cannotBlock(action, "recv()");
-    const source = line.source;
+    if (!chan.isFirstInLine()) {
+      throw new TypeError(`${action}: a recv() call of this thread waits`);
+    }
     for (;;) {
-      const got = take();
-      if (got !== EMPTY) {
-        this.#serveLater(line);
-        return got;
+      if (chan.list.length > 0) {
+        try {
+          return take();
+        } finally {
+          // User code (the codec) may have made calls that now wait.
+          chan.sleepIfWaiting();
+        }
       }
-      if (source.finished()) return finished;
-      if (!source.blockUntilReady(deadline)) throw new TryRecvError("empty");
+      if (chan.isFinished()) return finished;
+      if (!chan.store.blockUntilReady(deadline)) {
+        throw new TryRecvError("empty");
+      }
     }
   }
 
@@ -345,16 +293,13 @@ export class SharedReceiver<in out T> {
    */
   blockingRecv(options?: BlockingOptions): T | undefined {
     const action = RECEIVE;
-    const line = this.#live(action);
+    const chan = this.#live(action);
     const deadline = deadlineOf(action, "options.timeout", options?.timeout);
-    if (line.pending || line.source.busy) {
-      throw new TypeError(`${action}: a recv() call of this thread waits`);
-    }
     return this.#block<T | undefined>(
       action,
-      line,
+      chan,
       deadline,
-      () => line.source.pop(),
+      () => chan.take(),
       undefined,
     );
   }
@@ -392,17 +337,15 @@ export class SharedReceiver<in out T> {
     options?: BlockingOptions,
   ): number {
     const action = RECEIVE_MANY;
-    const line = this.#live(action);
+    const chan = this.#live(action);
     checkBuffer(action, buffer);
     checkInteger(action, "limit", limit, 0, Number.MAX_SAFE_INTEGER);
     const deadline = deadlineOf(action, "options.timeout", options?.timeout);
     if (limit === 0) return 0;
-    if (line.pending || line.source.busy) {
-      throw new TypeError(`${action}: a recv() call of this thread waits`);
-    }
-    return this.#block(action, line, deadline, () => {
-      const count = line.source.popMany(buffer, limit);
-      return count > 0 ? count : EMPTY;
+    return this.#block(action, chan, deadline, () => {
+      const count = chan.takeMany(buffer, limit);
+      if (count === REFUSED) throw bufferRefused();
+      return count;
     }, 0);
   }
 
@@ -434,15 +377,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   close(): void {
-    const line = this.#live(CLOSE_RECEIVER);
-    this.#closeCore(line.source.core, CLOSED_BY_RX);
-    line.serve();
-  }
-
-  #closeCore(core: SharedCore<T>, flag: number): void {
-    core.sem.close();
-    Atomics.or(core.i32, W_STATE, flag);
-    Atomics.notify(core.i32, W_STATE);
+    this.#live(CLOSE_RECEIVER).close();
   }
 
   /**
@@ -464,8 +399,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   isClosed(): boolean {
-    const core = this.#live(QUERY_RECEIVER).source.core;
-    return core.sem.isClosed() || core.senders() === 0;
+    return this.#live(QUERY_RECEIVER).isClosed();
   }
 
   /**
@@ -487,7 +421,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   isEmpty(): boolean {
-    return !this.#live(QUERY_RECEIVER).source.ready();
+    return this.#live(QUERY_RECEIVER).list.length === 0;
   }
 
   /**
@@ -510,7 +444,8 @@ export class SharedReceiver<in out T> {
    * ```
    */
   len(): number {
-    return this.#live(QUERY_RECEIVER).source.core.list.claimed();
+    const store = this.#live(QUERY_RECEIVER).store;
+    return store.core.list.claimed() + store.putBack;
   }
 
   /**
@@ -530,7 +465,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   capacity(): number {
-    return this.#live(QUERY_RECEIVER).source.core.sem.available();
+    return this.#live(QUERY_RECEIVER).store.core.sem.available();
   }
 
   /**
@@ -550,7 +485,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   maxCapacity(): number {
-    return this.#live(QUERY_RECEIVER).source.core.capacity;
+    return this.#live(QUERY_RECEIVER).store.core.capacity;
   }
 
   /**
@@ -571,7 +506,7 @@ export class SharedReceiver<in out T> {
    * ```
    */
   senderStrongCount(): number {
-    return this.#live(QUERY_RECEIVER).source.core.senders();
+    return this.#live(QUERY_RECEIVER).store.core.senders();
   }
 
   /**
@@ -598,19 +533,24 @@ export class SharedReceiver<in out T> {
    */
   share(): SharedReceiverToken<T> {
     const action = "Cannot share receiver";
-    const line = this.#live(action);
-    if (line.pending || line.source.busy) {
+    const chan = this.#live(action);
+    if (!chan.isFirstInLine()) {
       throw new TypeError(`${action}: a recv() call of this receiver waits`);
     }
-    const core = line.source.core;
+    if (chan.store.putBack > 0) {
+      throw new TypeError(
+        `${action}: a cancelled stream put messages back; receive them first`,
+      );
+    }
+    const core = chan.store.core;
     const token = issueToken<SharedReceiverToken<T>>(
       core as SharedCore<unknown>,
       action,
       "receiver",
     );
     core.list.save();
-    this.#core = undefined;
-    this.#line = undefined;
+    chan.store.endSleep();
+    this.#chan = undefined;
     return token;
   }
 
@@ -634,12 +574,47 @@ export class SharedReceiver<in out T> {
    * assertEquals(seen, [1, 2]);
    * ```
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    for (;;) {
-      const value = await this.#recv(RECEIVE, undefined, DONE);
-      if (value === DONE) return;
-      yield value as T;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return new ReceiverIterator(this.#live(ITERATE_RECEIVER));
+  }
+
+  /**
+   * Iterates the messages as `for await` does, with a signal that stops the
+   * loop: an abort rejects the pending step with `signal.reason`.
+   *
+   * Cancellation: an aborted step took no message; it stays in the
+   * channel, and the receiver stays open.
+   *
+   * @param options A signal that stops the iteration.
+   * @returns An async iterator of the messages.
+   * @throws {ReferenceError} If the receiver is disposed.
+   * @throws {TypeError} If `options.signal` is not an `AbortSignal`.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals, assertRejects } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+   * tx.trySend(1);
+   * const controller = new AbortController();
+   * const got: number[] = [];
+   * await assertRejects(async () => {
+   *   for await (const n of rx.values({ signal: controller.signal })) {
+   *     got.push(n);
+   *     controller.abort(new Error("stop"));
+   *   }
+   * }, Error, "stop");
+   * assertEquals(got, [1]);
+   * tx.trySend(2); // the receiver is still open
+   * assertEquals(rx.tryRecv(), 2);
+   * tx.dispose();
+   * rx.dispose();
+   * ```
+   */
+  values(options?: SharedWaitOptions): AsyncIterableIterator<T> {
+    const chan = this.#live(ITERATE_RECEIVER);
+    return new ReceiverIterator(chan, signalOf(ITERATE_RECEIVER, options));
   }
 
   /**
@@ -661,15 +636,12 @@ export class SharedReceiver<in out T> {
    * ```
    */
   dispose(): void {
-    const core = this.#core;
-    if (core === undefined) return;
-    const line = this.#line!;
-    this.#core = undefined;
-    this.#line = undefined;
-    this.#closeCore(core, CLOSED_BY_RX | RX_GONE);
-    // Discard what is buffered, giving the room back.
-    line.source.discard();
-    line.finishAll();
+    const chan = this.#chan;
+    if (chan === undefined) return;
+    this.#chan = undefined;
+    // Closes for every thread, discards what is buffered (giving the room
+    // back) and settles this thread's pending receives as closed.
+    chan.drop();
   }
 
   /**

@@ -1,166 +1,200 @@
 // Copyright 2026 the @seed/mpsc authors. MIT license.
 // This module is browser compatible.
-// The shared receiver's two halves: reading messages from the shared list (the storage), and its line of waiting calls.
+// The shared receiver's side on the one receive engine: the storage that
+// reads the shared list through its codec, and the channel that plugs it
+// into `chan.ts`'s `Chan`.
 // Internal: not exported from the package.
 //
-// `SharedSource` is the storage: it decodes slots from the shared list, tells
-// when the stream has ended, and wakes its owner with `Atomics.waitAsync`
-// when a producer publishes. It knows nothing of calls. `RecvLine` is the
-// line of receive calls of this thread, in call order, served from the
-// source. The split is the seam for the one receive engine: the line is
-// what the in-process channel's engine (`chan.ts`) will replace, with the
-// source plugged in as its storage and `wake()` as its "serve the line"
-// step.
+// The line of receive calls (call order, the fast slot, the waiter kinds,
+// `select` nodes, budget parking, `busy` while user code runs) is the
+// in-process channel's own: `SharedChan` is a `Chan` whose storage is a
+// `SharedStore` instead of a `List`, and whose wake-up is an
+// `Atomics.waitAsync` on the receiver's word that calls the engine's
+// "serve the line" step. The in-process classes stay what they were, so
+// their call sites stay monomorphic where only in-process channels run.
 
-import { park, type Parked } from "./budget.ts";
-import { bufferRefused } from "./_args.ts";
+import { Chan, type Receiving, REFUSED } from "./chan.ts";
+import type { List } from "./list.ts";
 import type { SharedCore } from "./shared_chan.ts";
-import { W_RX_SLEEP } from "./shared_layout.ts";
-import { TimedWaiter, WordSleeper } from "./shared_wait.ts";
-import { type Waiter, WaiterQueue } from "./waiter.ts";
+import { CLOSED_BY_RX, RX_GONE, W_RX_SLEEP, W_STATE } from "./shared_layout.ts";
+import { WordSleeper } from "./shared_wait.ts";
+import { CLOSED, type Semaphore, type TryAcquire } from "./semaphore.ts";
 
-/** What `SharedSource.pop` returns when no message is ready. */
-export const EMPTY: unique symbol = Symbol("empty");
-
-/** The receiving side of the shared list, for the one receiver. */
-export class SharedSource<T> {
+/**
+ * The shared list read through its codec, as the engine's storage: the
+ * part of `List` the receive side uses (`length`, `pop`, `clear`,
+ * `unshift`), plus the run read by `recvMany` and the sleeps.
+ *
+ * `length` is the number of published slots from the head on in its block
+ * (at least 1 whenever a message can be taken at once); slots whose
+ * encoding failed (nothing was sent) are skipped as they reach the head,
+ * so a positive length always means a message to decode.
+ */
+export class SharedStore<T> {
   readonly core: SharedCore<T>;
-  // Slots from the head on that a load of the ready bits showed published
-  // and that are not read yet. Invariant: `#run` slots from the head are
-  // published.
+  // Published slots from the head on, not read yet. Invariant: `#run`
+  // slots from the head are published; the head is not a hole unless
+  // `#run` is 0.
   #run = 0;
-  // Whether a codec's `decode` or a buffer's `push` runs: user code that
-  // may call back into the receiver while the head slot is not yet read.
-  // Meanwhile nothing is taken (receives wait or report "empty").
-  busy = false;
-  // Set by `discard()`: the receiver is gone; user code that ran during a
+  // Messages put back in front (a stream cancelled just after its pull
+  // was served): read before the shared list.
+  #front: T[] = [];
+  // A codec's `decode` runs over the head slot, which is not read yet.
+  #reading = false;
+  // Set by `clear()`: the receiver is gone; user code that ran during a
   // read must not move the head again.
   #gone = false;
-  #sleeper: WordSleeper;
+  readonly #sleeper: WordSleeper;
+  /**
+   * Runs when a producer may have published or the state changed: the
+   * engine's "serve the line" step, set by its owner.
+   */
+  wake: () => void = noop;
 
-  /** `wake` runs when a producer may have published or the state changed. */
-  constructor(core: SharedCore<T>, wake: () => void) {
+  constructor(core: SharedCore<T>) {
     this.core = core;
-    this.#sleeper = new WordSleeper(core.i32, W_RX_SLEEP, wake);
+    this.#sleeper = new WordSleeper(core.i32, W_RX_SLEEP, () => this.wake());
   }
 
-  /** Whether the receiver was disposed (by user code during a read, say). */
+  /** Whether the receiver was disposed. */
   get gone(): boolean {
     return this.#gone;
   }
 
-  /** Takes the message at the head, or EMPTY. */
-  pop(): T | typeof EMPTY {
-    if (this.busy) return EMPTY;
-    const core = this.core;
-    const list = core.list;
-    // One load of a block's ready bits serves the whole published run.
-    while (this.#run > 0 || (this.#run = list.readyRun()) > 0) {
-      this.#run--;
-      const slot = list.headSlot;
-      const length = list.length(slot);
-      this.busy = true;
-      try {
-        if (length >= 0) {
-          return core.codec.decode(
-            core.u8,
-            core.view,
-            list.payloadAt(slot),
-            length,
-          );
-        }
-      } finally {
-        this.busy = false;
-        // A decode that disposed the receiver discarded the slot already.
-        if (!this.#gone) {
-          list.advance();
-          core.sem.release(1);
-        }
+  /** How many messages can be taken now (0: none). */
+  get length(): number {
+    const front = this.#front.length;
+    // While a decode runs the head slot is not ours to look past.
+    if (this.#run > 0 || this.#reading || this.#gone) return front + this.#run;
+    return front + this.#refill();
+  }
+
+  /** Loads the run of published slots at the head, skipping holes. */
+  #refill(): number {
+    const { list, sem } = this.core;
+    let run;
+    let holes = 0;
+    while ((run = list.readyRun()) > 0) {
+      while (run > 0 && list.length(list.headSlot) < 0) {
+        list.advance();
+        run--;
+        holes++;
       }
+      if (run > 0) break;
     }
-    return EMPTY;
+    // A hole's slot is read: its room goes back.
+    if (holes > 0) sem.release(holes);
+    return this.#run = run;
   }
 
   /**
-   * Appends up to `limit` messages to `buffer`; returns how many. Each
-   * message is decoded and pushed before the head moves past its slot, so
-   * a message the buffer refuses stays first: with some appended already
-   * the count so far is returned, else the buffer's refusal is thrown as a
-   * `TypeError` naming it. A message that fails to decode is skipped, as
-   * by `pop`, and its error thrown, unless some were appended: then the
-   * count so far is returned and the message stays first.
+   * Takes the message at the head; the caller checked `length`. The codec
+   * runs here (user code): it may throw, and the message is then skipped,
+   * as one that cannot be read.
    */
-  popMany(buffer: unknown[], limit: number): number {
-    if (this.busy) return 0;
+  pop(): T {
+    if (this.#front.length > 0) return this.#front.shift()!;
+    const core = this.core;
+    const list = core.list;
+    this.#run--;
+    const slot = list.headSlot;
+    this.#reading = true;
+    try {
+      return core.codec.decode(
+        core.u8,
+        core.view,
+        list.payloadAt(slot),
+        list.length(slot),
+      );
+    } finally {
+      this.#reading = false;
+      // A decode that disposed the receiver discarded the slot already.
+      if (!this.#gone) {
+        list.advance();
+        core.sem.release(1);
+        if (this.#run > 0 && list.length(list.headSlot) < 0) {
+          // Keep the head off holes (see `#run`).
+          this.#run = 0;
+        }
+      }
+    }
+  }
+
+  /**
+   * Appends up to `limit` messages to `buffer` (the caller checked
+   * `length`); returns how many, or {@linkcode REFUSED} if the buffer
+   * refused the first one. Each message is decoded and pushed before the
+   * head moves past it, so a message the buffer refuses stays first. A
+   * message that fails to decode is skipped and its error thrown, unless
+   * some were appended: then the count so far is returned and it stays
+   * first.
+   */
+  popMany(buffer: T[], limit: number): number {
+    let count = 0;
+    while (count < limit && this.#front.length > 0) {
+      const value = this.#front[0]!;
+      if (!pushed(buffer, value)) return count > 0 ? count : REFUSED;
+      this.#front.shift();
+      count++;
+    }
     const core = this.core;
     const { list, codec, u8, view } = core;
-    let count = 0;
     let taken = 0;
-    this.busy = true;
     try {
-      while (
-        count < limit && (this.#run > 0 || (this.#run = list.readyRun()) > 0)
-      ) {
-        this.#run--;
+      while (count < limit && !this.#gone && this.length > 0) {
         const slot = list.headSlot;
-        const length = list.length(slot);
-        if (length < 0) {
-          list.advance();
-          taken++;
-          continue;
-        }
-        let value: unknown;
+        this.#reading = true;
+        let value: T;
         try {
-          value = codec.decode(u8, view, list.payloadAt(slot), length);
+          value = codec.decode(
+            u8,
+            view,
+            list.payloadAt(slot),
+            list.length(slot),
+          );
         } catch (error) {
-          if (this.#gone) return count;
-          if (count > 0) {
-            this.#run++;
-            return count;
-          }
+          this.#reading = false;
+          if (this.#gone || count > 0) return count;
+          this.#run--;
           list.advance();
           taken++;
           throw error;
         }
-        const before = buffer.length;
-        try {
-          buffer.push(value);
-        } catch {
-          if (this.#gone) return count;
-          this.#run++;
-          try {
-            buffer.length = before;
-          } catch {
-            // A buffer that refuses to shrink keeps what it took; the
-            // channel still has the message.
-          }
-          if (count > 0) return count;
-          throw bufferRefused();
-        }
+        const ok = pushed(buffer, value);
+        this.#reading = false;
+        if (this.#gone) return ok ? count + 1 : count;
+        if (!ok) return count > 0 ? count : REFUSED;
         count++;
-        // A push that disposed the receiver discarded the slot already.
-        if (this.#gone) return count;
+        this.#run--;
         list.advance();
         taken++;
+        if (this.#run > 0 && list.length(list.headSlot) < 0) this.#run = 0;
       }
     } finally {
-      this.busy = false;
+      this.#reading = false;
       if (taken > 0 && !this.#gone) core.sem.release(taken);
     }
     return count;
   }
 
-  /** Whether the head slot is published. */
-  ready(): boolean {
-    return this.core.list.ready();
+  /** Puts a message back in front of every other one. */
+  unshift(value: T): void {
+    this.#front.unshift(value);
+  }
+
+  /** How many messages were put back and not read yet. */
+  get putBack(): number {
+    return this.#front.length;
   }
 
   /**
    * Whether the stream has ended: every strong sender is gone, or the
-   * channel is closed and every permit is back; and the head slot is empty.
+   * channel is closed and every permit is back; and nothing is left.
    */
   finished(): boolean {
-    const { sem, list, capacity } = this.core;
+    if (this.#gone) return true;
+    if (this.#reading || this.#front.length > 0) return false;
+    const { sem, capacity } = this.core;
     if (
       this.core.senders() !== 0 &&
       !(sem.isClosed() && sem.available() === capacity)
@@ -168,7 +202,7 @@ export class SharedSource<T> {
       return false;
     }
     // Loaded after the count: a sender publishes before it leaves.
-    return !list.ready();
+    return this.length === 0;
   }
 
   /**
@@ -178,17 +212,17 @@ export class SharedSource<T> {
    */
   sleep(): boolean {
     if (this.#sleeper.pending) return true;
-    const i32 = this.core.i32;
+    const { i32, list } = this.core;
     // A short spin: an async sleep costs a promise, a timer and a wake-up
     // from the other side. Shorter than the blocking spin, since this
     // thread's event loop waits meanwhile.
     for (let spin = 0; spin < 32; spin++) {
-      if (this.ready()) return false;
+      if (list.ready()) return false;
     }
     // Announce the sleep before the last look, so that a producer either
     // sees the flag or this sees its ready bit.
     Atomics.store(i32, W_RX_SLEEP, 1);
-    if (this.ready() || this.finished() || !this.#sleeper.sleep(1)) {
+    if (list.ready() || this.finished() || !this.#sleeper.sleep(1)) {
       Atomics.store(i32, W_RX_SLEEP, 0);
       return false;
     }
@@ -209,13 +243,13 @@ export class SharedSource<T> {
    * `deadline` passes (returns false then).
    */
   blockUntilReady(deadline: number): boolean {
-    const { i32, spinner } = this.core;
+    const { i32, spinner, list } = this.core;
     let spin = spinner.budget;
-    while (spin > 0 && !this.ready()) spin--;
+    while (spin > 0 && !list.ready()) spin--;
     spinner.done(spin > 0);
     if (spin > 0) return true;
     Atomics.store(i32, W_RX_SLEEP, 1);
-    if (!this.ready() && !this.finished()) {
+    if (!list.ready() && !this.finished()) {
       const left = deadline - performance.now();
       if (left <= 0) {
         Atomics.store(i32, W_RX_SLEEP, 0);
@@ -227,9 +261,14 @@ export class SharedSource<T> {
     return true;
   }
 
-  /** Discards what is buffered, giving the room back: the receiver goes. */
-  discard(): void {
+  /**
+   * Discards what is buffered, giving the room back: the receiver goes.
+   * Returns 0: the room is given back here, not by the engine.
+   */
+  clear(): number {
     this.#gone = true;
+    this.#run = 0;
+    this.#front = [];
     const { list, sem } = this.core;
     let taken = 0;
     while (list.ready()) {
@@ -238,196 +277,244 @@ export class SharedSource<T> {
     }
     if (taken > 0) sem.release(taken);
     this.endSleep();
+    return 0;
   }
 }
 
-const NOT_ABORTED: unique symbol = Symbol("not aborted");
+function noop(): void {}
 
-/** A receive call waiting on this thread. */
-export class RecvCall extends TimedWaiter<unknown> {
-  readonly line: RecvLine<unknown>;
-  /** Where `recvMany` appends, or undefined for one message. */
-  readonly buffer: unknown[] | undefined;
-  readonly limit: number;
-  /** What the call resolves with once the channel is finished. */
-  readonly finishedWith: unknown;
-
-  constructor(
-    line: RecvLine<unknown>,
-    buffer: unknown[] | undefined,
-    limit: number,
-    finishedWith: unknown,
-  ) {
-    super();
-    this.line = line;
-    this.buffer = buffer;
-    this.limit = limit;
-    this.finishedWith = finishedWith;
-  }
-
-  /** An abort that came while this call was being served (see `abort`). */
-  abortReason: unknown = NOT_ABORTED;
-
-  abort(reason: unknown): void {
-    // While the line serves this call, user code (a decode, a push) may
-    // abort it after it took a message: the take is final, so the abort
-    // waits for the serving step to see whether it took anything.
-    if (this.line.serving === this) {
-      this.abortReason = reason;
-      return;
+/** Pushes `value`; false if the buffer refused (put back to its length). */
+function pushed<T>(buffer: T[], value: T): boolean {
+  let before = -1;
+  try {
+    before = buffer.length;
+    buffer.push(value);
+    return true;
+  } catch {
+    try {
+      if (before >= 0) buffer.length = before;
+    } catch {
+      // A buffer that refuses to shrink keeps what it took; the channel
+      // still has the message.
     }
-    this.line.leave(this);
-    this.reject(reason);
-  }
-
-  expire(): void {}
-}
-
-/** The line's place in the budget's queue of parked calls. */
-class ParkedRecv implements Parked {
-  prev: Waiter | undefined = undefined;
-  next: Waiter | undefined = undefined;
-  parked = false;
-  readonly line: RecvLine<unknown>;
-
-  constructor(line: RecvLine<unknown>) {
-    this.line = line;
-  }
-
-  resume(): void {
-    this.line.resumed();
+    return false;
   }
 }
 
-/** The receiver's waiting calls, in call order, served from its source. */
-export class RecvLine<T> {
-  readonly source: SharedSource<T>;
-  readonly calls: WaiterQueue<RecvCall> = new WaiterQueue();
-  /** The call being served while user code runs, if any. */
-  serving: RecvCall | undefined = undefined;
-  #parkedRecv: ParkedRecv | undefined;
-  #parked = false;
+/**
+ * The engine's view of the shared room: closing closes the shared
+ * semaphore for every thread; the rest is counted in shared memory by the
+ * takes themselves, so the engine's own counting is a no-op here.
+ */
+export class SharedRoom implements Semaphore {
+  readonly #core: SharedCore<unknown>;
+
+  constructor(core: SharedCore<unknown>) {
+    this.#core = core;
+  }
+
+  canAcquireNow(_n: number): boolean {
+    return false;
+  }
+
+  tryAcquire(_n: number): TryAcquire {
+    // The receiver's side never sends.
+    return CLOSED;
+  }
+
+  isIdle(): boolean {
+    const { sem, capacity } = this.#core;
+    return sem.available() === capacity;
+  }
+
+  addPermits(_n: number): void {
+    // Given back by the storage as it reads (`sem.release`).
+  }
+
+  close(): void {
+    closeShared(this.#core, CLOSED_BY_RX);
+  }
+
+  isClosed(): boolean {
+    return this.#core.sem.isClosed();
+  }
+
+  reclaim(_n: number): void {
+    // Messages put back live in this thread's front queue; their slots
+    // were given back when they were read.
+  }
+}
+
+/** Closes the shared channel with `flag` and wakes every thread that waits. */
+function closeShared(core: SharedCore<unknown>, flag: number): void {
+  core.sem.close();
+  Atomics.or(core.i32, W_STATE, flag);
+  Atomics.notify(core.i32, W_STATE);
+}
+
+/**
+ * The shared channel's receiving side: the in-process engine over the
+ * shared storage. Its entry points are the engine's, with one step after
+ * each: when calls wait and nothing is ready, sleep on the receiver's word
+ * until a producer publishes (and serve the line then).
+ *
+ * @typeParam T The type of the messages.
+ */
+export class SharedChan<T> extends Chan<T, SharedRoom> {
+  readonly store: SharedStore<T>;
 
   constructor(core: SharedCore<T>) {
-    this.source = new SharedSource(core, () => this.serve());
-  }
-
-  /** Whether a receive call waits (or is parked). */
-  get pending(): boolean {
-    return this.calls.length > 0;
-  }
-
-  /** Queues a receive call; `parkFirst`: the budget's slice is spent. */
-  wait(
-    buffer: unknown[] | undefined,
-    limit: number,
-    finishedWith: unknown,
-    signal: AbortSignal | undefined,
-    parkFirst: boolean,
-  ): Promise<unknown> {
-    const call = new RecvCall(
-      this as RecvLine<unknown>,
-      buffer,
-      limit,
-      finishedWith,
+    const store = new SharedStore(core);
+    // The engine reads its storage through the members `List` and
+    // `SharedStore` share (`length`, `pop`, `clear`, `unshift`); the
+    // sending side's members (`push`) are never called on a receiver's
+    // channel.
+    super(
+      new SharedRoom(core as SharedCore<unknown>),
+      store as unknown as List<T>,
     );
-    call.arm(signal, Infinity);
-    this.calls.push(call);
-    if (parkFirst && !this.#parked) {
-      this.#parked = true;
-      park(this.#parkedRecv ??= new ParkedRecv(this as RecvLine<unknown>));
-    }
-    this.serve();
-    return call.promise;
+    this.store = store;
+    store.wake = () => this.#woken();
   }
 
-  /** The budget's refill. */
-  resumed(): void {
-    this.#parked = false;
-    this.serve();
+  #woken(): void {
+    if (!this.busy && !this.rxDropped) this.serveWaiting();
+    this.sleepIfWaiting();
   }
 
-  /** Forgets an aborted call. */
-  leave(call: RecvCall): void {
-    this.calls.remove(call);
-    if (this.calls.length === 0) this.source.endSleep();
-  }
-
-  /** Serves the waiting calls in order; sleeps if some are left. */
-  serve(): void {
-    // Called again from user code that runs while a call is served (a
-    // decode that closes the receiver): the loop running goes on.
-    if (this.serving !== undefined) return;
-    const source = this.source;
+  /**
+   * While calls wait in line and nothing can be taken, sleeps until a
+   * producer publishes; serves the line whenever something is ready; ends
+   * the sleep once nobody waits.
+   */
+  sleepIfWaiting(): void {
+    const store = this.store;
     for (;;) {
-      let call;
-      while (
-        !this.#parked && !source.gone &&
-        (call = this.calls.peek()) !== undefined
-      ) {
-        let result: unknown;
-        let wait = false;
-        this.serving = call;
-        try {
-          if (call.buffer === undefined) {
-            const value = source.pop();
-            if (value === EMPTY) {
-              if (source.busy || !source.finished()) wait = true;
-              else result = call.finishedWith;
-            } else {
-              result = value;
-            }
-          } else if (call.limit === 0) {
-            // A `recvMany(buffer, 0)` that was parked by the budget.
-            result = 0;
-          } else {
-            const count = source.popMany(call.buffer, call.limit);
-            if (count === 0 && (source.busy || !source.finished())) {
-              wait = true;
-            } else {
-              result = count;
-            }
-          }
-        } catch (error) {
-          this.serving = undefined;
-          // User code may have disposed the receiver, settling every call.
-          if (this.calls.peek() === call) {
-            this.calls.shift();
-            call.reject(error);
-          }
-          continue;
-        } finally {
-          this.serving = undefined;
-        }
-        // User code (a decode, a push) may have disposed the receiver,
-        // which settled every call.
-        if (this.calls.peek() !== call) continue;
-        if (wait) {
-          if (call.abortReason === NOT_ABORTED) break;
-          // Aborted while served, and it took nothing: the abort stands.
-          this.calls.shift();
-          call.reject(call.abortReason);
-          continue;
-        }
-        this.calls.shift();
-        call.resolve(result);
-      }
-      if (this.#parked || source.gone) return;
-      if (this.calls.length === 0) {
-        // Nobody waits any more: end a sleep left pending (a close settled
-        // the last call), so no wait keeps the event loop alive.
-        source.endSleep();
+      if (this.busy) return;
+      if (!this.hasWaitingReceives() || this.rxDropped) {
+        store.endSleep();
         return;
       }
-      if (source.busy || source.sleep()) return;
+      if (this.list.length > 0 || this.isFinished()) {
+        this.serveWaiting();
+        continue;
+      }
+      if (store.sleep()) return;
     }
   }
 
-  /** Settles every waiting call as finished: the receiver is disposed. */
-  finishAll(): void {
-    let call;
-    while ((call = this.calls.shift()) !== undefined) {
-      call.resolve(call.buffer === undefined ? call.finishedWith : 0);
+  override isFinished(): boolean {
+    return this.rxDropped || this.store.finished();
+  }
+
+  override isClosed(): boolean {
+    const core = this.store.core;
+    return this.rxClosed || core.sem.isClosed() || core.senders() === 0;
+  }
+
+  override take(): T {
+    this.busy = true;
+    let value: T;
+    try {
+      value = this.store.pop();
+    } finally {
+      this.busy = false;
+      // Calls made by the codec meanwhile wait behind: serve them.
+      if (this.hasWaitingReceives()) this.serveWaiting();
     }
+    return value;
+  }
+
+  override takeMany(buffer: T[], limit: number): number {
+    this.busy = true;
+    let count: number;
+    try {
+      count = this.store.popMany(buffer, limit);
+    } finally {
+      this.busy = false;
+      if (this.hasWaitingReceives()) this.serveWaiting();
+    }
+    return count;
+  }
+
+  override recv(signal: AbortSignal | undefined): Promise<T | undefined> {
+    try {
+      return super.recv(signal);
+    } catch (error) {
+      // A codec that threw on the ready path: the message is skipped.
+      return Promise.reject(error);
+    } finally {
+      this.sleepIfWaiting();
+    }
+  }
+
+  override recvResult(
+    signal: AbortSignal | undefined,
+  ): Promise<IteratorResult<T, undefined>> {
+    try {
+      return super.recvResult(signal);
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      this.sleepIfWaiting();
+    }
+  }
+
+  override recvMany(
+    buffer: T[],
+    limit: number,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    try {
+      return super.recvMany(buffer, limit, signal);
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      this.sleepIfWaiting();
+    }
+  }
+
+  override tryRecv(): T {
+    try {
+      return super.tryRecv();
+    } finally {
+      this.sleepIfWaiting();
+    }
+  }
+
+  override waitReceive(waiter: Receiving<T>): void {
+    super.waitReceive(waiter);
+    // A `select` registers its branches one after another: serving now
+    // could settle it halfway through. Something ready now (another thread
+    // published since the select looked) is served in a microtask.
+    if (!this.busy && !this.store.sleep()) queueMicrotask(this.#wakeTask);
+  }
+
+  readonly #wakeTask = (): void => this.#woken();
+
+  override resumeReceive(
+    waiter: Receiving<T>,
+  ): void {
+    super.resumeReceive(waiter);
+    this.sleepIfWaiting();
+  }
+
+  override cancelReceive(
+    waiter: Receiving<T>,
+  ): void {
+    super.cancelReceive(waiter);
+    if (!this.hasWaitingReceives()) this.store.endSleep();
+  }
+
+  override close(): void {
+    super.close();
+    this.sleepIfWaiting();
+  }
+
+  override drop(): void {
+    // Senders on every thread learn that the receiver is gone before the
+    // buffer is discarded, so nothing published later waits for it.
+    closeShared(this.store.core as SharedCore<unknown>, CLOSED_BY_RX | RX_GONE);
+    super.drop();
   }
 }

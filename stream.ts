@@ -4,6 +4,7 @@
 
 import type { Receiver, Sender } from "./bounded.ts";
 import type { UnboundedReceiver, UnboundedSender } from "./unbounded.ts";
+import type { SharedReceiver } from "./shared_receiver.ts";
 import { SendError } from "./error.ts";
 import { chanOfReceiver } from "./_internals.ts";
 
@@ -122,8 +123,9 @@ export interface ToWritableStreamOptions {
  * - Works with both {@linkcode Receiver} and {@linkcode UnboundedReceiver}.
  *
  * @typeParam T The type of the messages.
- * @param receiver The receiver to read. Unless `keepOpen` is set, the
- * stream takes it over: do not use it afterwards.
+ * @param receiver The receiver to read: bounded, unbounded or shared (a
+ * `SharedReceiver` runs on the same receive engine). Unless `keepOpen` is
+ * set, the stream takes it over: do not use it afterwards.
  * @param options How far to read ahead and whether to leave the receiver
  * open.
  * @returns A stream of the channel's messages, in order.
@@ -162,7 +164,7 @@ export interface ToWritableStreamOptions {
  * ```
  */
 export function toReadableStream<T>(
-  receiver: Receiver<T> | UnboundedReceiver<T>,
+  receiver: Receiver<T> | UnboundedReceiver<T> | SharedReceiver<T>,
   options: ToReadableStreamOptions = {},
 ): ReadableStream<T> {
   const { highWaterMark = 0, keepOpen = false } = options;

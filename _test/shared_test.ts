@@ -999,7 +999,10 @@ Deno.test("SharedReceiver: a decode that disposes the receiver while calls wait 
   const many = rx.recvMany([], 4);
   tx.trySend(1);
   const results = await Promise.all([first, second, many]);
-  assertEquals(results, [undefined, undefined, 0]);
+  // The call being served took its message before the disposal (a take is
+  // final, as a buffer's push that disposes an in-process receiver keeps
+  // what it was given); the calls behind it settle as closed.
+  assertEquals(results, [1, undefined, 0]);
   assert(tx.isClosed());
   tx.dispose();
 });

@@ -130,6 +130,94 @@ try {
       },
     ],
     [
+      "select() waits on a Worker's results or a local stop channel",
+      async () => {
+        const [tx, results] = m.sharedChannel(16, { codec: m.codecs.number });
+        const [stop, stopRx] = m.channel(1);
+        const { worker, reply } = start(url, {
+          op: "send",
+          token: tx.share(),
+          count: 5000,
+          id: 0,
+        });
+        tx.dispose();
+        try {
+          const values = [];
+          let ended = false;
+          for (;;) {
+            const outcome = await m.select({
+              results: !ended && results,
+              stop: stopRx,
+            });
+            if (outcome.key === "stop") break;
+            if (outcome.done) {
+              ended = true;
+              await stop.send("now");
+            } else values.push(outcome.value);
+          }
+          ok((await reply).ok, "the Worker finished");
+          checkOrder(values, 1, 5000);
+        } finally {
+          await worker.terminate();
+          results.dispose();
+          stopRx.dispose();
+          stop.dispose();
+        }
+      },
+    ],
+    [
+      "merge(), toReadableStream() and values({ signal }) read shared receivers fed by Workers",
+      async () => {
+        const [atx, arx] = m.sharedChannel(16, { codec: m.codecs.number });
+        const [btx, brx] = m.sharedChannel(16, { codec: m.codecs.number });
+        const a = start(url, {
+          op: "send",
+          token: atx.share(),
+          count: 3000,
+          id: 1,
+        });
+        const b = start(url, {
+          op: "send",
+          token: btx.share(),
+          count: 3000,
+          id: 2,
+        });
+        atx.dispose();
+        btx.dispose();
+        try {
+          const fromB = (async () => {
+            const values = [];
+            for await (const v of m.toReadableStream(brx)) values.push(v);
+            return values;
+          })();
+          const fromA = [];
+          for await (const item of m.merge({ a: arx })) fromA.push(item.value);
+          ok((await a.reply).ok && (await b.reply).ok, "the Workers finished");
+          checkOrder(fromA.map((v) => v - 1e6), 1, 3000);
+          checkOrder((await fromB).map((v) => v - 2e6), 1, 3000);
+        } finally {
+          await a.worker.terminate();
+          await b.worker.terminate();
+          arx.dispose();
+        }
+        const [tx, rx] = m.sharedChannel(2, { codec: m.codecs.number });
+        const controller = new AbortController();
+        const step = rx.values({ signal: controller.signal }).next();
+        controller.abort(new Error("stop"));
+        let error;
+        try {
+          await step;
+        } catch (e) {
+          error = e;
+        }
+        ok(error?.message === "stop", "the aborted step rejects");
+        tx.trySend(4);
+        ok((await rx.recv()) === 4, "the aborted step took nothing");
+        tx.dispose();
+        rx.dispose();
+      },
+    ],
+    [
       "the main thread may block: blockingRecv times out with TryRecvError",
       () => {
         const [tx, rx] = m.sharedChannel(1);
