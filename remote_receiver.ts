@@ -292,7 +292,9 @@ export class RemoteReceiver<T> {
    * @returns A promise of how many messages were appended.
    * @throws {RangeError} (as a rejection) If `limit` is out of range.
    * @throws {TypeError} (as a rejection) If `buffer` is not an array, or
-   * `codec.decode` threw (the messages count as received).
+   * `codec.decode` threw on the first message (that one counts as received;
+   * a later one that fails ends the batch early and fails the next call), or
+   * `buffer` refused the messages (they stay queued).
    *
    * @example Usage
    * ```ts
@@ -335,19 +337,34 @@ export class RemoteReceiver<T> {
     return this.#run(action, signal, async () => {
       if (limit === 0) return 0;
       if (!(await this.#ensure(action, limit, signal, true))) return 0;
-      const n = Math.min(limit, this.#fetched.length - this.#next);
+      // Decode before taking anything: a message that fails to decode ends
+      // the batch (it fails the next call, alone), and a buffer that
+      // refuses the batch leaves every message in place.
+      const end = Math.min(this.#next + limit, this.#fetched.length);
       const out: T[] = [];
-      let failure: unknown;
-      for (let i = 0; i < n; i++) {
+      for (let i = this.#next; i < end; i++) {
+        let value: T;
         try {
-          out.push(this.#take(action));
+          value = this.#codec.decode(this.#fetched[i]!);
         } catch (error) {
-          failure ??= error;
+          if (out.length > 0) break;
+          this.#advance(1);
+          throw new TypeError(`${action}: codec.decode threw`, {
+            cause: error,
+          });
         }
+        out.push(value);
       }
-      if (failure !== undefined) throw failure;
-      buffer.push(...out);
-      return n;
+      try {
+        Array.prototype.push.apply(buffer, out);
+      } catch (error) {
+        throw new TypeError(
+          `${action}: buffer must be an array that can grow; the messages stay queued`,
+          { cause: error },
+        );
+      }
+      this.#advance(out.length);
+      return out.length;
     });
   }
 
@@ -597,16 +614,22 @@ export class RemoteReceiver<T> {
 
   /** Hands out the next fetched message, acknowledged by the next call. */
   #take(action: string): T {
-    const text = this.#fetched[this.#next++]!;
-    this.#ack++;
-    if (this.#next === this.#fetched.length) {
-      this.#fetched = [];
-      this.#next = 0;
-    }
+    const text = this.#fetched[this.#next]!;
+    this.#advance(1);
     try {
       return this.#codec.decode(text);
     } catch (error) {
       throw new TypeError(`${action}: codec.decode threw`, { cause: error });
+    }
+  }
+
+  /** Marks `n` fetched messages handed out: the next call acknowledges them. */
+  #advance(n: number): void {
+    this.#next += n;
+    this.#ack += n;
+    if (this.#next === this.#fetched.length) {
+      this.#fetched = [];
+      this.#next = 0;
     }
   }
 

@@ -255,6 +255,42 @@ remoteTest(
   },
 );
 
+remoteTest(
+  "RemoteReceiver.recvMany(): a message that fails to decode ends the batch; a refusing buffer takes nothing",
+  async (ctx) => {
+    const store = ctx.store();
+    await createRemoteChannel(store, "c", { capacity: 8 });
+    const codec = {
+      encode: (value: string) => value,
+      decode(text: string) {
+        if (text === "bad") throw new Error("cannot decode");
+        return text;
+      },
+    };
+    await using rx = await connectReceiver<string>(store, "c", { codec });
+    await using tx = await connectSender<string>(store, "c", {
+      id: "a",
+      codec,
+    });
+    await tx.sendMany(["a", "b", "bad", "c"]);
+    const frozen = Object.freeze([]) as unknown as string[];
+    await assertRejects(
+      () => rx.recvMany(frozen, 8),
+      TypeError,
+      "buffer must be an array that can grow; the messages stay queued",
+    );
+    const got: string[] = [];
+    assertEquals(await rx.recvMany(got, 8), 2);
+    await assertRejects(
+      () => rx.recvMany(got, 8),
+      TypeError,
+      "codec.decode threw",
+    );
+    assertEquals(await rx.recvMany(got, 8), 1);
+    assertEquals(got, ["a", "b", "c"]);
+  },
+);
+
 // -- A client that fails --
 
 Deno.test("A client whose query rejects: a clear error, the cause kept", async () => {
