@@ -468,6 +468,7 @@ let found: Target | undefined;
 let receiverProto: unknown = undefined;
 let unboundedProto: unknown = undefined;
 let senderProto: unknown = undefined;
+let sharedProto: unknown = undefined;
 const promiseProto: unknown = Promise.prototype;
 
 /**
@@ -488,6 +489,9 @@ function lookup(value: object): BranchKind | typeof NO_KIND {
     if (ref !== NOT_A_HANDLE) return foundReserve(ref);
   } else if (proto === unboundedProto) {
     const chan = internals.unboundedReceiverChan(value);
+    if (chan !== NOT_A_HANDLE) return foundReceive(chan);
+  } else if (proto === sharedProto) {
+    const chan = internals.sharedReceiverChan(value);
     if (chan !== NOT_A_HANDLE) return foundReceive(chan);
   } else if (proto === promiseProto) {
     // A native promise: a thenable without reading `then`, which is read
@@ -513,7 +517,10 @@ function lookup(value: object): BranchKind | typeof NO_KIND {
   }
   // A shared receiver runs on the same receive engine: a receive branch.
   chan = internals.sharedReceiverChan(value);
-  if (chan !== NOT_A_HANDLE) return foundReceive(chan);
+  if (chan !== NOT_A_HANDLE) {
+    sharedProto = proto;
+    return foundReceive(chan);
+  }
   const watch = watchOf(value);
   if (watch === undefined) return NO_KIND;
   found = watch;

@@ -13,6 +13,7 @@ import {
 import { delay } from "@std/async/delay";
 import { channel, merge, select, unboundedChannel } from "../mod.ts";
 import { spendBudget } from "../budget.ts";
+import { codecs, sharedChannel } from "../shared.ts";
 import { stateOf } from "./_util.ts";
 
 /** A promise and the functions that settle it. */
@@ -508,5 +509,34 @@ Deno.test("select() refuses an object made from a handle's prototype, even after
     const fake = Object.create(Object.getPrototypeOf(handle));
     await assertRejects(() => select({ fake }), TypeError, 'branch "fake"');
   }
+  tx.dispose();
+});
+
+Deno.test("select() with a SharedReceiver, a promise and a branch switched off: the promise wins and the shared message stays", async () => {
+  const [stx, srx] = sharedChannel(4, { codec: codecs.number });
+  const [tx, rx] = channel<number>(1);
+  const { promise, resolve } = deferred<string>();
+  const waiting = select({ shared: srx, local: rx, promise, off: undefined });
+  resolve("first");
+  assertEquals(await waiting, { key: "promise", value: "first", done: false });
+  stx.trySend(1);
+  assertStrictEquals(srx.tryRecv(), 1);
+  // Seen settled, the promise is ready at the call, next to a ready
+  // shared message: biased, key order decides.
+  stx.trySend(2);
+  assertEquals(await select({ shared: srx, promise }, { biased: true }), {
+    key: "shared",
+    value: 2,
+    done: false,
+  });
+  stx.trySend(3);
+  assertEquals(await select({ promise, shared: srx }, { biased: true }), {
+    key: "promise",
+    value: "first",
+    done: false,
+  });
+  assertStrictEquals(srx.tryRecv(), 3);
+  stx.dispose();
+  srx.dispose();
   tx.dispose();
 });
