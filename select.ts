@@ -324,8 +324,8 @@ const PROMISE_BRANCH = 2;
 const NEW_PROMISE_BRANCH = 3;
 
 /**
- * What a branch waits for. A new kind (a shared receiver, say) adds a
- * constant here, a case in {@linkcode classify}, in the ready path's
+ * What a branch waits for. A new kind (a shared sender, say) adds a
+ * constant here, a case in {@linkcode lookup}, in the ready path's
  * {@linkcode readyNow}, {@linkcode behindParked} and {@linkcode takeNow},
  * and a {@linkcode BranchNode} class for the waiting path. A switched-off
  * branch is no kind: {@linkcode classify} leaves it out.
@@ -766,6 +766,14 @@ function takeNow(key: string, kind: BranchKind, target: Target): unknown {
  * its own queue), settled by the first branch that can serve it. Every
  * other registration is withdrawn in the same step, before the promise
  * settles and before any user code (a message's `then`) can run.
+ *
+ * Why a node per branch: the channels' lines (`WaiterQueue`) are intrusive
+ * lists, which is what makes leaving one O(1) with no allocation for a
+ * plain `recv()` or `send()`; a select stands in several lines at once, so
+ * it needs one pair of links per line. Standing in them without nodes would
+ * take lines that hold entries, not waiters (an allocation per entry
+ * anyway), or lazy removal (a withdrawn select left in a line until it
+ * reaches the head, which breaks the O(1) count a line keeps).
  */
 class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
   readonly #biased: boolean;
