@@ -8,7 +8,7 @@
 // moment of a shared machine falls on all of them alike. One extra round
 // of a tenth of the messages first warms up the compiler, unrecorded.
 
-import { type Entry, MODULE, type Scenario } from "./scenarios.ts";
+import type { Entry, Scenario } from "./scenarios.ts";
 import { ARRAY_QUEUE, PROMISE_FLOOR } from "./floors.ts";
 import { withInterval } from "./timer.ts";
 import type { MemoryReport } from "./memory.ts";
@@ -206,56 +206,76 @@ export interface ChildRow {
   readonly rates: number[];
 }
 
-/**
- * Measures the budget-off rows in a child process of their own
- * (`_bench/budget_rows.ts`): in the main process, budget-off and budget-on
- * runs of @seed/mpsc slowed each other by a quarter to a half.
- */
-export async function runBudgetRows(
-  messages: number,
-  runs: number,
-  only: RegExp | undefined,
-): Promise<ChildRow[]> {
-  const started = performance.now();
-  const script = new URL("./budget_rows.ts", import.meta.url).pathname;
+/** Escapes `text` for a regular expression that matches it exactly. */
+function exactly(text: string): string {
+  return `^${text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`;
+}
+
+/** Runs `_bench/rounds.ts` in a child process; returns its rows. */
+async function childRounds(args: string[]): Promise<ChildRow[]> {
+  const script = new URL("./rounds.ts", import.meta.url).pathname;
   const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--v8-flags=--expose-gc",
-      "--allow-read",
-      script,
-      `--messages=${messages}`,
-      `--runs=${runs}`,
-      ...(only === undefined ? [] : [`--only=${only.source}`]),
-    ],
+    args: ["run", "--v8-flags=--expose-gc", "--allow-read", script, ...args],
     stdout: "piped",
     stderr: "inherit",
   }).output();
   if (!output.success) {
-    throw new Error(`Cannot measure the budget-off rows: ${script} failed`);
+    throw new Error(`Cannot measure ${args.join(" ")}: ${script} failed`);
   }
-  log(`budget-off rows (child process): ${seconds(started)} s`);
   return JSON.parse(new TextDecoder().decode(output.stdout)) as ChildRow[];
 }
 
-/** Adds the child's budget-off rows to `results`, after @seed/mpsc's rows. */
-export function mergeBudgetRows(
-  results: Results,
-  rows: readonly ChildRow[],
-): void {
-  for (const child of rows) {
-    const scenario = [...results.keys()].find((s) => s.id === child.id);
-    if (scenario === undefined) continue;
-    const row: Row = {
-      name: child.name,
-      contender: MODULE,
-      kind: "module",
-      budgetOff: child.budgetOff,
-      rates: child.rates,
-      gaps: [],
-    };
-    const target = results.get(scenario)!;
-    const at = target.findLastIndex((r) => r.kind === "module") + 1;
-    target.splice(at, 0, row);
+/**
+ * Runs the rounds of each scenario of `list` in a child process of its own
+ * (`_bench/rounds.ts`), then the budget-off rows of them all in one more:
+ * in one process @seed/mpsc's rows ran at about half their rate (see
+ * `rounds.ts`). Each child warms up and interleaves its rows as
+ * {@linkcode runRounds} does.
+ *
+ * @returns Every scenario's rows, in the entries' order.
+ */
+export async function runRoundsApart(
+  list: Scenario[],
+  runs: number,
+  messages: number,
+): Promise<Results> {
+  const started = performance.now();
+  const common = [`--messages=${messages}`, `--runs=${runs}`];
+  const measured: ChildRow[] = [];
+  for (const scenario of list) {
+    log(`${scenario.id} (child process)`);
+    measured.push(
+      ...await childRounds([
+        ...common,
+        `--only=${exactly(scenario.id)}`,
+        "--budget-off=exclude",
+      ]),
+    );
   }
+  const ids = list.map((s) => exactly(s.id).slice(1, -1)).join("|");
+  log("budget-off rows (child process)");
+  measured.push(
+    ...await childRounds([...common, `--only=^(${ids})$`, "--budget-off=only"]),
+  );
+  const results: Results = new Map();
+  for (const scenario of list) {
+    const rows: Row[] = [];
+    for (const entry of scenario.entries) {
+      const child = measured.find((m) =>
+        m.id === scenario.id && m.name === entry.name
+      );
+      if (child === undefined) continue;
+      rows.push({
+        name: entry.name,
+        contender: entry.contender.name,
+        kind: entry.contender.kind,
+        budgetOff: entry.budgetOff ?? false,
+        rates: child.rates,
+        gaps: [],
+      });
+    }
+    results.set(scenario, rows);
+  }
+  log(`rounds: ${seconds(started)} s`);
+  return results;
 }

@@ -20,11 +20,9 @@ import { idleGaps } from "./timer.ts";
 import type { MemoryReport } from "./memory.ts";
 import {
   log,
-  mergeBudgetRows,
-  runBudgetRows,
   runMemory,
   runProfiles,
-  runRounds,
+  runRoundsApart,
   runTimers,
 } from "./measure.ts";
 import { evaluate, furthestBelowRing } from "./targets.ts";
@@ -107,8 +105,6 @@ async function main(): Promise<void> {
   const started = performance.now();
   const select = (s: Scenario) => options.only?.test(s.id) ?? true;
   const list = scenarios(options.messages).filter(select);
-  const warmUp = scenarios(Math.max(1000, Math.round(options.messages / 10)))
-    .filter(select);
   log(
     `${list.length} scenarios, ${options.runs} rounds of ${options.messages} messages${
       options.quick ? " (quick)" : ""
@@ -120,16 +116,7 @@ async function main(): Promise<void> {
     memory = await runMemory(options.messages);
   }
   const idle = await idleGaps(500);
-  const results = await runRounds(
-    list,
-    warmUp,
-    options.runs,
-    (entry) => entry.budgetOff !== true,
-  );
-  mergeBudgetRows(
-    results,
-    await runBudgetRows(options.messages, options.runs, options.only),
-  );
+  const results = await runRoundsApart(list, options.runs, options.messages);
   await runTimers(results, options.timerRuns);
   await Deno.mkdir(options.charts, { recursive: true });
   const profiles = await runProfiles(
