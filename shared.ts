@@ -15,7 +15,10 @@
 // - `shared_chan.ts`: the core (one thread's view of the buffer, writing,
 //   waiting for room, tokens);
 // - `shared_send.ts`: a sender's line of waiting calls;
-// - `shared_recv.ts`: the receiver's storage (`SharedSource`) and line;
+// - `shared_recv.ts`: the receiver's side on the one receive engine: the
+//   storage (`SharedStore`, the shared list read through the codec) that
+//   `SharedChan` plugs into `chan.ts`'s `Chan`, whose line of calls, waiter
+//   kinds, budget and `select` nodes are the in-process channel's own;
 // - `shared_wait.ts`: sleeping on a word, waiting with a signal and a
 //   deadline, spinning, blocking checks;
 // - `shared_layout.ts`: the memory map, one table for every word;

@@ -10,8 +10,9 @@
 // own. The core owns what this thread's waiting calls share: the queue of
 // send lines waiting for room in the ticket ring (one sleep on
 // `W_RING_MOVED` for all of them) and the `closed()` waiters (one sleep on
-// `W_STATE`). The handles' lines of calls live in `shared_send.ts` and
-// `shared_recv.ts`.
+// `W_STATE`). A sender's line of calls lives in `shared_send.ts`; the
+// receiver's is the in-process engine's (`chan.ts`, through
+// `shared_recv.ts`).
 
 import { describe } from "./_args.ts";
 import { type Codec, codecs } from "./shared_codec.ts";

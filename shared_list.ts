@@ -214,8 +214,17 @@ export class SharedList {
    * in its next lap are given back only after this returns.
    */
   advance(): void {
+    this.advanceBy(1);
+  }
+
+  /**
+   * Moves past `count` slots from the head on, which the caller has read,
+   * all in the head's block (a run from `readyRun`): as `advance` `count`
+   * times, with one recycling at most.
+   */
+  advanceBy(count: number): void {
     const { i32, ops, blockSlots } = this;
-    let index = this.#index + 1;
+    let index = this.#index + count;
     if (index % blockSlots === 0) {
       const slot = (index - 1) % this.ringSlots;
       const block = (slot / blockSlots) | 0;

@@ -17,7 +17,8 @@ import { Chan, type Receiving, REFUSED } from "./chan.ts";
 import type { List } from "./list.ts";
 import type { SharedCore } from "./shared_chan.ts";
 import { CLOSED_BY_RX, RX_GONE, W_RX_SLEEP, W_STATE } from "./shared_layout.ts";
-import { WordSleeper } from "./shared_wait.ts";
+import { Spinner, WordSleeper } from "./shared_wait.ts";
+import { codecs } from "./shared_codec.ts";
 import { CLOSED, type Semaphore, type TryAcquire } from "./semaphore.ts";
 
 /**
@@ -45,6 +46,10 @@ export class SharedStore<T> {
   // read must not move the head again.
   #gone = false;
   readonly #sleeper: WordSleeper;
+  // How long `sleep` spins before it sleeps.
+  readonly #spinner = new Spinner();
+  // The slots as numbers, for `codecs.number`; made on first use.
+  #f64: Float64Array | undefined = undefined;
   /**
    * Runs when a producer may have published or the state changed: the
    * engine's "serve the line" step, set by its owner.
@@ -137,38 +142,72 @@ export class SharedStore<T> {
       this.#front.shift();
       count++;
     }
+    const fromFront = count;
     const core = this.core;
     const { list, codec, u8, view } = core;
+    // `codecs.number` reads straight from a Float64Array over the slots.
+    const f64 = codec === NUMBER ? this.#f64 ??= float64s(core) : undefined;
+    let start = -1;
     let taken = 0;
     try {
+      start = buffer.length;
+      // One published run of the head's block at a time: its slots are
+      // consecutive, and the head moves past them in one step.
       while (count < limit && !this.#gone && this.length > 0) {
-        const slot = list.headSlot;
+        const run = Math.min(this.#run, limit - count);
+        const first = list.headSlot;
+        let done = 0;
         this.#reading = true;
-        let value: T;
         try {
-          value = codec.decode(
-            u8,
-            view,
-            list.payloadAt(slot),
-            list.length(slot),
-          );
-        } catch (error) {
+          for (; done < run; done++) {
+            const slot = first + done;
+            const length = list.length(slot);
+            // A hole ends the run; `length` skips it next.
+            if (length < 0) break;
+            const at = list.payloadAt(slot);
+            let value: T;
+            try {
+              value = f64 !== undefined
+                ? f64[at >> 3] as T
+                : codec.decode(u8, view, at, length);
+            } catch (error) {
+              // Unreadable: skipped with its error if first, else it stays
+              // first and the call returns what it has.
+              if (this.#gone || count + done > 0) return count + done;
+              done = 1;
+              throw error;
+            }
+            // `push` is user code: it may refuse, or dispose the receiver
+            // (which discarded these slots already).
+            let refused = false;
+            try {
+              buffer.push(value);
+            } catch {
+              refused = true;
+            }
+            if (refused) {
+              if (this.#gone) return count + done;
+              try {
+                buffer.length = start + count - fromFront + done;
+              } catch {
+                // A buffer that refuses to shrink keeps what it took; the
+                // channel still has the message.
+              }
+              return count + done > 0 ? count + done : REFUSED;
+            }
+            if (this.#gone) return count + done + 1;
+          }
+        } finally {
           this.#reading = false;
-          if (this.#gone || count > 0) return count;
-          this.#run--;
-          list.advance();
-          taken++;
-          throw error;
+          if (!this.#gone && done > 0) {
+            list.advanceBy(done);
+            this.#run -= done;
+            taken += done;
+            // Keep the head off holes (see `#run`).
+            if (this.#run > 0 && list.length(list.headSlot) < 0) this.#run = 0;
+          }
         }
-        const ok = pushed(buffer, value);
-        this.#reading = false;
-        if (this.#gone) return ok ? count + 1 : count;
-        if (!ok) return count > 0 ? count : REFUSED;
-        count++;
-        this.#run--;
-        list.advance();
-        taken++;
-        if (this.#run > 0 && list.length(list.headSlot) < 0) this.#run = 0;
+        count += done;
       }
     } finally {
       this.#reading = false;
@@ -213,12 +252,16 @@ export class SharedStore<T> {
   sleep(): boolean {
     if (this.#sleeper.pending) return true;
     const { i32, list } = this.core;
-    // A short spin: an async sleep costs a promise, a timer and a wake-up
-    // from the other side. Shorter than the blocking spin, since this
-    // thread's event loop waits meanwhile.
-    for (let spin = 0; spin < 32; spin++) {
-      if (list.ready()) return false;
-    }
+    // A spin first: an async sleep costs a promise, a timer and a wake-up
+    // from the other side (a futex call there). Its length adapts as the
+    // blocking one's does: longer while spins find messages (a producer
+    // that keeps up), shorter while they fail (an idle one), so an idle
+    // channel costs this thread's event loop little.
+    const spinner = this.#spinner;
+    let spin = spinner.budget;
+    while (spin > 0 && !list.ready()) spin--;
+    spinner.done(spin > 0);
+    if (spin > 0) return false;
     // Announce the sleep before the last look, so that a producer either
     // sees the flag or this sees its ready bit.
     Atomics.store(i32, W_RX_SLEEP, 1);
@@ -282,6 +325,18 @@ export class SharedStore<T> {
 }
 
 function noop(): void {}
+
+const NUMBER: unknown = codecs.number;
+// `codecs.number` writes little-endian; a Float64Array reads in the
+// platform's order, so the shortcut is taken only where they agree.
+const LITTLE_ENDIAN = new Uint8Array(new Float64Array([1]).buffer)[7] === 0x3f;
+
+/** A Float64Array over the channel's memory, or undefined if unusable. */
+function float64s(core: SharedCore<unknown>): Float64Array | undefined {
+  if (!LITTLE_ENDIAN) return undefined;
+  const buffer = core.i32.buffer;
+  return new Float64Array(buffer, 0, Math.floor(buffer.byteLength / 8));
+}
 
 /** Pushes `value`; false if the buffer refused (put back to its length). */
 function pushed<T>(buffer: T[], value: T): boolean {

@@ -1094,3 +1094,89 @@ Deno.test("SharedReceiver: a decode that closes the receiver while calls wait: t
   tx.dispose();
   rx.dispose();
 });
+
+// -- recvMany in runs --
+
+for (const holes of [false, true]) {
+  Deno.test(`SharedReceiver.recvMany() reads runs ${holes ? "across holes (sends that failed in encode)" : "of codecs.number"} and block ends, in order`, async () => {
+    // Without byteLengthOf, a value that fails in encode takes a slot and
+    // leaves a hole the receiver skips.
+    const holey: Codec<number> = {
+      encode: (value, _bytes, view, offset) => {
+        if (value < 0) throw new RangeError("negative");
+        view.setFloat64(offset, value);
+        return 8;
+      },
+      decode: (_bytes, view, offset) => view.getFloat64(offset),
+    };
+    const [tx, rx] = sharedChannel(100, {
+      codec: holes ? holey : codecs.number,
+    });
+    const sent: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 70; i++) {
+        const value = round * 1000 + i;
+        if (holes && i % 13 === 5) {
+          assertThrows(() => tx.trySend(-1), RangeError);
+        }
+        tx.trySend(value);
+        sent.push(value);
+      }
+      const got: number[] = [];
+      while (got.length < 70) {
+        const count = await rx.recvMany(got, 17);
+        assert(count > 0 && count <= 17);
+      }
+      assertEquals(got, sent.splice(0, 70));
+      assertEquals(rx.capacity(), 100);
+    }
+    tx.dispose();
+    rx.dispose();
+  });
+}
+
+Deno.test("SharedReceiver.recvMany(): a push that throws partway keeps what it took; the refused message stays first", async () => {
+  const [tx, rx] = sharedChannel(8, { codec: codecs.number });
+  for (let i = 0; i < 5; i++) tx.trySend(i);
+  const buffer: number[] = [];
+  let pushes = 0;
+  buffer.push = function (...items: number[]) {
+    if (++pushes === 3) throw new Error("full");
+    return Array.prototype.push.apply(this, items);
+  };
+  assertEquals(await rx.recvMany(buffer, 8), 2);
+  assertEquals([...buffer], [0, 1]);
+  assertEquals(rx.tryRecv(), 2);
+  const frozen = Object.freeze([] as number[]);
+  await assertRejects(() => rx.recvMany(frozen as number[], 8), TypeError);
+  assertEquals(await rx.recv(), 3);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedReceiver.recvMany(): a codec that fails partway returns what it read; the failing message is skipped by the next call", async () => {
+  const codec: Codec<number> = {
+    byteLength: 8,
+    encode: (
+      value,
+      _bytes,
+      view,
+      offset,
+    ) => (view.setFloat64(offset, value), 8),
+    decode: (_bytes, view, offset) => {
+      const value = view.getFloat64(offset);
+      if (value === 2) throw new RangeError("two");
+      return value;
+    },
+  };
+  const [tx, rx] = sharedChannel(8, { codec });
+  for (let i = 0; i < 5; i++) tx.trySend(i);
+  const buffer: number[] = [];
+  assertEquals(await rx.recvMany(buffer, 8), 2);
+  await assertRejects(() => rx.recvMany(buffer, 8), RangeError, "two");
+  assertEquals(await rx.recvMany(buffer, 8), 2);
+  assertEquals(buffer, [0, 1, 3, 4]);
+  assertEquals(rx.capacity(), 8);
+  tx.dispose();
+  rx.dispose();
+});
