@@ -168,8 +168,9 @@ BEGIN
     RETURN QUERY SELECT 'ok'::text, s.epoch, s.seq, c.capacity, c.max_bytes;
   END $f$;
 
+  -- A scalar result: the hot path skips the tuple store of RETURN QUERY.
   CREATE OR REPLACE FUNCTION ${fSend}(p_channel text, p_id text, p_epoch bigint, p_first bigint, p_bodies text[], p_lease_ms integer, p_wait boolean)
-  RETURNS TABLE (o_state text)
+  RETURNS text
   LANGUAGE plpgsql AS $f$
   DECLARE c record; s record; n integer := coalesce(cardinality(p_bodies), 0);
     start bigint; was boolean;
@@ -181,9 +182,9 @@ BEGIN
       SELECT epoch, seq INTO s FROM ${senders} WHERE channel = p_channel AND id = p_id;
       -- A retry of a batch that was committed (its reply was lost).
       IF FOUND AND s.epoch = p_epoch AND s.seq >= p_first + n - 1 THEN
-        RETURN QUERY SELECT 'dup'::text; RETURN;
+        RETURN 'dup';
       END IF;
-      RETURN QUERY SELECT 'fenced'::text; RETURN;
+      RETURN 'fenced';
     END IF;
     UPDATE ${channels} SET tail = tail + n, rx_was = rx_waiting, rx_waiting = false
       WHERE name = p_channel AND NOT closed AND tail - head + n <= capacity
@@ -194,25 +195,25 @@ BEGIN
       UPDATE ${senders} SET seq = p_first - 1 WHERE channel = p_channel AND id = p_id;
       SELECT * INTO c FROM ${channels} WHERE name = p_channel FOR UPDATE;
       IF NOT FOUND THEN
-        RETURN QUERY SELECT 'missing'::text; RETURN;
+        RETURN 'missing';
       END IF;
       IF c.closed THEN
-        RETURN QUERY SELECT 'closed'::text; RETURN;
+        RETURN 'closed';
       END IF;
       IF EXISTS (SELECT 1 FROM unnest(p_bodies) AS b WHERE octet_length(b) > c.max_bytes) THEN
-        RETURN QUERY SELECT 'too_large'::text; RETURN;
+        RETURN 'too_large';
       END IF;
       IF p_wait AND NOT c.tx_waiting THEN
         UPDATE ${channels} SET tx_waiting = true WHERE name = p_channel;
       END IF;
-      RETURN QUERY SELECT 'full'::text; RETURN;
+      RETURN 'full';
     END IF;
     INSERT INTO ${messages} (channel, pos, body)
       SELECT p_channel, start + o, b FROM unnest(p_bodies) WITH ORDINALITY AS u(b, o);
     IF was THEN
       PERFORM pg_notify(${lit(wake)}, 'r' || p_channel);
     END IF;
-    RETURN QUERY SELECT 'ok'::text;
+    RETURN 'ok';
   END $f$;
 
   CREATE OR REPLACE FUNCTION ${fReleaseSender}(p_channel text, p_id text, p_epoch bigint)
@@ -344,8 +345,7 @@ $mpsc$`;
       `SELECT o_state AS state, o_capacity::text AS capacity, o_max_bytes AS max_bytes, o_keep_open AS keep_open FROM ${fCreate}($1, $2, $3, $4)`,
     connectSender:
       `SELECT o_state AS state, o_epoch::text AS epoch, o_seq::text AS seq, o_capacity::text AS capacity, o_max_bytes AS max_bytes FROM ${fConnectSender}($1, $2, $3)`,
-    send:
-      `SELECT o_state AS state FROM ${fSend}($1, $2, $3, $4, $5::text[], $6, $7)`,
+    send: `SELECT ${fSend}($1, $2, $3, $4, $5::text[], $6, $7) AS state`,
     renewSender:
       `UPDATE ${senders} SET lease_until = clock_timestamp() + make_interval(secs => $4 / 1000.0) WHERE channel = $1 AND id = $2 AND epoch = $3 AND lease_until IS NOT NULL RETURNING 1 AS ok`,
     releaseSender: `SELECT o_state AS state FROM ${fReleaseSender}($1, $2, $3)`,

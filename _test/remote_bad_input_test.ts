@@ -220,7 +220,7 @@ remoteTest(
     await using _tx = await connectSender<string>(store, "c", { id: "a" });
     // The same statement the sender runs, with a body over the limit.
     const [row] = await ctx.client.query(
-      `SELECT o_state AS state FROM "${ctx.schema}"."mpsc_send"($1, $2, $3, $4, $5::text[], $6, $7)`,
+      `SELECT "${ctx.schema}"."mpsc_send"($1, $2, $3, $4, $5::text[], $6, $7) AS state`,
       ["c", "a", 1, 1, ["12345"], 1000, false],
     ).then((r) => r.rows);
     assertEquals(row!.state, "too_large");

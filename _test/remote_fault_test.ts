@@ -18,6 +18,8 @@ import {
 import { pool } from "./remote/pool.ts";
 import { canMakeCluster, Cluster } from "./remote/cluster.ts";
 
+// Skipped only where no cluster can be made (no initdb, or as root without
+// an unprivileged user to run it): these faults need a server to kill.
 const ignore = !canMakeCluster();
 const WORKER = new URL("./remote/worker.ts", import.meta.url).pathname;
 const LEASE_MS = 1_000;
