@@ -227,9 +227,8 @@ async function childRounds(args: string[]): Promise<ChildRow[]> {
 
 /**
  * Runs the rounds of each scenario of `list` in a child process of its own
- * (`_bench/rounds.ts`), then the budget-off rows of them all in one more:
- * in one process @seed/mpsc's rows ran at about half their rate (see
- * `rounds.ts`). Each child warms up and interleaves its rows as
+ * (`_bench/rounds.ts`), and its budget-off rows in one more: in one process
+ * @seed/mpsc's rows ran at about half their rate (see `rounds.ts`). Each child warms up and interleaves its rows as
  * {@linkcode runRounds} does.
  *
  * @returns Every scenario's rows, in the entries' order.
@@ -243,20 +242,17 @@ export async function runRoundsApart(
   const common = [`--messages=${messages}`, `--runs=${runs}`];
   const measured: ChildRow[] = [];
   for (const scenario of list) {
-    log(`${scenario.id} (child process)`);
+    const only = `--only=${exactly(scenario.id)}`;
+    log(`${scenario.id} (child processes)`);
     measured.push(
-      ...await childRounds([
-        ...common,
-        `--only=${exactly(scenario.id)}`,
-        "--budget-off=exclude",
-      ]),
+      ...await childRounds([...common, only, "--budget-off=exclude"]),
     );
+    if (scenario.entries.some((e) => e.budgetOff === true)) {
+      measured.push(
+        ...await childRounds([...common, only, "--budget-off=only"]),
+      );
+    }
   }
-  const ids = list.map((s) => exactly(s.id).slice(1, -1)).join("|");
-  log("budget-off rows (child process)");
-  measured.push(
-    ...await childRounds([...common, `--only=^(${ids})$`, "--budget-off=only"]),
-  );
   const results: Results = new Map();
   for (const scenario of list) {
     const rows: Row[] = [];
