@@ -10,8 +10,10 @@
 // 0.62x with that scenario alone), and budget-on and budget-off runs of
 // @seed/mpsc slowed each other by a quarter to a half (an A/B in CPU time:
 // 5.1 to 5.5 M msg/s for the budget-on row with the budget-off row beside
-// it, 6.4 to 7.9 without). The causes are not found yet; a process per
-// scenario is what a program using one kind of loop sees.
+// it, 6.4 to 7.9 without). The main cause found so far is the core's
+// executor made once per channel (see "A closure per channel" in the
+// report's notes); a process per scenario is what a program using one kind
+// of loop sees.
 //
 //   deno run --v8-flags=--expose-gc --allow-read _bench/rounds.ts --only=^uncontented/spsc_bounded_64/consumer_first$ --budget-off=exclude
 
