@@ -424,6 +424,11 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     this.#serveLine();
   }
 
+  /** Whether the line is being served (a step's user code may run). */
+  get serving(): boolean {
+    return this.#serving;
+  }
+
   /** The next message, or `undefined` once finished. */
   recv(signal: AbortSignal | undefined): Promise<T | undefined> {
     if (signal !== undefined && isAborted(signal)) {

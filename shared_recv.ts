@@ -445,7 +445,9 @@ export class SharedChan<T> extends Chan<T, SharedRoom> {
   sleepIfWaiting(): void {
     const store = this.store;
     for (;;) {
-      if (this.busy) return;
+      // User code runs, or the line is being served: whoever runs that
+      // step looks again once it is done.
+      if (this.busy || this.serving) return;
       if (!this.hasWaitingReceives() || this.rxDropped) {
         store.endSleep();
         return;
@@ -474,8 +476,9 @@ export class SharedChan<T> extends Chan<T, SharedRoom> {
       value = this.store.pop();
     } finally {
       this.busy = false;
-      // Calls made by the codec meanwhile wait behind: serve them.
-      if (this.hasWaitingReceives()) this.serveWaiting();
+      // Calls made by the codec meanwhile wait behind: serve them, or
+      // sleep for them (their own calls could not, while it ran).
+      if (this.hasWaitingReceives()) this.sleepIfWaiting();
     }
     return value;
   }
@@ -487,7 +490,7 @@ export class SharedChan<T> extends Chan<T, SharedRoom> {
       count = this.store.popMany(buffer, limit);
     } finally {
       this.busy = false;
-      if (this.hasWaitingReceives()) this.serveWaiting();
+      if (this.hasWaitingReceives()) this.sleepIfWaiting();
     }
     return count;
   }

@@ -351,3 +351,20 @@ Deno.test("merge() and toReadableStream() read shared channels fed by two Worker
     arx.dispose();
   }
 });
+
+Deno.test("select() whose shared codec makes a recv() call: that call waits, and a later send wakes it", async () => {
+  let inner: Promise<number | undefined> | undefined;
+  const codec = hookedCodec((value) => {
+    if (value === 1) inner = rx.recv();
+  });
+  const [tx, rx] = sharedChannel(4, { codec });
+  tx.trySend(1);
+  assertEquals(await select({ rx }), { key: "rx", value: 1, done: false });
+  assert(inner !== undefined);
+  // Sent from a task of its own: the receiver must be asleep, not spinning.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  tx.trySend(2);
+  assertEquals(await inner, 2);
+  tx.dispose();
+  rx.dispose();
+});
