@@ -459,17 +459,16 @@ const NO_KIND = -1;
  */
 let found: Target | undefined;
 
-// The prototypes of the handles each brand check last recognised: routing
-// hints, so a branch is brand-checked by its own class first. A failed
-// check costs about 100 ns (V8 calls into its runtime for `#field in` on
-// an object without the field), so trying every class in turn made a
-// sender or a promise pay two or three of them. The brand checks decide;
-// a prototype only orders them.
-let receiverProto: unknown = undefined;
+// Routing: a failed brand check (`#field in` on an object without the
+// field) costs 25 to 100 ns, so trying every class in turn made a sender or
+// a promise pay two or three of them. A native promise is known by
+// `instanceof` (a few ns) and a `Receiver`, the common branch, is tried
+// first; for the other handles, the prototype of the last handle each
+// brand check recognised says which to try. The brand checks decide; a
+// prototype only orders them.
 let unboundedProto: unknown = undefined;
 let senderProto: unknown = undefined;
 let sharedProto: unknown = undefined;
-const promiseProto: unknown = Promise.prototype;
 
 /**
  * The kind of branch `value` (not switched off) is, with its target in
@@ -480,11 +479,23 @@ const promiseProto: unknown = Promise.prototype;
  */
 function lookup(value: object): BranchKind | typeof NO_KIND {
   if (typeof value !== "object" && typeof value !== "function") return NO_KIND;
+  if (value instanceof Promise) {
+    // A native promise: a thenable without reading `then`, which is read
+    // only if the select waits (a promise that loses at the call is never
+    // touched). Its watch is made then too, if it has none yet.
+    const watch = watches.get(value);
+    if (watch !== undefined) {
+      found = watch;
+      return PROMISE_BRANCH;
+    }
+    found = value;
+    return NEW_PROMISE_BRANCH;
+  }
+  // The most common branch first, with no hint needed.
+  const first = internals.receiverChan(value);
+  if (first !== NOT_A_HANDLE) return foundReceive(first);
   const proto = Object.getPrototypeOf(value);
-  if (proto === receiverProto) {
-    const chan = internals.receiverChan(value);
-    if (chan !== NOT_A_HANDLE) return foundReceive(chan);
-  } else if (proto === senderProto) {
+  if (proto === senderProto) {
     const ref = internals.senderRef(value);
     if (ref !== NOT_A_HANDLE) return foundReserve(ref);
   } else if (proto === unboundedProto) {
@@ -493,24 +504,13 @@ function lookup(value: object): BranchKind | typeof NO_KIND {
   } else if (proto === sharedProto) {
     const chan = internals.sharedReceiverChan(value);
     if (chan !== NOT_A_HANDLE) return foundReceive(chan);
-  } else if (proto === promiseProto) {
-    // A native promise: a thenable without reading `then`, which is read
-    // only if the select waits (a promise that loses at the call is never
-    // touched). Its watch is made then too, if it has none yet.
-    found = watches.get(value) ?? (value as Promise<unknown>);
-    return found instanceof PromiseWatch ? PROMISE_BRANCH : NEW_PROMISE_BRANCH;
-  }
-  let chan = internals.receiverChan(value);
-  if (chan !== NOT_A_HANDLE) {
-    receiverProto = proto;
-    return foundReceive(chan);
   }
   const ref = internals.senderRef(value);
   if (ref !== NOT_A_HANDLE) {
     senderProto = proto;
     return foundReserve(ref);
   }
-  chan = internals.unboundedReceiverChan(value);
+  let chan = internals.unboundedReceiverChan(value);
   if (chan !== NOT_A_HANDLE) {
     unboundedProto = proto;
     return foundReceive(chan);
