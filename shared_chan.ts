@@ -170,6 +170,58 @@ export class SharedCore<T> {
   }
 
   /**
+   * Sends `count` values from `values[start]` on with as many permits the
+   * caller holds: one claim, one ready-bit write per block and one wake-up
+   * for the run. If the codec fails on a value (or its encoding does not
+   * fit), that slot and the rest of the run are published as empty (the
+   * receiver skips them and gives their permits back) and the error is
+   * thrown: the values before it are sent.
+   */
+  writeMany(values: readonly T[], start: number, count: number): void {
+    const list = this.list;
+    const first = list.claimMany(count);
+    const { codec, u8, view } = this;
+    const limit = this.slotBytes;
+    let failed = false;
+    let failure: unknown;
+    try {
+      for (let i = 0; i < count; i++) {
+        const position = (first + i) % list.period;
+        const slot = list.slotOf(position);
+        let length = -1;
+        if (!failed) {
+          try {
+            if (!list.check(position)) {
+              throw new Error(
+                "Cannot send value: shared channel memory is corrupt",
+              );
+            }
+            length = codec.encode(
+              values[start + i]!,
+              u8,
+              view,
+              list.payloadAt(slot),
+              limit,
+            );
+            if (!(length >= 0 && length <= limit && Number.isInteger(length))) {
+              throw tooLarge(length, limit);
+            }
+          } catch (error) {
+            failed = true;
+            failure = error;
+            length = -1;
+          }
+        }
+        list.setLength(slot, length);
+      }
+    } finally {
+      list.publishMany(first, count);
+      list.wakeReceiver();
+    }
+    if (failed) throw failure;
+  }
+
+  /**
    * Throws if the codec can tell, before any room is taken, that `value`
    * cannot be sent: a `RangeError` if too large, or the codec's error.
    */

@@ -118,6 +118,32 @@ export class SharedList {
     return this.ops.add(this.i32, W_TAIL, 1) % this.period;
   }
 
+  /**
+   * Claims `count` consecutive positions; returns the first (the others
+   * follow it modulo the period). The caller holds `count` permits.
+   */
+  claimMany(count: number): number {
+    return this.ops.add(this.i32, W_TAIL, count) % this.period;
+  }
+
+  /**
+   * Sets the ready bits of `count` consecutive positions from `first`, one
+   * atomic access per block: their bytes and lengths are written.
+   */
+  publishMany(first: number, count: number): void {
+    const { i32, ops, blockSlots, ringSlots, period } = this;
+    let position = first;
+    while (count > 0) {
+      const slot = position % ringSlots;
+      const offset = slot % blockSlots;
+      const n = Math.min(count, blockSlots - offset);
+      const bits = n === 32 ? -1 : ((1 << n) - 1) << offset;
+      ops.or(i32, this.blocksAt + 2 * ((slot - offset) / blockSlots), bits);
+      position = (position + n) % period;
+      count -= n;
+    }
+  }
+
   /** The ring slot that holds `position`. */
   slotOf(position: number): number {
     return position % this.ringSlots;

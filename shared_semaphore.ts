@@ -164,6 +164,26 @@ export class SharedSemaphore {
   }
 
   /**
+   * Takes up to `n` permits now, as many as are free, if nobody waits for
+   * one. Returns how many (0: none free, or senders wait), or -1 if closed.
+   */
+  tryAcquireUpTo(n: number): number {
+    const { i32, ops } = this;
+    for (;;) {
+      const word = ops.load(i32, W_PERMITS);
+      if (word & CLOSED_BIT) return -1;
+      if (word & WAITERS_BIT || word < ONE) return 0;
+      const take = Math.min(n, word >> 2);
+      if (
+        ops.compareExchange(i32, W_PERMITS, word, word - take * ONE) === word
+      ) {
+        // Invariant: the caller holds `take` permits.
+        return take;
+      }
+    }
+  }
+
+  /**
    * Gives back `n` permits: to the oldest waiters first, the rest to the
    * free count. Returns whether the semaphore is closed (the receiver may
    * wait for the last permits to come home).

@@ -11,6 +11,7 @@
 import { charge } from "./budget.ts";
 import {
   CLONE_SENDER,
+  describe,
   disposedError,
   QUERY_SENDER,
   RESERVE,
@@ -492,6 +493,77 @@ export class SharedSender<in out T> {
     if (how === ACQUIRED) return core.write(value);
     if (how === TIMED_OUT) throw new SendTimeoutError("timeout", value);
     throw new SendError(value);
+  }
+
+  /**
+   * Sends every value of `values`, in order, blocking the thread while the
+   * channel is full: {@linkcode SharedSender.blockingSend} for a batch.
+   * Values go in runs, as many at a time as there is room for: one claim of
+   * positions, one ready-bit write per block and at most one wake-up of the
+   * receiver per run, instead of one each per value.
+   *
+   * Every value is checked by the codec (`byteLengthOf`) before any room is
+   * taken. If the call fails partway, the values before the one it names
+   * were sent and the rest were not.
+   *
+   * @param values The values to send.
+   * @param options `timeout`: how long to block in all, in milliseconds.
+   * @throws {SendError} If the channel is closed; its `value` is the first
+   * value not sent.
+   * @throws {SendTimeoutError} `"timeout"` if `timeout` passed first; its
+   * `value` is the first value not sent.
+   * @throws {RangeError} If a value's encoding is larger than `slotBytes`:
+   * nothing was sent when the codec could tell before (`byteLengthOf`).
+   * @throws {TypeError} If `values` is not an array, or this thread may not
+   * block.
+   *
+   * @example Usage
+   * ```ts
+   * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+   * import { assertEquals } from "@std/assert";
+   *
+   * const [tx, rx] = sharedChannel(4, { codec: codecs.number });
+   * tx.blockingSendMany([1, 2, 3]);
+   * tx.dispose();
+   * const got: number[] = [];
+   * assertEquals(rx.blockingRecvMany(got, 10), 3);
+   * assertEquals(got, [1, 2, 3]);
+   * rx.dispose();
+   * ```
+   */
+  blockingSendMany(values: readonly T[], options?: BlockingOptions): void {
+    const action = SEND;
+    const core = this.#live(action);
+    if (!Array.isArray(values)) {
+      throw new TypeError(
+        `${action}: values must be an array, received ${describe(values)}`,
+      );
+    }
+    const deadline = deadlineOf(action, "options.timeout", options?.timeout);
+    if (!(this.#mayBlock ??= mayBlock())) {
+      throw cannotBlock(action, "send()");
+    }
+    const count = values.length;
+    for (let i = 0; i < count; i++) core.check(values[i]!);
+    const sem = core.sem;
+    let sent = 0;
+    while (sent < count) {
+      // A waiting async call of this handle goes first (`blockingSend`
+      // drives it); otherwise take what room there is, in one step.
+      const got = this.#waiting() ? 0 : sem.tryAcquireUpTo(count - sent);
+      if (got > 0) {
+        core.writeMany(values, sent, got);
+        sent += got;
+        continue;
+      }
+      // No room now, senders queued, or closed: one value the blocking way
+      // (it spins, queues in turn, times out, or fails as closed).
+      const left = deadline === Infinity
+        ? undefined
+        : Math.max(0, deadline - performance.now());
+      this.blockingSend(values[sent]!, { timeout: left });
+      sent++;
+    }
   }
 
   /**

@@ -173,6 +173,35 @@ bench(
   },
 );
 
+bench(
+  "worker_to_main_batched",
+  "blockingSendMany batches of 1,024, recvMany(buffer, 1024)",
+  false,
+  async (b) => {
+    const worker = start();
+    await ready(worker);
+    const [tx, rx] = sharedChannel(CAPACITY, { codec: codecs.number });
+    const buffer: number[] = [];
+    b.start();
+    post(worker, {
+      op: "sendMany",
+      token: tx.share(),
+      count: BATCHED,
+      batch: BATCH,
+    });
+    tx.dispose();
+    let sum = 0;
+    while ((await rx.recvMany(buffer, BATCH)) > 0) {
+      for (let i = 0; i < buffer.length; i++) sum += buffer[i]!;
+      buffer.length = 0;
+    }
+    b.end();
+    rx.dispose();
+    worker.terminate();
+    if (sum !== BATCHED * (BATCHED - 1) / 2) throw new Error("lost messages");
+  },
+);
+
 // -- Two Workers at once --
 
 for (const workers of [1, 2]) {

@@ -368,3 +368,28 @@ Deno.test("select() whose shared codec makes a recv() call: that call waits, and
   tx.dispose();
   rx.dispose();
 });
+
+Deno.test("Two Workers' blockingSendMany batches reach recvMany: every value once, each Worker's in order", async () => {
+  const [tx, rx] = sharedChannel(64, { codec: codecs.number });
+  const count = 5_000;
+  const started = [1, 2].map((id) =>
+    start({ op: "send", token: tx.share(), id, count, mode: "batch" })
+  );
+  tx.dispose();
+  try {
+    const values: number[] = [];
+    while ((await rx.recvMany(values, 256)) > 0) {
+      // Until both Workers are done.
+    }
+    await Promise.all(started.map((s) => s.done));
+    for (const id of [1, 2]) {
+      assertEquals(
+        values.filter((v) => Math.floor(v / 1e6) === id),
+        Array.from({ length: count }, (_, i) => id * 1e6 + i),
+      );
+    }
+  } finally {
+    for (const s of started) s.worker.terminate();
+    rx.dispose();
+  }
+});

@@ -1180,3 +1180,66 @@ Deno.test("SharedReceiver.recvMany(): a codec that fails partway returns what it
   tx.dispose();
   rx.dispose();
 });
+
+// -- blockingSendMany --
+
+Deno.test("SharedSender.blockingSendMany() sends a batch in order in runs; a timeout or a close names the first value not sent", () => {
+  const [tx, rx] = sharedChannel(40, { codec: codecs.number });
+  const values = Array.from({ length: 30 }, (_, i) => i);
+  tx.blockingSendMany(values);
+  tx.blockingSendMany([]);
+  const got: number[] = [];
+  assertEquals(rx.blockingRecvMany(got, 100), 30);
+  assertEquals(got, values);
+  // 40 slots: 40 go, the 41st times out.
+  const more = Array.from({ length: 50 }, (_, i) => 100 + i);
+  const error = assertThrows(
+    () => tx.blockingSendMany(more, { timeout: 1 }),
+    SendTimeoutError,
+  );
+  assertEquals(error.value, 140);
+  assertEquals(rx.len(), 40);
+  rx.close();
+  const closed = assertThrows(() => tx.blockingSendMany([7]), SendError);
+  assertEquals(closed.value, 7);
+  got.length = 0;
+  assertEquals(rx.blockingRecvMany(got, 100), 40);
+  assertEquals(got, more.slice(0, 40));
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("SharedSender.blockingSendMany() checks every value before taking room; a codec failing partway sends the values before it", () => {
+  const [tx, rx] = sharedChannel(8, { codec: codecs.number });
+  assertThrows(
+    () => tx.blockingSendMany([1, "two" as unknown as number]),
+    TypeError,
+  );
+  assertEquals(rx.len(), 0);
+  assertThrows(
+    () => tx.blockingSendMany({} as unknown as number[]),
+    TypeError,
+    "values must be an array",
+  );
+  tx.dispose();
+  rx.dispose();
+
+  // Without byteLengthOf, a value fails only in encode, after room is taken.
+  const codec: Codec<number> = {
+    encode: (value, _bytes, view, offset) => {
+      if (value < 0) throw new RangeError("negative");
+      view.setFloat64(offset, value);
+      return 8;
+    },
+    decode: (_bytes, view, offset) => view.getFloat64(offset),
+  };
+  const [tx2, rx2] = sharedChannel(8, { codec });
+  assertThrows(() => tx2.blockingSendMany([1, 2, -3, 4]), RangeError);
+  const got: number[] = [];
+  assertEquals(rx2.blockingRecvMany(got, 10, { timeout: 1 }), 2);
+  assertEquals(got, [1, 2]);
+  assertThrows(() => rx2.tryRecv(), TryRecvError, "empty");
+  assertEquals(rx2.capacity(), 8);
+  tx2.dispose();
+  rx2.dispose();
+});

@@ -14,6 +14,12 @@ export type BenchCommand =
   | { op: "postBatch"; count: number; batch: number }
   | { op: "send"; token: SharedSenderToken<number>; count: number }
   | {
+    op: "sendMany";
+    token: SharedSenderToken<number>;
+    count: number;
+    batch: number;
+  }
+  | {
     op: "ping";
     out: SharedSenderToken<number>;
     in: SharedReceiverToken<number>;
@@ -47,6 +53,18 @@ scope.onmessage = ({ data }) => {
     case "send": {
       const tx = SharedSender.from(data.token);
       for (let i = 0; i < data.count; i++) tx.blockingSend(i);
+      tx.dispose();
+      break;
+    }
+    case "sendMany": {
+      const tx = SharedSender.from(data.token);
+      const batch: number[] = [];
+      for (let i = 0; i < data.count; i += data.batch) {
+        batch.length = 0;
+        const end = Math.min(i + data.batch, data.count);
+        for (let j = i; j < end; j++) batch.push(j);
+        tx.blockingSendMany(batch);
+      }
       tx.dispose();
       break;
     }

@@ -17,7 +17,8 @@ export type Command =
     token: SharedSenderToken<number>;
     id: number;
     count: number;
-    mode: "blocking" | "async";
+    /** `batch`: blockingSendMany in batches of 100. */
+    mode: "blocking" | "async" | "batch";
     /** Cancel some calls at random (aborts, or timeouts when blocking). */
     cancel?: boolean;
   }
@@ -68,6 +69,17 @@ async function send(command: Extract<Command, { op: "send" }>) {
   const tx = SharedSender.from(command.token);
   const rand = random(command.id * 7919 + 1);
   let cancelled = 0;
+  if (command.mode === "batch") {
+    for (let i = 0; i < command.count; i += 100) {
+      const batch: number[] = [];
+      for (let j = i; j < Math.min(i + 100, command.count); j++) {
+        batch.push(command.id * 1e6 + j);
+      }
+      tx.blockingSendMany(batch);
+    }
+    tx.dispose();
+    return { cancelled };
+  }
   for (let i = 0; i < command.count; i++) {
     const value = command.id * 1e6 + i;
     for (;;) {
