@@ -540,3 +540,22 @@ Deno.test("select() with a SharedReceiver, a promise and a branch switched off: 
   srx.dispose();
   tx.dispose();
 });
+
+Deno.test("select() whose thenable calls back at once while a sender branch waits for room holds no sender", async () => {
+  const [tx, rx] = channel<number>(1);
+  tx.trySend(0); // full: the sender branch registers for room
+  const eager = thenable<string>({
+    then(yes: (value: string) => void) {
+      yes("now");
+    },
+  });
+  assertEquals(await select({ tx, eager }), {
+    key: "eager",
+    value: "now",
+    done: false,
+  });
+  tx.dispose();
+  // The branch's hold on the sender went with it: the channel ends.
+  assertStrictEquals(await rx.recv(), 0);
+  assertStrictEquals(await rx.recv(), undefined);
+});
