@@ -54,6 +54,23 @@ export const MAX_PERIOD = 2_147_483_647;
  * jobs.dispose();
  * ```
  *
+ * @example Ticks until a deadline (a promise branch)
+ * ```ts
+ * import { interval, select } from "@seed/mpsc";
+ * import { delay } from "@std/async/delay";
+ * import { assert } from "@std/assert";
+ *
+ * using ticks = interval(5);
+ * const deadline = delay(30); // made once, before the loop
+ * let ticked = 0;
+ * for (;;) {
+ *   const next = await select({ ticks, deadline });
+ *   if (next.key === "deadline") break;
+ *   ticked++;
+ * }
+ * assert(ticked >= 1);
+ * ```
+ *
  * @example Missed ticks are skipped
  * ```ts
  * import { interval } from "@seed/mpsc";
