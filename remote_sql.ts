@@ -172,13 +172,36 @@ BEGIN
   CREATE OR REPLACE FUNCTION ${fSend}(p_channel text, p_id text, p_epoch bigint, p_first bigint, p_bodies text[], p_lease_ms integer, p_wait boolean)
   RETURNS text
   LANGUAGE plpgsql AS $f$
-  DECLARE c record; s record; n integer := coalesce(cardinality(p_bodies), 0);
-    start bigint; was boolean;
+  DECLARE c record; s record; r record; n integer := coalesce(cardinality(p_bodies), 0);
   BEGIN
-    -- The sender's row first (the lock order), taking the batch's numbers.
-    UPDATE ${senders} SET seq = p_first + n - 1, lease_until = ${lease}
-      WHERE channel = p_channel AND id = p_id AND epoch = p_epoch AND seq = p_first - 1;
-    IF NOT FOUND THEN
+    -- The hot path in one statement: the sender's row first (the lock
+    -- order) takes the batch's numbers, then the channel's row takes the
+    -- positions if the batch fits, then the messages go in. Later CTEs run
+    -- only on what earlier ones returned, so nothing moves unless all do.
+    WITH took AS (
+      UPDATE ${senders} SET seq = p_first + n - 1, lease_until = ${lease}
+        WHERE channel = p_channel AND id = p_id AND epoch = p_epoch AND seq = p_first - 1
+        RETURNING 1
+    ), moved AS (
+      UPDATE ${channels} SET tail = tail + n, rx_was = rx_waiting, rx_waiting = false
+        WHERE name = p_channel AND NOT closed AND tail - head + n <= capacity
+          AND NOT EXISTS (SELECT 1 FROM unnest(p_bodies) AS b WHERE octet_length(b) > max_bytes)
+          AND EXISTS (SELECT 1 FROM took)
+        RETURNING tail - n AS start, rx_was
+    ), added AS (
+      INSERT INTO ${messages} (channel, pos, body)
+        SELECT p_channel, moved.start + o, b FROM moved, unnest(p_bodies) WITH ORDINALITY AS u(b, o)
+    )
+    SELECT (SELECT count(*) FROM took) AS took, moved.start, moved.rx_was
+      FROM (VALUES (1)) AS one LEFT JOIN moved ON true
+      INTO r;
+    IF r.start IS NOT NULL THEN
+      IF r.rx_was THEN
+        PERFORM pg_notify(${lit(wake)}, 'r' || p_channel);
+      END IF;
+      RETURN 'ok';
+    END IF;
+    IF r.took = 0 THEN
       SELECT epoch, seq INTO s FROM ${senders} WHERE channel = p_channel AND id = p_id;
       -- A retry of a batch that was committed (its reply was lost).
       IF FOUND AND s.epoch = p_epoch AND s.seq >= p_first + n - 1 THEN
@@ -186,34 +209,22 @@ BEGIN
       END IF;
       RETURN 'fenced';
     END IF;
-    UPDATE ${channels} SET tail = tail + n, rx_was = rx_waiting, rx_waiting = false
-      WHERE name = p_channel AND NOT closed AND tail - head + n <= capacity
-        AND NOT EXISTS (SELECT 1 FROM unnest(p_bodies) AS b WHERE octet_length(b) > max_bytes)
-      RETURNING tail - n, rx_was INTO start, was;
+    -- Not enqueued: the sender keeps these numbers for its next try.
+    UPDATE ${senders} SET seq = p_first - 1 WHERE channel = p_channel AND id = p_id;
+    SELECT * INTO c FROM ${channels} WHERE name = p_channel FOR UPDATE;
     IF NOT FOUND THEN
-      -- Not enqueued: the sender keeps these numbers for its next try.
-      UPDATE ${senders} SET seq = p_first - 1 WHERE channel = p_channel AND id = p_id;
-      SELECT * INTO c FROM ${channels} WHERE name = p_channel FOR UPDATE;
-      IF NOT FOUND THEN
-        RETURN 'missing';
-      END IF;
-      IF c.closed THEN
-        RETURN 'closed';
-      END IF;
-      IF EXISTS (SELECT 1 FROM unnest(p_bodies) AS b WHERE octet_length(b) > c.max_bytes) THEN
-        RETURN 'too_large';
-      END IF;
-      IF p_wait AND NOT c.tx_waiting THEN
-        UPDATE ${channels} SET tx_waiting = true WHERE name = p_channel;
-      END IF;
-      RETURN 'full';
+      RETURN 'missing';
     END IF;
-    INSERT INTO ${messages} (channel, pos, body)
-      SELECT p_channel, start + o, b FROM unnest(p_bodies) WITH ORDINALITY AS u(b, o);
-    IF was THEN
-      PERFORM pg_notify(${lit(wake)}, 'r' || p_channel);
+    IF c.closed THEN
+      RETURN 'closed';
     END IF;
-    RETURN 'ok';
+    IF EXISTS (SELECT 1 FROM unnest(p_bodies) AS b WHERE octet_length(b) > c.max_bytes) THEN
+      RETURN 'too_large';
+    END IF;
+    IF p_wait AND NOT c.tx_waiting THEN
+      UPDATE ${channels} SET tx_waiting = true WHERE name = p_channel;
+    END IF;
+    RETURN 'full';
   END $f$;
 
   CREATE OR REPLACE FUNCTION ${fReleaseSender}(p_channel text, p_id text, p_epoch bigint)
