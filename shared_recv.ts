@@ -148,7 +148,6 @@ export class SharedStore<T> {
     // `codecs.number` reads straight from a Float64Array over the slots.
     const f64 = codec === NUMBER ? this.#f64 ??= float64s(core) : undefined;
     let start = -1;
-    let taken = 0;
     try {
       start = buffer.length;
       // One published run of the head's block at a time: its slots are
@@ -202,7 +201,9 @@ export class SharedStore<T> {
           if (!this.#gone && done > 0) {
             list.advanceBy(done);
             this.#run -= done;
-            taken += done;
+            // The room goes back run by run, not at the end: a producer
+            // blocked on a full channel refills it while this reads on.
+            core.sem.release(done);
             // Keep the head off holes (see `#run`).
             if (this.#run > 0 && list.length(list.headSlot) < 0) this.#run = 0;
           }
@@ -211,7 +212,6 @@ export class SharedStore<T> {
       }
     } finally {
       this.#reading = false;
-      if (taken > 0 && !this.#gone) core.sem.release(taken);
     }
     return count;
   }
