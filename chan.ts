@@ -30,6 +30,16 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({
 const RESOLVED_DONE: Promise<IteratorReturnResult<undefined>> = Promise
   .resolve(DONE);
 
+// The executor of every fast wait, one for all channels: it hands the
+// resolve function over in `captured`. A closure per channel would make
+// V8's optimized `recv()` depend on that one channel's closure, and throw
+// the code away when the channel dies (measured: a program making channels
+// of two kinds ran at about two thirds of the rate).
+let captured: ((value: never) => void) | undefined;
+function capture(resolve: (value: never) => void): void {
+  captured = resolve;
+}
+
 /** What {@linkcode Chan.takeMany} returns when the buffer refused. */
 export const REFUSED = -1;
 
@@ -116,12 +126,6 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // below is empty, so it is always first in line.
   #fast: ((value: never) => void) | undefined = undefined;
   #fastKind = VALUE;
-  // The executor of every fast wait: one closure per channel, made once.
-  // (Measured faster than handing the resolve function out through module
-  // variables, and it allocates nothing per wait.)
-  readonly #waitFast = (resolve: (value: never) => void): void => {
-    this.#fast = resolve;
-  };
   // Receive calls waiting for a message, after `#fast`. Invariant: the line
   // (`#fast`, then these) is non-empty only while the list is empty, except
   // while `#serveLine` runs or user code takes messages (`busy`).
@@ -194,6 +198,15 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     this.list.push(value);
     // Invariant: the message is queued; a waiting call takes it in turn.
     if (this.#receivers.length > 0) this.#serveLine();
+  }
+
+  /** Makes the plain receive's promise, its resolve function the fast slot. */
+  #waitFast<R>(): Promise<R> {
+    const promise = new Promise<R>(capture);
+    this.#fast = captured;
+    // Not kept past the call: it would hold the receive's promise.
+    captured = undefined;
+    return promise;
   }
 
   /** Resolves the receive that was in the fast slot with `value`. */
@@ -445,7 +458,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       return this.#wait(new ReceiveValue<T>(this), signal);
     }
     this.#fastKind = VALUE;
-    return new Promise(this.#waitFast);
+    return this.#waitFast<T | undefined>();
   }
 
   /** The async iterator's step: a message, or the end once finished. */
@@ -467,7 +480,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       return this.#wait(new ReceiveResult<T>(this), signal);
     }
     this.#fastKind = RESULT;
-    return new Promise(this.#waitFast);
+    return this.#waitFast<IteratorResult<T, undefined>>();
   }
 
   /**
