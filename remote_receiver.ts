@@ -5,6 +5,7 @@
 
 import { TryRecvError } from "./error.ts";
 import { describe } from "./_args.ts";
+import { inspectAs } from "./_inspect.ts";
 import {
   checkName,
   checkNumber,
@@ -191,6 +192,20 @@ export class RemoteReceiver<T> {
   #disposed = false;
   #turns = new Turns();
   #stopBeat: () => void;
+
+  static {
+    // Shows the handle's own state (never a message, nor the database's).
+    inspectAs(
+      this,
+      "RemoteReceiver",
+      (receiver) =>
+        receiver.#disposed ? undefined : {
+          prefetched: receiver.#fetched.length - receiver.#next,
+          ended: receiver.#ended,
+          fenced: receiver.#fenced,
+        },
+    );
+  }
 
   /** The channel's name. */
   readonly name: string;

@@ -5,6 +5,7 @@
 
 import { SendError, SendTimeoutError, TrySendError } from "./error.ts";
 import { describe } from "./_args.ts";
+import { inspectAs } from "./_inspect.ts";
 import {
   checkName,
   checkOptions,
@@ -201,6 +202,17 @@ export class RemoteSender<T> {
   #disposed = false;
   #stopBeat: () => void;
   #fenced = false;
+
+  static {
+    // Shows the handle's own state (never a message, nor the database's).
+    inspectAs(this, "RemoteSender", (sender) =>
+      sender.#disposed ? undefined : {
+        maxCapacity: sender.#capacity,
+        sequence: sender.#seq,
+        unanswered: sender.#pending !== undefined,
+        fenced: sender.#fenced,
+      });
+  }
 
   /** The channel's name. */
   readonly name: string;

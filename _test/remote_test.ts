@@ -98,6 +98,30 @@ remoteTest(
   },
 );
 
+remoteTest(
+  "Deno.inspect() shows a remote handle's state, never a message",
+  async (ctx) => {
+    const store = ctx.store();
+    await createRemoteChannel(store, "c", { capacity: 4 });
+    const rx = await connectReceiver<string>(store, "c", { prefetch: 4 });
+    const tx = await connectSender<string>(store, "c", { id: "a" });
+    await tx.sendMany(["secret-1", "secret-2"]);
+    assertEquals(await rx.recv(), "secret-1");
+    assertEquals(
+      Deno.inspect(tx),
+      "RemoteSender { maxCapacity: 4, sequence: 2, unanswered: false, fenced: false }",
+    );
+    assertEquals(
+      Deno.inspect(rx),
+      "RemoteReceiver { prefetched: 1, ended: false, fenced: false }",
+    );
+    await tx.dispose();
+    await rx.dispose();
+    assertEquals(Deno.inspect(tx), "RemoteSender { disposed: true }");
+    assertEquals(Deno.inspect(rx), "RemoteReceiver { disposed: true }");
+  },
+);
+
 // -- Capacity --
 
 remoteTest(
