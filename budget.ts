@@ -25,11 +25,12 @@ export const SLICE_MS = 1;
  * overruns its slice by about this much at most, as long as operations keep
  * the pace measured between the last two looks.
  */
-const LOOK_MS = SLICE_MS / 8;
+export const LOOK_MS = SLICE_MS / 8;
 
 // The clock and the macrotask function are captured at load, so fake timers
 // installed later (in tests, say) cannot stop the budget.
-const now: () => number = captureClock();
+/** The budget's clock, in milliseconds. */
+export const now: () => number = captureClock();
 
 // One thread runs every channel, so one countdown stands for Tokio's
 // per-task budget. A yield costs a macrotask (microseconds), an operation

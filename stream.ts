@@ -7,6 +7,7 @@ import type { UnboundedReceiver, UnboundedSender } from "./unbounded.ts";
 import type { SharedReceiver } from "./shared_receiver.ts";
 import { SendError } from "./error.ts";
 import { chanOfReceiver } from "./_internals.ts";
+import { LOOK_MS, now } from "./budget.ts";
 
 /**
  * Options for {@linkcode toReadableStream}.
@@ -31,13 +32,15 @@ import { chanOfReceiver } from "./_internals.ts";
  */
 export interface ToReadableStreamOptions {
   /**
-   * How many messages the stream may hold in its own queue before it stops
-   * pulling from the receiver.
+   * How many messages the stream may read ahead of its reader.
    *
    * The default, `0`, pulls only when a reader asks for a chunk, so the
    * channel's buffer is the only buffer and a slow reader slows the
    * senders. A larger value lets the stream read ahead in batches (one
-   * `recvMany()` call per pull).
+   * `recvMany()` call of up to 1,024 messages at a time). Messages read
+   * ahead reach the stream's queue a few at a time, each hand-over charged
+   * to the cooperative budget, so a reader that works on each message
+   * still lets timers run.
    *
    * @default {0}
    */
@@ -45,9 +48,10 @@ export interface ToReadableStreamOptions {
   /**
    * When `true`, the receiver stays yours: cancelling the stream withdraws
    * the receive it was waiting on and leaves the receiver open, and the end
-   * of the stream does not dispose it. Messages that had already moved into
-   * the stream's queue are dropped with the stream, as any cancelled
-   * stream drops its queued chunks.
+   * of the stream does not dispose it. Messages read ahead go back to the
+   * front of the receiver's queue; those already handed to the stream's
+   * queue are dropped with the stream, as any cancelled stream drops its
+   * queued chunks.
    *
    * By default the stream owns the receiver and disposes it when it is
    * cancelled, when it ends and when it errors.
@@ -168,31 +172,53 @@ export function toReadableStream<T>(
   options: ToReadableStreamOptions = {},
 ): ReadableStream<T> {
   const { highWaterMark = 0, keepOpen = false } = options;
+  // Converted as the stream's own strategy would convert it.
+  const mark = Number(highWaterMark);
+  if (!(mark >= 0)) {
+    throw new RangeError(
+      `Cannot read the receiver as a stream: options.highWaterMark must be a number from 0 to Infinity, received ${highWaterMark}`,
+    );
+  }
   // Aborted when the stream is cancelled. It withdraws the receive a pull
   // left waiting; an aborted receive took no message, so none is lost.
   const cancelled = new AbortController();
-  // Pulls never overlap (the stream waits for each pull to settle), so
-  // one array serves them all. Invariant: empty between pulls.
-  const batch: T[] = [];
+  // Messages read ahead: taken from the receiver, not yet handed to the
+  // stream. They are kept here, not in the stream's own queue, because a
+  // reader takes queued chunks without the budget seeing it: one that works
+  // on each message would run through a queue of thousands without letting
+  // a timer fire. Each chunk is handed over by a pull, and each pull is
+  // charged. Invariant: `ahead[head..]` are the messages read ahead.
+  const ahead: T[] = [];
+  let head = 0;
+  // The most messages one pull reads ahead.
+  const limit = Math.min(Math.max(1, Math.floor(mark)), MAX_BATCH);
+  // How many chunks a pull hands over: doubled while the reader gets
+  // through them in well under `LOOK_MS` (a pull per chunk would cost a
+  // fast reader more than half its rate), halved when it takes longer, so
+  // a reader never runs long on chunks no pull was charged for.
+  let handOver = 1;
+  // When the last pull handed its chunks over; -1 before the first.
+  let handedAt = -1;
+  // What a charge-only receive is given: it takes nothing.
+  const nothing: T[] = [];
   function release(): void {
     if (!keepOpen) receiver.dispose();
   }
   return new ReadableStream<T>({
     async pull(controller) {
-      // `desiredSize` is 0 when a reader waits on an empty queue with the
-      // default high-water mark: take at least one message then. It is
-      // `Infinity` with an infinite high-water mark: take a batch at a time.
-      const wanted = Math.floor(controller.desiredSize ?? 1);
-      const limit = Math.min(Math.max(1, wanted), MAX_BATCH);
       let received: number;
       try {
-        received = await receiver.recvMany(batch, limit, {
-          signal: cancelled.signal,
-        });
+        received = head < ahead.length
+          // A receive of nothing: charged, and yields once the slice is spent.
+          ? (await receiver.recvMany(nothing, 0, { signal: cancelled.signal }),
+            ahead.length - head)
+          : await receiver.recvMany(ahead, limit, {
+            signal: cancelled.signal,
+          });
       } catch (error) {
-        batch.length = 0;
         // A cancel rejected the receive on purpose: the stream is gone.
         if (cancelled.signal.aborted) return;
+        ahead.length = head = 0;
         release();
         controller.error(error);
         return;
@@ -200,32 +226,44 @@ export function toReadableStream<T>(
       // The receive was granted before a cancel could withdraw it; the
       // cancelled stream would throw on enqueue, and `cancel` has already
       // put the messages back (`keepOpen`) or disposed of them.
-      if (cancelled.signal.aborted) {
-        batch.length = 0;
-        return;
-      }
-      for (let i = 0; i < received; i++) controller.enqueue(batch[i]!);
-      batch.length = 0;
+      if (cancelled.signal.aborted) return;
       if (received === 0) {
         // Closed and drained: nothing will ever arrive again.
         controller.close();
         release();
+        return;
       }
+      if (handedAt >= 0) {
+        // The reader took the last pull's chunks in `spent` ms.
+        const spent = now() - handedAt;
+        if (spent * 2 < LOOK_MS) {
+          if (handOver < MAX_BATCH) handOver *= 2;
+        } else if (spent > LOOK_MS && handOver > 1) handOver >>= 1;
+      }
+      const end = Math.min(ahead.length, head + handOver);
+      // Settled state first: `enqueue` may run a reader's code at once.
+      const from = head;
+      head = end;
+      for (let i = from; i < end; i++) controller.enqueue(ahead[i]!);
+      if (head === ahead.length) ahead.length = head = 0;
+      handedAt = now();
     },
     cancel(reason) {
       cancelled.abort(reason);
-      // A receive granted to the pull just before the cancel filled `batch`
-      // at once; its continuation has not run yet. With `keepOpen` the
-      // receiver lives on, so the messages go back first in its queue now,
-      // before anything else can happen to the channel.
-      if (keepOpen && batch.length > 0) {
+      // Messages read ahead (and those of a receive granted to the pull just
+      // before the cancel, whose continuation has not run yet) never reached
+      // the reader. With `keepOpen` the receiver lives on, so they go back
+      // first in its queue now, before anything else can happen to it.
+      if (keepOpen && head < ahead.length) {
         const chan = chanOfReceiver(receiver);
-        if (chan) chan.unreceive(batch, batch.length);
-        batch.length = 0;
+        if (chan) chan.unreceive(ahead.slice(head), ahead.length - head);
       }
+      ahead.length = head = 0;
       release();
     },
-  }, { highWaterMark, size: countOne });
+    // The stream's own queue holds at most the one chunk a pull handed over
+    // (none with a high-water mark of 0): reading ahead is done above.
+  }, { highWaterMark: mark > 0 ? 1 : 0, size: countOne });
 }
 
 /**

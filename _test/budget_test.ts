@@ -1133,6 +1133,26 @@ Deno.test("budget: a 1 ms interval keeps ticking through a toReadableStream() re
   assertTicks(ticks, MESSAGES_PER_TICK, MOST_MESSAGES_PER_TICK);
 });
 
+Deno.test("budget: a 1 ms interval keeps ticking through a toReadableStream() reader of a full channel with an infinite highWaterMark", async () => {
+  // Every message is queued before the reader starts, so each pull finds a
+  // whole batch ready: the stream's own queue, which the budget does not
+  // see, must not fill with more than the reader can work through in a
+  // slice or two between the pulls that are charged.
+  const MESSAGES = 12_000;
+  const [tx, rx] = unboundedChannel<number>();
+  for (let i = 0; i < MESSAGES; i++) tx.send(i);
+  tx.dispose();
+  const stream = toReadableStream(rx, { highWaterMark: Infinity });
+  const ticks = await unitsBetweenTicks(async (done) => {
+    for await (const _ of stream) {
+      spin(WORK_PER_MESSAGE_MS);
+      done();
+    }
+  });
+  assertEquals(ticks.units.reduce((a, b) => a + b, 0), MESSAGES);
+  assertTicks(ticks, MESSAGES_PER_TICK, MOST_MESSAGES_PER_TICK);
+});
+
 Deno.test("setBudgetEnabled(false) lets ready operations run without yielding", async () => {
   const COUNT = 10_000;
   const [tx, rx] = unboundedChannel<number>();
