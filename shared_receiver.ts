@@ -38,7 +38,12 @@ import { cannotBlock, deadlineOf, mayBlock, refuse } from "./shared_wait.ts";
  * The receiving half of a shared channel: one per channel, on one thread at
  * a time (move it with `share()` and `SharedReceiver.from()`).
  *
- * - Concurrent `recv()` calls on this thread are served in call order.
+ * - Concurrent `recv()` calls on this thread are served in call order, by
+ *   the in-process channel's receive engine: a codec or a `recvMany`
+ *   buffer that aborts, closes or disposes loses nothing, and loops are
+ *   charged to the cooperative budget.
+ * - It composes like any receiver: a branch of `select`, a source of
+ *   `merge` and `toReadableStream`, and `values({ signal })`.
  * - `blockingRecv` blocks a Worker until a message comes.
  * - A Worker terminated while it held a sender leaves its count behind:
  *   `close()` ends the stream once the buffered messages are read. If it
