@@ -125,13 +125,18 @@ export class Turns {
 export function heartbeat(
   core: StoreCore,
   renew: () => Promise<unknown>,
-): () => void {
+): () => Promise<void> {
+  let beat: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    // A failed renewal is retried at the next beat; the calls find out
-    // whether the handle was fenced.
-    renew().catch(() => {});
+    // A failed renewal is tried again at the next beat (so it makes one
+    // attempt); the calls find out whether the handle was fenced.
+    beat = renew().catch(() => {});
   }, Math.max(30, Math.floor(core.leaseMs / 3)));
-  return () => clearInterval(timer);
+  // Stopping waits for a beat in flight, so none outlives the handle.
+  return () => {
+    clearInterval(timer);
+    return beat.then(() => {});
+  };
 }
 
 /**

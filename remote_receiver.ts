@@ -191,7 +191,7 @@ export class RemoteReceiver<T> {
   #fenced = false;
   #disposed = false;
   #turns = new Turns();
-  #stopBeat: () => void;
+  #stopBeat: () => Promise<void>;
 
   static {
     // Shows the handle's own state (never a message, nor the database's).
@@ -240,7 +240,7 @@ export class RemoteReceiver<T> {
         name,
         this.#epoch,
         core.leaseMs,
-      ]);
+      ], true);
       if (rows.length === 0) this.#fenced = true;
     });
   }
@@ -578,7 +578,7 @@ export class RemoteReceiver<T> {
       } catch (error) {
         throw databaseError("Cannot dispose receiver", error);
       } finally {
-        this.#stopBeat();
+        await this.#stopBeat();
         this.#fetched = [];
         this.#next = 0;
       }

@@ -200,7 +200,7 @@ export class RemoteSender<T> {
   #pending: Pending | undefined;
   #turns = new Turns();
   #disposed = false;
-  #stopBeat: () => void;
+  #stopBeat: () => Promise<void>;
   #fenced = false;
 
   static {
@@ -254,7 +254,7 @@ export class RemoteSender<T> {
         id,
         this.#epoch,
         core.leaseMs,
-      ]);
+      ], true);
       if (rows.length === 0) this.#fenced = true;
     });
   }
@@ -545,7 +545,7 @@ export class RemoteSender<T> {
       } catch (error) {
         throw databaseError(action, error);
       } finally {
-        this.#stopBeat();
+        await this.#stopBeat();
       }
       if (unsent !== undefined) {
         throw new SendError(

@@ -269,10 +269,14 @@ export interface StoreCore {
   readonly pollMs: number;
   /** Whether a notification will wake waiters (else they poll briskly). */
   listening(): boolean;
-  /** Runs `text`, retrying while the database does not answer. */
+  /**
+   * Runs `text`, retrying while the database does not answer (unless
+   * `once`: a lease renewal tries again at its next beat instead).
+   */
   call(
     text: string,
     params: unknown[],
+    once?: boolean,
   ): Promise<Record<string, unknown>[]>;
   /** Runs the setup statement once per store. */
   setup(): Promise<void>;
@@ -508,8 +512,8 @@ export function pgStore(client: PgClient, options?: PgStoreOptions): PgStore {
     retryMs,
     pollMs,
     listening: () => active && !stopped,
-    async call(text, params) {
-      const deadline = Date.now() + retryMs;
+    async call(text, params, once = false) {
+      const deadline = once ? 0 : Date.now() + retryMs;
       let pause = 25;
       for (;;) {
         try {
