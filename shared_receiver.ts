@@ -554,7 +554,7 @@ export class SharedReceiver<in out T> {
       "receiver",
     );
     core.list.save();
-    chan.store.endSleep();
+    chan.store.detach();
     this.#chan = undefined;
     return token;
   }

@@ -305,6 +305,17 @@ export class SharedStore<T> {
   }
 
   /**
+   * Leaves the shared list to the receiver's next owner (`share()`): from
+   * here this thread's copy reads nothing and moves nothing, even if a wake
+   * of its last sleep still arrives.
+   */
+  detach(): void {
+    this.endSleep();
+    this.#gone = true;
+    this.#run = 0;
+  }
+
+  /**
    * Discards what is buffered, giving the room back: the receiver goes.
    * Returns 0: the room is given back here, not by the engine.
    */

@@ -1243,3 +1243,32 @@ Deno.test("SharedSender.blockingSendMany() checks every value before taking room
   tx2.dispose();
   rx2.dispose();
 });
+
+Deno.test("SharedReceiver.share() after a wait: the new owner skips a hole once, and the room adds up", async () => {
+  // (The old handle's copy is detached: a wake of its last sleep that
+  // arrives after the move, from another thread's notify, reads nothing.)
+  const codec: Codec<number> = {
+    encode: (value, _bytes, view, offset) => {
+      if (value < 0) throw new RangeError("negative");
+      view.setFloat64(offset, value);
+      return 8;
+    },
+    decode: (_bytes, view, offset) => view.getFloat64(offset),
+  };
+  const [tx, rx] = sharedChannel(4, { codec });
+  // A sleep left pending: a receive that waited, then was aborted.
+  const controller = new AbortController();
+  const waiting = rx.recv({ signal: controller.signal });
+  controller.abort(new Error("stop"));
+  await assertRejects(() => waiting, Error, "stop");
+  // A hole at the head (a send that failed in encode), then a message.
+  assertThrows(() => tx.trySend(-1), RangeError);
+  tx.trySend(5);
+  const moved = SharedReceiver.from(rx.share(), { codec });
+  for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+  assertEquals(moved.capacity(), 2);
+  assertEquals(moved.tryRecv(), 5);
+  assertEquals(moved.capacity(), 4);
+  tx.dispose();
+  moved.dispose();
+});
