@@ -913,15 +913,36 @@ Deno.test("Receiver.recvMany() parked by the budget with a buffer that refuses r
 
 Deno.test("Receiver.tryRecv() does not overtake a recv() parked by the budget", async () => {
   const [tx, rx] = channel<number>(4);
+  // A message is queued, so the receive would complete at once: it parks.
+  tx.trySend(1);
   spendBudget();
   const receiving = rx.recv();
-  tx.trySend(1);
   tx.trySend(2);
   const error = assertThrows(() => rx.tryRecv(), TryRecvError);
   assertStrictEquals(error.kind, "empty");
   assertStrictEquals(await receiving, 1);
   assertStrictEquals(rx.tryRecv(), 2);
   tx.dispose();
+});
+
+Deno.test("budget: a receive that has to wait waits in line when the slice is spent, and a send hands it the message at once", async () => {
+  // Parked, it would settle only after the event loop's turn; waiting, it
+  // is the one the next message goes to, whoever sends it, and a sender
+  // the budget does not stop (an unbounded one) cannot fill the queue.
+  const [tx, rx] = channel<number>(4);
+  spendBudget();
+  const receiving = rx.recv();
+  tx.trySend(1);
+  assert(await settlesWithoutYield(receiving));
+  assertStrictEquals(await receiving, 1);
+  tx.dispose();
+  const [utx, urx] = unboundedChannel<number>();
+  spendBudget();
+  const step = urx[Symbol.asyncIterator]().next();
+  utx.send(2);
+  assert(await settlesWithoutYield(step));
+  assertEquals(await step, { value: 2, done: false });
+  utx.dispose();
 });
 
 Deno.test("budget: a resumed receive whose message's then getter aborts a parked receive does not break the refill", async () => {
