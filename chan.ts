@@ -412,18 +412,10 @@ export class Chan<T, S extends Semaphore = Semaphore> {
       !this.busy && this.#rxParked === 0;
   }
 
-  /**
-   * Whether a receive first in line completes now: a message is queued or
-   * the channel is finished. One that does not waits for a send whichever
-   * way, so it waits in line even when the slice is spent: parked, it would
-   * buy the event loop no turn (the send it waits for decides that), and
-   * senders that the budget does not stop (an unbounded channel's) would
-   * fill the queue meanwhile.
-   */
-  #completesNow(): boolean {
-    return this.list.length > 0 || this.isFinished();
-  }
-
+  // A receive that would wait parks too once the slice is spent: where
+  // sends are not charged (an unbounded channel's), receives are the only
+  // calls of a ping-pong that can yield. (Waiting in line instead kept a
+  // producer's queue small but starved timers through such a ping-pong.)
   #lineLength(): number {
     return (this.#fast === undefined ? 0 : 1) + this.#receivers.length;
   }
@@ -462,9 +454,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     if (!this.#firstInLine()) {
       return this.#queue(new ReceiveValue(this), signal);
     }
-    if (!charge() && this.#completesNow()) {
-      return this.#park(new ReceiveValue(this), signal);
-    }
+    if (!charge()) return this.#park(new ReceiveValue(this), signal);
     // `Promise.resolve` may run the message's `then`: the take is complete.
     if (this.list.length > 0) return Promise.resolve(this.take());
     if (this.isFinished()) return RESOLVED_UNDEFINED;
@@ -485,9 +475,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     if (!this.#firstInLine()) {
       return this.#queue(new ReceiveResult(this), signal);
     }
-    if (!charge() && this.#completesNow()) {
-      return this.#park(new ReceiveResult(this), signal);
-    }
+    if (!charge()) return this.#park(new ReceiveResult(this), signal);
     if (this.list.length > 0) {
       return Promise.resolve({ value: this.take(), done: false });
     }
@@ -520,7 +508,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
     if (!this.#firstInLine()) {
       return this.#queue(new ReceiveMany(this, buffer, limit), signal);
     }
-    if (!charge() && this.#completesNow()) {
+    if (!charge()) {
       return this.#park(new ReceiveMany(this, buffer, limit), signal);
     }
     if (this.list.length > 0) {

@@ -913,36 +913,15 @@ Deno.test("Receiver.recvMany() parked by the budget with a buffer that refuses r
 
 Deno.test("Receiver.tryRecv() does not overtake a recv() parked by the budget", async () => {
   const [tx, rx] = channel<number>(4);
-  // A message is queued, so the receive would complete at once: it parks.
-  tx.trySend(1);
   spendBudget();
   const receiving = rx.recv();
+  tx.trySend(1);
   tx.trySend(2);
   const error = assertThrows(() => rx.tryRecv(), TryRecvError);
   assertStrictEquals(error.kind, "empty");
   assertStrictEquals(await receiving, 1);
   assertStrictEquals(rx.tryRecv(), 2);
   tx.dispose();
-});
-
-Deno.test("budget: a receive that has to wait waits in line when the slice is spent, and a send hands it the message at once", async () => {
-  // Parked, it would settle only after the event loop's turn; waiting, it
-  // is the one the next message goes to, whoever sends it, and a sender
-  // the budget does not stop (an unbounded one) cannot fill the queue.
-  const [tx, rx] = channel<number>(4);
-  spendBudget();
-  const receiving = rx.recv();
-  tx.trySend(1);
-  assert(await settlesWithoutYield(receiving));
-  assertStrictEquals(await receiving, 1);
-  tx.dispose();
-  const [utx, urx] = unboundedChannel<number>();
-  spendBudget();
-  const step = urx[Symbol.asyncIterator]().next();
-  utx.send(2);
-  assert(await settlesWithoutYield(step));
-  assertEquals(await step, { value: 2, done: false });
-  utx.dispose();
 });
 
 Deno.test("budget: a resumed receive whose message's then getter aborts a parked receive does not break the refill", async () => {
@@ -1025,6 +1004,31 @@ Deno.test("budget: a 1 ms interval keeps ticking through a ping-pong", async () 
   let rounds = 0;
   while (performance.now() < end) {
     await pingTx.send(rounds);
+    assertStrictEquals(await pongRx.recv(), rounds);
+    rounds++;
+  }
+  const seen = ticks;
+  clearInterval(interval);
+  pingTx.dispose();
+  await echo;
+  assert(seen >= 3, `the interval ticked ${seen} times in 50 ms`);
+});
+
+Deno.test("budget: a 1 ms interval keeps ticking through a ping-pong over unbounded channels", async () => {
+  // Unbounded sends are not charged: the receives, which wait each round,
+  // are the only calls that can yield.
+  const [pingTx, pingRx] = unboundedChannel<number>();
+  const [pongTx, pongRx] = unboundedChannel<number>();
+  let ticks = 0;
+  const interval = setInterval(() => ticks++, 1);
+  const echo = (async () => {
+    for await (const n of pingRx) pongTx.send(n);
+    pongTx.dispose();
+  })();
+  const end = performance.now() + 50;
+  let rounds = 0;
+  while (performance.now() < end) {
+    pingTx.send(rounds);
     assertStrictEquals(await pongRx.recv(), rounds);
     rounds++;
   }
