@@ -23,6 +23,19 @@ type BoundedRef<T> = TxRef<T, BatchSemaphore>;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+// The executor of every plain waiting send, one for all: it hands the
+// settling functions over in these variables, so a waiting send allocates
+// no closure of its own.
+let capturedResolve: (() => void) | undefined;
+let capturedReject: ((reason: unknown) => void) | undefined;
+function capture(
+  resolve: () => void,
+  reject: (reason: unknown) => void,
+): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
 // -- Waiting senders --
 
 /**
@@ -330,9 +343,13 @@ export function send<T>(
   ref.retain();
   if (signal === undefined && ms === undefined) {
     // The common wait of a full channel: no signal, no time limit.
-    const waiter = new PlainSendWaiter(ref, value);
-    chan.semaphore.enqueue(waiter);
-    return waiter.promise;
+    const promise = new Promise<void>(capture);
+    chan.semaphore.enqueue(
+      new PlainSendWaiter(ref, value, capturedResolve!, capturedReject!),
+    );
+    // Not kept past the call: they would hold the send's promise.
+    capturedResolve = capturedReject = undefined;
+    return promise;
   }
   return wait(newSendWaiter(ref, value, ms), signal);
 }
@@ -352,17 +369,21 @@ class PlainSendWaiter<T> implements Acquirer {
   acquired = 0;
   readonly ref: BoundedRef<T>;
   readonly value: T;
-  readonly promise: Promise<void>;
-  #resolve!: () => void;
-  #reject!: (reason: unknown) => void;
+  // The settling functions of the promise `send` returned (the waiter does
+  // not keep the promise itself: nothing here reads it).
+  readonly #resolve: () => void;
+  readonly #reject: (reason: unknown) => void;
 
-  constructor(ref: BoundedRef<T>, value: T) {
+  constructor(
+    ref: BoundedRef<T>,
+    value: T,
+    resolve: () => void,
+    reject: (reason: unknown) => void,
+  ) {
     this.ref = ref;
     this.value = value;
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    this.#resolve = resolve;
+    this.#reject = reject;
   }
 
   granted(): void {
