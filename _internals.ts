@@ -20,6 +20,44 @@ export const NOT_A_HANDLE = false;
  */
 export type Lookup<R> = (value: object) => R | undefined | typeof NOT_A_HANDLE;
 
+/** What {@linkcode SharedSenderSide.take} returns when the room went. */
+export const NOT_READY = 0;
+/** What {@linkcode SharedSenderSide.take} returns when the channel closed. */
+export const SIDE_CLOSED = 1;
+
+/**
+ * A `SharedSender` as a `select` branch waits on it: for room, granted as
+ * a `SharedPermit`. Room is shared with other threads, so it can go between
+ * `ready()` and `take()`: `take()` then says so, and the select looks again
+ * or waits.
+ */
+export interface SharedSenderSide {
+  /**
+   * Whether `take()` would succeed or find the channel closed now: no call
+   * of the handle waits (it would go first), and room is free or the
+   * channel is closed.
+   */
+  ready(): boolean;
+  /**
+   * Takes room now: a `SharedPermit` (it holds a use of the handle),
+   * {@linkcode SIDE_CLOSED}, or {@linkcode NOT_READY} (a call of the
+   * handle waits, or another thread took the room).
+   */
+  take(): unknown;
+  /** Keeps the handle's count while a select holds its place, parked. */
+  hold(): void;
+  /** Ends a {@linkcode SharedSenderSide.hold}. */
+  unhold(): void;
+  /**
+   * Waits for room as a call in the handle's line of sends (call order):
+   * `granted` gets the permit, `closed` runs if the channel closes first;
+   * either may run before `wait` returns. Returns the function that
+   * withdraws the wait: it took nothing (room granted meanwhile is given
+   * back) and calls neither callback.
+   */
+  wait(granted: (permit: unknown) => void, closed: () => void): () => void;
+}
+
 /** A bounded sender's hold on its channel. */
 export type BoundedRef = TxRef<unknown, BatchSemaphore>;
 
@@ -34,6 +72,11 @@ export interface Internals {
    * engine over the shared storage.
    */
   sharedReceiverChan: Lookup<Chan<unknown>>;
+  /**
+   * `SharedSender` (shared_sender.ts): its side for `select`, one per
+   * handle.
+   */
+  sharedSenderSide: Lookup<SharedSenderSide>;
   /** `Sender` (bounded.ts): its hold on the channel. */
   senderRef: Lookup<BoundedRef>;
   /**
@@ -55,6 +98,7 @@ export const internals: Internals = {
   receiverChan: notOurs,
   unboundedReceiverChan: notOurs,
   sharedReceiverChan: notOurs,
+  sharedSenderSide: notOurs,
   senderRef: notOurs,
   newPermit(): never {
     // Only reachable with a sender's hold, which bounded.ts made.

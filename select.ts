@@ -15,12 +15,17 @@ import {
   chanOfReceiver,
   internals,
   NOT_A_HANDLE,
+  NOT_READY,
+  type SharedSenderSide,
+  SIDE_CLOSED,
 } from "./_internals.ts";
 import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
 import type { Permit, Receiver, Sender } from "./bounded.ts";
 import type { Chan, Receiving } from "./chan.ts";
 import type { UnboundedReceiver } from "./unbounded.ts";
 import type { SharedReceiver } from "./shared_receiver.ts";
+import type { SharedSender } from "./shared_sender.ts";
+import type { SharedPermit } from "./shared_permit.ts";
 import { ACQUIRED, type Acquirer } from "./semaphore.ts";
 import {
   isAborted,
@@ -44,11 +49,18 @@ export type AnyReceiver =
 
 /**
  * What `select` can wait on: a receiver (for a message), a bounded sender
- * (for room, granted as a {@linkcode Permit}), or any promise or thenable
- * (for its value). `undefined`, `null` and `false` switch a branch off.
+ * (for room, granted as a {@linkcode Permit}), a shared sender (for room,
+ * granted as a {@linkcode SharedPermit}), or any promise or thenable (for
+ * its value). `undefined`, `null` and `false` switch a branch off.
  */
-// deno-lint-ignore no-explicit-any
-export type SelectBranch = AnyReceiver | Sender<any> | Awaitable | SwitchedOff;
+export type SelectBranch =
+  | AnyReceiver
+  // deno-lint-ignore no-explicit-any
+  | Sender<any>
+  // deno-lint-ignore no-explicit-any
+  | SharedSender<any>
+  | Awaitable
+  | SwitchedOff;
 
 /**
  * A promise or any other thenable: a branch of {@linkcode select} that
@@ -75,6 +87,8 @@ export type SwitchedOff = undefined | null | false;
 export type SelectOutcome<K, B> = B extends SwitchedOff ? never
   : B extends Sender<infer T>
     ? { key: K; permit: Permit<T>; done: false } | { key: K; done: true }
+  : B extends SharedSender<infer T>
+    ? { key: K; permit: SharedPermit<T>; done: false } | { key: K; done: true }
   : B extends
     Receiver<infer T> | UnboundedReceiver<infer T> | SharedReceiver<infer T>
     ? { key: K; value: T; done: false } | { key: K; done: true }
@@ -289,13 +303,19 @@ export function select<B extends Record<string, SelectBranch>>(
   // The ready path builds nothing but the outcome. A select that finds the
   // slice spent, or calls parked on a branch it would wait behind, parks as
   // a whole.
-  const chosen = charge() ? pickReady(list, biased) : MUST_PARK;
-  if (chosen >= 0) {
+  let chosen = charge() ? pickReady(list, biased) : MUST_PARK;
+  while (chosen >= 0) {
     const outcome = takeNow(
       list.keys[chosen]!,
       list.kinds[chosen]!,
       list.targets[chosen]!,
     );
+    if (outcome === NOT_READY) {
+      // A shared sender's room went to another thread between the look
+      // and the take: look again (that branch now waits, or another wins).
+      chosen = pickReady(list, biased);
+      continue;
+    }
     giveBack(list);
     return outcome instanceof Rejected
       ? Promise.reject(outcome.reason)
@@ -322,6 +342,11 @@ const PROMISE_BRANCH = 2;
  * promise itself, whose watch is made only if the select waits.
  */
 const NEW_PROMISE_BRANCH = 3;
+/**
+ * A branch that waits for room in a shared channel: the sender handle's
+ * side, whose waits join that handle's line of sends.
+ */
+const SHARED_RESERVE_BRANCH = 4;
 
 /**
  * What a branch waits for. A new kind (a shared sender, say) adds a
@@ -334,13 +359,20 @@ type BranchKind =
   | typeof RECEIVE_BRANCH
   | typeof RESERVE_BRANCH
   | typeof PROMISE_BRANCH
-  | typeof NEW_PROMISE_BRANCH;
+  | typeof NEW_PROMISE_BRANCH
+  | typeof SHARED_RESERVE_BRANCH;
 
 /**
  * What a branch of each kind reaches: its channel, its sender's hold, its
- * promise's watch, or a native promise not watched yet.
+ * promise's watch, a native promise not watched yet, or a shared sender's
+ * side.
  */
-type Target = Chan<unknown> | BoundedRef | PromiseWatch | Promise<unknown>;
+type Target =
+  | Chan<unknown>
+  | BoundedRef
+  | PromiseWatch
+  | Promise<unknown>
+  | SharedSenderSide;
 
 /**
  * The branches of one select, classified in one walk over the caller's
@@ -445,7 +477,7 @@ function notABranch(key: string, value: unknown): TypeError {
   return typeError(
     SELECT,
     `branch "${key}"`,
-    "a Receiver, UnboundedReceiver, SharedReceiver, Sender, promise or thenable",
+    "a Receiver, UnboundedReceiver, SharedReceiver, Sender, SharedSender, promise or thenable",
     value,
   );
 }
@@ -469,6 +501,7 @@ let found: Target | undefined;
 let unboundedProto: unknown = undefined;
 let senderProto: unknown = undefined;
 let sharedProto: unknown = undefined;
+let sharedSenderProto: unknown = undefined;
 
 /**
  * The kind of branch `value` (not switched off) is, with its target in
@@ -504,6 +537,9 @@ function lookup(value: object): BranchKind | typeof NO_KIND {
   } else if (proto === sharedProto) {
     const chan = internals.sharedReceiverChan(value);
     if (chan !== NOT_A_HANDLE) return foundReceive(chan);
+  } else if (proto === sharedSenderProto) {
+    const side = internals.sharedSenderSide(value);
+    if (side !== NOT_A_HANDLE) return foundSharedReserve(side);
   }
   const ref = internals.senderRef(value);
   if (ref !== NOT_A_HANDLE) {
@@ -521,6 +557,11 @@ function lookup(value: object): BranchKind | typeof NO_KIND {
     sharedProto = proto;
     return foundReceive(chan);
   }
+  const side = internals.sharedSenderSide(value);
+  if (side !== NOT_A_HANDLE) {
+    sharedSenderProto = proto;
+    return foundSharedReserve(side);
+  }
   const watch = watchOf(value);
   if (watch === undefined) return NO_KIND;
   found = watch;
@@ -535,6 +576,11 @@ function foundReceive(chan: Chan<unknown> | undefined): BranchKind {
 function foundReserve(ref: BoundedRef | undefined): BranchKind {
   found = ref;
   return RESERVE_BRANCH;
+}
+
+function foundSharedReserve(side: SharedSenderSide | undefined): BranchKind {
+  found = side;
+  return SHARED_RESERVE_BRANCH;
 }
 
 // -- Promise branches --
@@ -714,6 +760,9 @@ function readyNow(kind: BranchKind, target: Target): boolean {
   if (kind === RESERVE_BRANCH) {
     return (target as BoundedRef).chan.reserveReady();
   }
+  if (kind === SHARED_RESERVE_BRANCH) {
+    return (target as SharedSenderSide).ready();
+  }
   // A promise is ready once a select saw it settle; one never seen settled
   // may be settled already, but its outcome only comes in a later
   // microtask, so it competes as a waiting branch.
@@ -726,14 +775,17 @@ function behindParked(kind: BranchKind, target: Target): boolean {
   if (kind === RECEIVE_BRANCH) {
     return (target as Chan<unknown>).hasParkedReceives();
   }
-  // A promise has no line to wait in.
+  // A promise has no line to wait in; a shared sender is never ready while
+  // its handle's line holds calls (parked ones too), and a select that
+  // waits on it joins that line behind them.
   return kind === RESERVE_BRANCH &&
     (target as BoundedRef).chan.hasParkedSends();
 }
 
 /**
- * Takes the thing of a branch that is ready: its outcome, or a
- * {@linkcode Rejected} for a promise that rejected.
+ * Takes the thing of a branch that is ready: its outcome, a
+ * {@linkcode Rejected} for a promise that rejected, or `NOT_READY` for a
+ * shared sender whose room another thread took since the look.
  */
 function takeNow(key: string, kind: BranchKind, target: Target): unknown {
   if (kind === RECEIVE_BRANCH) {
@@ -751,6 +803,13 @@ function takeNow(key: string, kind: BranchKind, target: Target): unknown {
   // Never a NEW_PROMISE_BRANCH: one is never ready at the call.
   if (kind === PROMISE_BRANCH) {
     return promiseOutcome(key, target as PromiseWatch);
+  }
+  if (kind === SHARED_RESERVE_BRANCH) {
+    const permit = (target as SharedSenderSide).take();
+    if (permit === NOT_READY) return NOT_READY;
+    return permit === SIDE_CLOSED
+      ? { key, done: true }
+      : { key, permit, done: false };
   }
   const ref = target as BoundedRef;
   if (ref.chan.semaphore.tryAcquire(1) !== ACQUIRED) return { key, done: true };
@@ -794,6 +853,8 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
           ? new ReceiveNode(this, key, target as Chan<unknown>)
           : kind === RESERVE_BRANCH
           ? new ReserveNode(this, key, target as BoundedRef)
+          : kind === SHARED_RESERVE_BRANCH
+          ? new SharedReserveNode(this, key, target as SharedSenderSide)
           : new PromiseNode(
             this,
             key,
@@ -808,21 +869,23 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
   /**
    * Registers on every branch; none is ready (checked by the caller).
    *
-   * The channels' nodes first: registering them runs no user code. A
+   * The in-process channels' nodes first: registering them runs no user
+   * code and cannot settle the select. A shared sender's node may be
+   * granted at once (room freed on another thread since the look), and a
    * promise's node may call a thenable's `then`, which may settle the
    * select at once (a thenable that calls back synchronously, a `then` that
    * sends to a branch or aborts the signal); then the walk stops, and
    * every node withdrawn is one that was registered or withdraws safely
-   * unregistered (a promise's node).
+   * unregistered (a promise's or a shared sender's node).
    */
   register(): void {
     this.#registered = true;
     for (const node of this.#nodes) {
-      if (node.kind !== PROMISE_BRANCH) node.register();
+      if (node.kind < PROMISE_BRANCH) node.register();
     }
     for (const node of this.#nodes) {
       if (!this.#registered) return;
-      if (node.kind === PROMISE_BRANCH) node.register();
+      if (node.kind >= PROMISE_BRANCH) node.register();
     }
   }
 
@@ -844,7 +907,10 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
     charge();
     // Taken or registered before the holds go: a sender disposed while the
     // select was parked is still counted until its permit or node is.
-    const ready = this.#takeReady();
+    let ready;
+    // A shared sender's room may go to another thread between the look and
+    // the take: look again.
+    while ((ready = this.#takeReady()) === NOT_READY);
     if (ready === undefined) this.register();
     for (const node of this.#nodes) node.unhold();
     if (ready === undefined) return;
@@ -1058,6 +1124,69 @@ class ReserveNode implements Acquirer, BranchNode {
     // registration's use of the sender.
     this.ref.chan.semaphore.cancel(this);
     this.ref.release();
+  }
+}
+
+/**
+ * A select's place in one shared sender handle's line of sends: a call
+ * there like `reserve()`, so the handle's earlier calls go first.
+ */
+class SharedReserveNode implements BranchNode {
+  readonly kind = SHARED_RESERVE_BRANCH;
+  readonly #select: SelectWaiter;
+  readonly key: string;
+  readonly side: SharedSenderSide;
+  #cancel: (() => void) | undefined = undefined;
+
+  constructor(select: SelectWaiter, key: string, side: SharedSenderSide) {
+    this.#select = select;
+    this.key = key;
+    this.side = side;
+  }
+
+  register(): void {
+    let won = false;
+    const cancel = this.side.wait(
+      (permit) => {
+        won = true;
+        this.#cancel = undefined;
+        this.#select.win(this);
+        this.#select.settle({ key: this.key, permit, done: false });
+      },
+      () => {
+        won = true;
+        this.#cancel = undefined;
+        this.#select.win(this);
+        this.#select.settle({ key: this.key, done: true });
+      },
+    );
+    // Granted (or closed) before `wait` returned: this node won, and there
+    // is nothing to withdraw.
+    if (!won) this.#cancel = cancel;
+  }
+
+  /** Keeps the sender counted while the select is parked. */
+  hold(): void {
+    this.side.hold();
+  }
+
+  unhold(): void {
+    this.side.unhold();
+  }
+
+  readyForResumed(): boolean {
+    return this.side.ready();
+  }
+
+  takeNow(): unknown {
+    return takeNow(this.key, SHARED_RESERVE_BRANCH, this.side);
+  }
+
+  withdraw(): void {
+    // Safe when not registered. Room granted meanwhile goes back.
+    const cancel = this.#cancel;
+    this.#cancel = undefined;
+    cancel?.();
   }
 }
 

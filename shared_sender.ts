@@ -20,6 +20,13 @@ import {
   WAIT_CLOSED,
 } from "./_args.ts";
 import { inspectAs } from "./_inspect.ts";
+import {
+  internals,
+  NOT_A_HANDLE,
+  NOT_READY,
+  type SharedSenderSide,
+  SIDE_CLOSED,
+} from "./_internals.ts";
 import { SendError, SendTimeoutError, TrySendError } from "./error.ts";
 import { adopt, issueToken, SharedCore } from "./shared_chan.ts";
 import { SharedPermit } from "./shared_permit.ts";
@@ -33,6 +40,7 @@ import type {
 import { ACQUIRED, CLOSED, NO_PERMITS } from "./shared_semaphore.ts";
 import { SendCall, SendLine } from "./shared_send.ts";
 import {
+  ABORTED,
   aborted,
   cannotBlock,
   deadlineOf,
@@ -117,6 +125,58 @@ class Reserve<T> extends SendCall<T, SharedPermit<T>> {
 }
 
 /**
+ * A select's wait for room in a handle's line: a call like `reserve()`,
+ * whose grant goes to the select, unless the select withdrew it first.
+ */
+class SelectReserve<T> extends SendCall<T, void> {
+  readonly sender: SharedSender<T>;
+  readonly #granted: (permit: unknown) => void;
+  readonly #closed: () => void;
+  // Set once the select no longer wants room: a grant that still arrives
+  // (another thread granted it just before the withdrawal) goes back.
+  #withdrawn = false;
+  #settled = false;
+
+  constructor(
+    sender: SharedSender<T>,
+    granted: (permit: unknown) => void,
+    closed: () => void,
+  ) {
+    super();
+    this.sender = sender;
+    this.#granted = granted;
+    this.#closed = closed;
+  }
+
+  granted(): void {
+    this.#settled = true;
+    if (this.#withdrawn) {
+      this.line!.core.releasePermit();
+      releaseUse(this.sender as unknown as SharedSender<never>);
+      return;
+    }
+    // The call's use passes to the permit. (The call's own promise is never
+    // settled: nobody awaits it, and a rejection would go unhandled.)
+    this.#granted(new SharedPermit(this.line!.core, this.sender));
+  }
+
+  failed(how: number): void {
+    this.#settled = true;
+    releaseUse(this.sender as unknown as SharedSender<never>);
+    if (!this.#withdrawn && how === CLOSED) this.#closed();
+  }
+
+  /** The select settled otherwise, or was aborted: take nothing. */
+  withdraw(): void {
+    if (this.#settled || this.#withdrawn) return;
+    this.#withdrawn = true;
+    // Leaves the line; a ticket granted meanwhile comes back through
+    // `granted`, which gives the room back.
+    this.line!.giveUp(this as SendCall<T, unknown>, ABORTED, undefined);
+  }
+}
+
+/**
  * The sending half of a shared channel. Clone it on one thread with
  * `clone()`; move a handle to another thread with `share()` and
  * `SharedSender.from()`.
@@ -158,6 +218,8 @@ export class SharedSender<in out T> {
   // before it sends.
   #line: SendLine<T> | undefined;
   #mayBlock: boolean | undefined;
+  // What `select` waits on, made at the first select over this handle.
+  #side: SharedSenderSide | undefined;
 
   /**
    * Internal: senders come from `sharedChannel()`, `clone()` and
@@ -174,6 +236,12 @@ export class SharedSender<in out T> {
 
   static {
     releaseUse = (sender) => sender.#releaseUse();
+    internals.sharedSenderSide = (value) =>
+      #core in value
+        ? (value.#core === undefined
+          ? undefined
+          : value.#side ??= value.#sideOf())
+        : NOT_A_HANDLE;
     inspectAs(this, "SharedSender", (sender) => {
       const core = sender.#core;
       return core && {
@@ -236,6 +304,39 @@ export class SharedSender<in out T> {
     // Invariant: every message of this handle is published before its
     // count goes, so the receiver that sees zero sees them all.
     if (Atomics.sub(core.i32, W_SENDERS, 1) === 1) core.list.wakeReceiver();
+  }
+
+  /**
+   * This handle as a `select` branch. Its functions may run after the
+   * handle is disposed: the select holds a use of it (a hold, or its call in
+   * the line), which keeps the core in `#last`.
+   */
+  #sideOf(): SharedSenderSide {
+    const coreOf = () => (this.#core ?? this.#last)!;
+    return {
+      ready: () => !this.#waiting() && coreOf().sem.mayTryAcquire(),
+      take: () => {
+        // A waiting call of this handle goes first.
+        if (this.#waiting()) return NOT_READY;
+        const core = coreOf();
+        switch (core.sem.tryAcquire()) {
+          case ACQUIRED:
+            return this.#permit(core);
+          case CLOSED:
+            return SIDE_CLOSED;
+        }
+        return NOT_READY;
+      },
+      hold: () => {
+        this.#uses++;
+      },
+      unhold: () => this.#releaseUse(),
+      wait: (granted, closed) => {
+        const call = new SelectReserve(this, granted, closed);
+        this.#queue(coreOf(), call, undefined, Infinity, false);
+        return () => call.withdraw();
+      },
+    };
   }
 
   /** Whether a call of this handle waits in its line. */
