@@ -121,6 +121,9 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   // The receiver was disposed: messages sent from now on are dropped.
   // Invariant: never unset, and set only after `#rxClosed`.
   #rxDropped = false;
+  // The receiver closed or no strong sender is left: the channel may be
+  // finished once drained. Invariant: `#rxClosed || #txCount === 0`.
+  #ending = false;
   // The oldest waiting receive call when it is a plain one: its resolve
   // function and what it resolves with. Invariant: set only while the queue
   // below is empty, so it is always first in line.
@@ -272,8 +275,9 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   /** Releases one strong sender's count. */
   dropTx(): void {
     // Invariant: once 0, `#txCount` never rises again (`upgrade` refuses).
-    if (--this.#txCount === 0 && this.list.length === 0) {
-      this.#finishReceivers();
+    if (--this.#txCount === 0) {
+      this.#ending = true;
+      if (this.list.length === 0) this.#finishReceivers();
     }
   }
 
@@ -393,14 +397,15 @@ export class Chan<T, S extends Semaphore = Semaphore> {
    * permit is out.
    */
   isFinished(): boolean {
-    return this.list.length === 0 &&
-      (this.#txCount === 0 || this.#rxDropped ||
-        (this.#rxClosed && this.semaphore.isIdle()));
+    // `#ending` first: on an open channel (every call of a busy loop that
+    // finds the queue empty) one field read decides.
+    return this.#ending && this.list.length === 0 &&
+      (this.#txCount === 0 || this.#rxDropped || this.semaphore.isIdle());
   }
 
   /** Whether `close()` was called, or no strong sender is left. */
   isClosed(): boolean {
-    return this.#rxClosed || this.#txCount === 0;
+    return this.#ending;
   }
 
   /**
@@ -698,6 +703,7 @@ export class Chan<T, S extends Semaphore = Semaphore> {
   close(): void {
     if (this.#rxClosed) return;
     this.#rxClosed = true;
+    this.#ending = true;
     this.semaphore.close();
     let waiter;
     while ((waiter = this.#closedWaiters.shift())) waiter.resolve();
