@@ -124,7 +124,13 @@ export class BatchSemaphore implements Semaphore {
 
   addPermits(n: number): void {
     this.#permits += n;
-    if (this.#handingOut || this.#waiters.length === 0) return;
+    // Small on purpose, so that the engine inlines it into every receive:
+    // the loop that hands permits out is a method of its own.
+    if (this.#waiters.length > 0 && !this.#handingOut) this.#handOut();
+  }
+
+  /** Hands free permits to the waiters, oldest first. */
+  #handOut(): void {
     this.#handingOut = true;
     try {
       let waiter;
