@@ -126,8 +126,9 @@ export interface SelectOptions {
 /**
  * Waits until one of several branches can serve, and takes exactly one
  * thing from exactly one of them: a message from a receiver, room (a
- * {@linkcode Permit}) from a sender, or the value of a promise. Tokio's
- * `select!`, without the lost messages of `Promise.race`.
+ * {@linkcode Permit}) from a sender, room (a {@linkcode SharedPermit}) from
+ * a `SharedSender`, or the value of a promise. Tokio's `select!`, without
+ * the lost messages of `Promise.race`.
  *
  * - Lossless: when the promise settles, one branch took one message or one
  *   permit (or a promise won), and every other branch took nothing and left
@@ -135,7 +136,11 @@ export interface SelectOptions {
  * - Fair: among branches ready at the call, one is picked at random;
  *   `biased: true` picks the first in key order. A waiting select keeps its
  *   place among each receiver's receive calls (call order) and queues for
- *   room like any `reserve()` (first come, first served).
+ *   room like any `reserve()` (first come, first served). On a
+ *   `SharedSender` it waits in that handle's line of sends, after the
+ *   handle's pending `send` and `reserve` calls; room freed on another
+ *   thread is granted to it like to any waiting sender, and given back if
+ *   another branch won meanwhile.
  * - A branch whose receiver is finished, or whose sender's channel is
  *   closed, is ready: it settles the select with `{ key, done: true }`.
  * - Any promise or thenable is a branch (a deadline, a fetch, a Worker's
@@ -174,8 +179,8 @@ export interface SelectOptions {
  *
  * @typeParam B The branches: names mapped to handles, promises, or
  * `undefined`, `null` or `false` for a branch switched off.
- * @param branches Receivers, bounded senders and promises, by name (at
- * least one switched on).
+ * @param branches Receivers, bounded and shared senders and promises, by
+ * name (at least one switched on).
  * @param options `signal` cancels the wait; `biased` picks in key order.
  * @returns A promise of the outcome of the branch that won.
  * @throws {TypeError} (rejects) If `branches` is not an object or has no
@@ -258,6 +263,24 @@ export interface SelectOptions {
  * fast.dispose();
  * slow.dispose();
  * fastRx.dispose();
+ * ```
+ *
+ * @example Room in a channel to a Worker, or a stop command
+ * ```ts
+ * import { channel, codecs, select, sharedChannel } from "@seed/mpsc";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const [toWorker, fromMain] = sharedChannel(1, { codec: codecs.number });
+ * const [stop, stopRx] = channel<string>(1);
+ * toWorker.trySend(1); // full
+ * const next = select({ out: toWorker, stop: stopRx });
+ * assertEquals(fromMain.tryRecv(), 1); // a Worker would read it there
+ * const room = await next;
+ * if (room.key === "out" && !room.done) room.permit.send(2);
+ * assertEquals(fromMain.tryRecv(), 2);
+ * toWorker.dispose();
+ * stop.dispose();
+ * fromMain.dispose();
  * ```
  *
  * @example Giving up after a time
