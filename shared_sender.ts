@@ -185,6 +185,11 @@ class SelectReserve<T> extends SendCall<T, void> {
  * - `blockingSend` blocks a Worker (or any thread that may block).
  * - The channel ends when the last strong sender, on any thread, is
  *   disposed.
+ * - It is a branch of `select`, as a `Sender` is: the select waits for
+ *   room as a call of this handle (after its pending `send` and `reserve`
+ *   calls) and wins with a {@linkcode SharedPermit}, or with
+ *   `{ key, done: true }` once the channel is closed. A select that another
+ *   branch won, or that was aborted, took no room.
  *
  * @typeParam T The type of the messages.
  *
@@ -202,6 +207,24 @@ class SelectReserve<T> extends SendCall<T, void> {
  * assertEquals(await rx.recv(), "a");
  * assertEquals(await rx.recv(), "b");
  * assertEquals(await rx.recv(), undefined);
+ * ```
+ *
+ * @example Waiting for room or a stop command with `select`
+ * ```ts
+ * import { channel, select } from "@seed/mpsc";
+ * import { codecs, sharedChannel } from "@seed/mpsc/shared";
+ * import { assertEquals } from "@std/assert";
+ *
+ * const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+ * const [stop, stopRx] = channel<void>(1);
+ * tx.trySend(1); // full
+ * const next = select({ tx, stop: stopRx });
+ * stop.dispose(); // the stop branch wins: the select took no room
+ * assertEquals(await next, { key: "stop", done: true });
+ * assertEquals(rx.tryRecv(), 1);
+ * assertEquals(tx.capacity(), 1);
+ * tx.dispose();
+ * rx.dispose();
  * ```
  */
 export class SharedSender<in out T> {
