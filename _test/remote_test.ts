@@ -122,6 +122,59 @@ remoteTest(
   },
 );
 
+// -- Wake-ups --
+
+remoteTest(
+  "A waiting receive and a waiting send are woken by NOTIFY from another store, not by polling",
+  async (ctx) => {
+    // Two stores: a handle of the same store would be woken locally.
+    const slow = { pollMs: 60_000 };
+    const a = ctx.store(slow);
+    const b = ctx.store(slow);
+    await createRemoteChannel(a, "c", { capacity: 1 });
+    await using rx = await connectReceiver<number>(a, "c");
+    await using tx = await connectSender<number>(b, "c", { id: "a" });
+    const signal = AbortSignal.timeout(20_000); // far below the 60 s poll
+    const waiting = rx.recv({ signal });
+    // Let the receive find nothing and wait.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await tx.send(1);
+    assertEquals(await waiting, 1);
+    // Full: 1 counts until the receiver asks for the next. The receive
+    // below acknowledges it (a NOTIFY wakes the sender of store b), and the
+    // send's commit wakes the receive (a NOTIFY to store a).
+    const room = tx.send(2, { signal });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assertEquals(await rx.recv({ signal }), 2);
+    await room;
+  },
+);
+
+remoteTest(
+  "A receive whose reply was lost is retried and hands each message out once",
+  async (ctx) => {
+    const lossy = losingReplies(
+      ctx.client,
+      /^SELECT o_state AS state, o_bodies AS bodies FROM /,
+      2,
+    );
+    const store = (await import("../remote.ts")).pgStore(lossy, {
+      schema: ctx.schema,
+    });
+    await createRemoteChannel(store, "c", { capacity: 8 });
+    await using rx = await connectReceiver<number>(store, "c", { prefetch: 2 });
+    await using tx = await connectSender<number>(store, "c", { id: "a" });
+    await tx.sendMany([1, 2, 3, 4]);
+    const got: number[] = [];
+    for (let i = 0; i < 4; i++) got.push((await rx.recv())!);
+    assertEquals(got, [1, 2, 3, 4]);
+    assertEquals(lossy.lost, 2);
+    await tx.dispose();
+    await rx.dispose();
+    await store.close();
+  },
+);
+
 // -- Capacity --
 
 remoteTest(
