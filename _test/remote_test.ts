@@ -19,7 +19,10 @@ import {
   TryRecvError,
   TrySendError,
 } from "../error.ts";
-import { remoteTest } from "./remote/backend.ts";
+import pg from "npm:pg@8.23.1";
+import { pgStore } from "../remote.ts";
+import { PG_URL, remoteTest } from "./remote/backend.ts";
+import { pool } from "./remote/pool.ts";
 import { cuttable, losingReplies } from "./remote/clients.ts";
 
 /** The send statement (not the setup, whose text defines the function). */
@@ -149,6 +152,55 @@ remoteTest(
     await room;
   },
 );
+
+remoteTest(
+  "Without LISTEN (listen: false), waiting calls poll with backoff and still see other stores' work",
+  async (ctx) => {
+    const a = ctx.store({ listen: false, pollMs: 20 });
+    const b = ctx.store({ listen: false, pollMs: 20 });
+    await createRemoteChannel(a, "c", { capacity: 1 });
+    await using rx = await connectReceiver<number>(a, "c");
+    await using tx = await connectSender<number>(b, "c", { id: "a" });
+    const waiting = rx.recv();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await tx.send(1);
+    assertEquals(await waiting, 1);
+    const room = tx.send(2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assertEquals(await rx.recv(), 2);
+    await room;
+  },
+);
+
+const url = PG_URL;
+if (url !== undefined) {
+  Deno.test("pgStore() listens through a pg Client's notification events [postgres]", async () => {
+    const client = new pg.Client({ connectionString: url });
+    client.on("error", () => {});
+    await client.connect();
+    const other = pool(url);
+    const schema = `tclient_${Date.now().toString(36)}`;
+    try {
+      const a = pgStore(client, { schema, pollMs: 60_000 });
+      const b = pgStore(other, { schema, pollMs: 60_000 });
+      await createRemoteChannel(a, "c", { capacity: 4 });
+      const rx = await connectReceiver<number>(a, "c");
+      const tx = await connectSender<number>(b, "c", { id: "a" });
+      const waiting = rx.recv({ signal: AbortSignal.timeout(20_000) });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await tx.send(7);
+      assertEquals(await waiting, 7);
+      await tx.dispose();
+      await rx.dispose();
+      await a.close();
+      await b.close();
+    } finally {
+      await other.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await other.end();
+      await client.end();
+    }
+  });
+}
 
 remoteTest(
   "A receive whose reply was lost is retried and hands each message out once",
