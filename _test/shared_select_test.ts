@@ -18,6 +18,7 @@ import {
   type SharedSender,
 } from "../shared.ts";
 import { TrySendError } from "../error.ts";
+import { spendBudget } from "../budget.ts";
 import type { Command } from "./shared/worker.ts";
 
 const WORKER = new URL("./shared/worker.ts", import.meta.url);
@@ -283,6 +284,132 @@ Deno.test("select() keeps a disposed SharedSender counted while it waits; its pe
   assertEquals(await rx.recv(), 1);
   assertEquals(await rx.recv(), undefined);
   rx.dispose();
+});
+
+Deno.test("select() parked by the budget over a SharedSender takes the room once its turn comes", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  spendBudget();
+  const room = select({ tx });
+  // Parked: nothing taken yet.
+  assertEquals(tx.capacity(), 1);
+  const outcome = await room;
+  assert(!outcome.done);
+  assertEquals(tx.capacity(), 0);
+  outcome.permit.send(1);
+  assertEquals(rx.tryRecv(), 1);
+  tx.dispose();
+  rx.dispose();
+});
+
+Deno.test("select() parked by the budget keeps a disposed SharedSender counted, and an abort while parked takes nothing and lets the count go", async () => {
+  const [tx, rx] = sharedChannel(1, { codec: codecs.number });
+  spendBudget();
+  const room = select({ tx });
+  tx.dispose();
+  assertEquals(rx.senderStrongCount(), 1);
+  const outcome = await room;
+  assert(!outcome.done);
+  outcome.permit.send(1);
+  assertEquals(rx.senderStrongCount(), 0);
+  assertEquals(await rx.recv(), 1);
+  assertEquals(await rx.recv(), undefined);
+  rx.dispose();
+
+  const [tx2, rx2] = sharedChannel(1, { codec: codecs.number });
+  const controller = new AbortController();
+  spendBudget();
+  const aborted = select({ tx2 }, { signal: controller.signal });
+  tx2.dispose();
+  controller.abort(new Error("stop"));
+  await assertRejects(() => aborted, Error, "stop");
+  assertEquals(rx2.senderStrongCount(), 0);
+  assertEquals(await rx2.recv(), undefined);
+  rx2.dispose();
+});
+
+Deno.test("select() races a flooding Worker for room, with aborts: every message once, in each sender's order, and no room lost", async () => {
+  const capacity = 4;
+  const count = 300;
+  const [tx, rx] = sharedChannel(capacity, { codec: codecs.number });
+  const [_idle, idleRx] = channel<number>(1);
+  const worker = new Worker(WORKER, { type: "module" });
+  const replies: unknown[] = [];
+  let replied: () => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    worker.onerror = (event) => {
+      event.preventDefault();
+      reject(new Error(event.message));
+    };
+  });
+  worker.onmessage = (event) => {
+    replies.push(event.data);
+    replied();
+  };
+  const reply = () =>
+    Promise.race([new Promise<void>((r) => replied = r), failed]);
+  try {
+    const started = reply();
+    worker.postMessage({ op: "flood", token: tx.share() } satisfies Command);
+    await started;
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    const receiving = (async () => {
+      while (ours.length < count) {
+        const value = (await rx.recv())!;
+        (value < 0 ? ours : theirs).push(value);
+      }
+    })();
+    let aborts = 0;
+    for (let i = 0; i < count; i++) {
+      // The first attempt at two of every three messages is aborted, soon
+      // or at once: the abort may meet a grant on the way.
+      for (let attempt = 0;; attempt++) {
+        const controller = new AbortController();
+        const next = select({ tx, idle: idleRx }, {
+          signal: controller.signal,
+        });
+        if (attempt === 0 && i % 3 === 1) {
+          queueMicrotask(() => controller.abort("again"));
+        } else if (attempt === 0 && i % 3 === 2) {
+          setTimeout(() => controller.abort("again"), 0);
+        }
+        let outcome;
+        try {
+          outcome = await next;
+        } catch (reason) {
+          assertStrictEquals(reason, "again");
+          aborts++;
+          continue;
+        }
+        assert(outcome.key === "tx" && !outcome.done);
+        outcome.permit.send(-1 - i);
+        break;
+      }
+    }
+    await receiving;
+    const ended = reply();
+    rx.close();
+    for (let v = await rx.recv(); v !== undefined; v = await rx.recv()) {
+      (v < 0 ? ours : theirs).push(v);
+    }
+    await ended;
+    assertEquals(replies[1], {
+      ok: true,
+      error: "SendError",
+      isSendError: true,
+    });
+    assertEquals(ours, Array.from({ length: count }, (_, i) => -1 - i));
+    assertEquals(theirs, Array.from({ length: theirs.length }, (_, i) => i));
+    assert(aborts > 0);
+    // Every permit came home: none was kept by a withdrawn select.
+    assertEquals(tx.capacity(), capacity);
+  } finally {
+    worker.terminate();
+    _idle.dispose();
+    idleRx.dispose();
+    tx.dispose();
+    rx.dispose();
+  }
 });
 
 Deno.test("select() refuses a disposed SharedSender with a ReferenceError naming the branch", async () => {
