@@ -443,6 +443,14 @@ Deno.test("select() over a SharedSender narrows its outcome to a SharedPermit of
       }
     >
   >(true);
+  // A branch that may be switched off keeps its handle's outcome; one
+  // always off has none.
+  type MaybeOff = Awaited<
+    ReturnType<
+      typeof select<{ tx: SharedSender<string> | undefined; off: undefined }>
+    >
+  >;
+  assertType<IsExact<MaybeOff, Outcome>>(true);
   assertStrictEquals(rx.tryRecv(), "x");
   _ltx.dispose();
   lrx.dispose();
