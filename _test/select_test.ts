@@ -451,3 +451,29 @@ Deno.test("select() whose branches' getter aborts its signal rejects instead of 
   atx.dispose();
   btx.dispose();
 });
+
+// -- Branch keys --
+
+Deno.test("select() takes only own keys as branches: inherited ones, from a prototype or Object.prototype, are not", async () => {
+  const [tx, rx] = channel<number>(1);
+  const [otherTx, otherRx] = channel<number>(1);
+  await otherTx.send(1);
+  // A ready receiver on the prototype would win if it were read.
+  const branches = Object.create({ inherited: otherRx });
+  branches.own = rx;
+  await tx.send(2);
+  const fromPrototype = await select(branches as { own: typeof rx });
+  assertEquals(fromPrototype.key, "own");
+  const proto = Object.prototype as unknown as Record<string, unknown>;
+  proto.polluted = otherRx;
+  try {
+    await tx.send(3);
+    const polluted = await select({ own: rx });
+    assertEquals(polluted.key, "own");
+  } finally {
+    delete proto.polluted;
+  }
+  assertEquals(otherRx.tryRecv(), 1); // never taken by a select
+  tx.dispose();
+  otherTx.dispose();
+});
