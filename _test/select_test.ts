@@ -461,15 +461,16 @@ Deno.test("select() takes only own keys as branches: inherited ones, from a prot
   // A ready receiver on the prototype would win if it were read.
   const branches = Object.create({ inherited: otherRx });
   branches.own = rx;
+  // `own` is empty at the call: only an inherited branch could win at once.
+  const fromPrototype = select(branches as { own: typeof rx });
   await tx.send(2);
-  const fromPrototype = await select(branches as { own: typeof rx });
-  assertEquals(fromPrototype.key, "own");
+  assertEquals((await fromPrototype).key, "own");
   const proto = Object.prototype as unknown as Record<string, unknown>;
   proto.polluted = otherRx;
   try {
+    const polluted = select({ own: rx });
     await tx.send(3);
-    const polluted = await select({ own: rx });
-    assertEquals(polluted.key, "own");
+    assertEquals((await polluted).key, "own");
   } finally {
     delete proto.polluted;
   }
