@@ -77,6 +77,12 @@ export interface Internals {
    * handle.
    */
   sharedSenderSide: Lookup<SharedSenderSide>;
+  /**
+   * `SharedSender` (shared_sender.ts): gives back one use of the handle (a
+   * permit's, when it is used or disposed); its count goes with the last.
+   * Returns `false` if `value` is no shared sender.
+   */
+  releaseSharedSenderUse(value: object): boolean;
   /** `Sender` (bounded.ts): its hold on the channel. */
   senderRef: Lookup<BoundedRef>;
   /**
@@ -99,6 +105,7 @@ export const internals: Internals = {
   unboundedReceiverChan: notOurs,
   sharedReceiverChan: notOurs,
   sharedSenderSide: notOurs,
+  releaseSharedSenderUse: notOurs,
   senderRef: notOurs,
   newPermit(): never {
     // Only reachable with a sender's hold, which bounded.ts made.

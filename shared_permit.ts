@@ -3,8 +3,8 @@
 // The shared channel's permit: room for one message, held.
 
 import { inspectAs } from "./_inspect.ts";
+import { internals } from "./_internals.ts";
 import { SharedCore } from "./shared_chan.ts";
-import { releaseSenderUse, SharedSender } from "./shared_sender.ts";
 
 /**
  * Room for one message, held. `send()` uses it (synchronously); disposing
@@ -30,7 +30,9 @@ import { releaseSenderUse, SharedSender } from "./shared_sender.ts";
  */
 export class SharedPermit<in out T> {
   #core: SharedCore<T> | undefined;
-  #sender: SharedSender<T> | undefined;
+  // The sender whose use this permit holds. Reached through `internals`
+  // rather than an import, so the sender's file can import this one.
+  #sender: object | undefined;
 
   static {
     inspectAs(
@@ -46,18 +48,21 @@ export class SharedPermit<in out T> {
    * @ignore
    */
   constructor(core: unknown, sender: unknown) {
-    if (!(core instanceof SharedCore) || !(sender instanceof SharedSender)) {
+    if (
+      !(core instanceof SharedCore) || typeof sender !== "object" ||
+      sender === null
+    ) {
       throw new TypeError("Illegal constructor");
     }
     this.#core = core as SharedCore<T>;
-    this.#sender = sender as SharedSender<T>;
+    this.#sender = sender;
   }
 
   #finish(): void {
     const sender = this.#sender!;
     this.#core = undefined;
     this.#sender = undefined;
-    releaseSenderUse(sender as unknown as SharedSender<never>);
+    internals.releaseSharedSenderUse(sender);
   }
 
   /**

@@ -55,14 +55,6 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 let releaseUse: (sender: SharedSender<never>) => void;
 
-/**
- * Gives back one use of `sender` (a call or permit of its ended): its count
- * goes with the last one.
- */
-export function releaseSenderUse(sender: SharedSender<never>): void {
-  releaseUse(sender);
-}
-
 /** A send waiting in its handle's line. */
 class SendValue<T> extends SendCall<T, void> {
   readonly sender: SharedSender<T>;
@@ -259,6 +251,11 @@ export class SharedSender<in out T> {
 
   static {
     releaseUse = (sender) => sender.#releaseUse();
+    internals.releaseSharedSenderUse = (value) => {
+      if (!(#core in value)) return false;
+      value.#releaseUse();
+      return true;
+    };
     internals.sharedSenderSide = (value) =>
       #core in value
         ? (value.#core === undefined
