@@ -12,23 +12,7 @@ import { channel, merge, select, unboundedChannel } from "../mod.ts";
 import { toReadableStream } from "../stream.ts";
 import { type Codec, codecs, sharedChannel } from "../shared.ts";
 import { TryRecvError } from "../error.ts";
-import type { Command } from "./shared/worker.ts";
-
-const WORKER = new URL("./shared/worker.ts", import.meta.url);
-
-/** Starts a Worker on one command; resolves with its first reply. */
-function start(command: Command): { worker: Worker; done: Promise<unknown> } {
-  const worker = new Worker(WORKER, { type: "module" });
-  const done = new Promise((resolve, reject) => {
-    worker.onmessage = (event) => resolve(event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      reject(new Error(event.message));
-    };
-  });
-  worker.postMessage(command);
-  return { worker, done };
-}
+import { startWorker } from "./shared/start.ts";
 
 /** A number codec whose decode runs `hook` first (user code). */
 function hookedCodec(hook: (value: number) => void): Codec<number> {
@@ -275,7 +259,7 @@ Deno.test("select() waits on a Worker's results or a stop command: every result 
   const [tx, results] = sharedChannel(64, { codec: codecs.number });
   const [stop, stopRx] = channel<string>(1);
   const count = 5_000;
-  const { worker, done } = start({
+  const { worker, done } = startWorker({
     op: "send",
     token: tx.share(),
     id: 0,
@@ -318,14 +302,14 @@ Deno.test("merge() and toReadableStream() read shared channels fed by two Worker
   const [atx, arx] = sharedChannel(32, { codec: codecs.number });
   const [btx, brx] = sharedChannel(32, { codec: codecs.number });
   const count = 2_000;
-  const a = start({
+  const a = startWorker({
     op: "send",
     token: atx.share(),
     id: 1,
     count,
     mode: "async",
   });
-  const b = start({
+  const b = startWorker({
     op: "send",
     token: btx.share(),
     id: 2,
@@ -373,7 +357,7 @@ Deno.test("Two Workers' blockingSendMany batches reach recvMany: every value onc
   const [tx, rx] = sharedChannel(64, { codec: codecs.number });
   const count = 5_000;
   const started = [1, 2].map((id) =>
-    start({ op: "send", token: tx.share(), id, count, mode: "batch" })
+    startWorker({ op: "send", token: tx.share(), id, count, mode: "batch" })
   );
   tx.dispose();
   try {

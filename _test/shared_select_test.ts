@@ -19,23 +19,8 @@ import {
 } from "../shared.ts";
 import { TrySendError } from "../error.ts";
 import { spendBudget } from "../budget.ts";
+import { startWorker, WORKER } from "./shared/start.ts";
 import type { Command } from "./shared/worker.ts";
-
-const WORKER = new URL("./shared/worker.ts", import.meta.url);
-
-/** Starts a Worker on one command; resolves with its first reply. */
-function start(command: Command): { worker: Worker; done: Promise<unknown> } {
-  const worker = new Worker(WORKER, { type: "module" });
-  const done = new Promise((resolve, reject) => {
-    worker.onmessage = (event) => resolve(event.data);
-    worker.onerror = (event) => {
-      event.preventDefault();
-      reject(new Error(event.message));
-    };
-  });
-  worker.postMessage(command);
-  return { worker, done };
-}
 
 /** Lets queued callbacks and timers run. */
 function turn(): Promise<void> {
@@ -89,7 +74,7 @@ Deno.test("select() with a full SharedSender wins when a Worker's receiver frees
   const [stop, stopRx] = channel<string>(1);
   const waiting = select({ tx, stop: stopRx });
   // The Worker takes 0 (freeing the room), then reads until the end.
-  const { worker, done } = start({ op: "recv", token: rx.share() });
+  const { worker, done } = startWorker({ op: "recv", token: rx.share() });
   try {
     const outcome = await waiting;
     assert(outcome.key === "tx" && !outcome.done);
