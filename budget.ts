@@ -186,6 +186,42 @@ class ParkedRejection<T> implements Parked {
   }
 }
 
+/**
+ * Rejects `call`, a parked call that was aborted, on the budget's turn
+ * instead of at once. A loop whose calls park and are then aborted (a signal
+ * aborted in a microtask) would otherwise run on in microtasks, each call
+ * parking and failing before the refill, and never let timers run.
+ *
+ * @param call The aborted call, already out of the budget's queue.
+ * @param reason What it rejects with.
+ */
+export function rejectOnTurn(call: Rejectable, reason: unknown): void {
+  park(new ParkedAbort(call, reason));
+}
+
+/** A call that can be rejected: every waiting call of the module. */
+export interface Rejectable {
+  reject(reason: unknown): void;
+}
+
+/** An aborted parked call, waiting for the turn to reject. */
+class ParkedAbort implements Parked {
+  prev: Parked | undefined = undefined;
+  next: Parked | undefined = undefined;
+  parked = false;
+  readonly #call: Rejectable;
+  readonly #reason: unknown;
+
+  constructor(call: Rejectable, reason: unknown) {
+    this.#call = call;
+    this.#reason = reason;
+  }
+
+  resume(): void {
+    this.#call.reject(this.#reason);
+  }
+}
+
 function scheduleRefill(): void {
   refillScheduled = true;
   schedule(refill);

@@ -9,7 +9,14 @@
 // Internal: not exported from the package.
 
 import { bufferRefused } from "./_args.ts";
-import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
+import {
+  charge,
+  park,
+  type Parked,
+  rejectCharged,
+  rejectOnTurn,
+  unpark,
+} from "./budget.ts";
 import { TryRecvError } from "./error.ts";
 import { List } from "./list.ts";
 import { ACQUIRED, type Semaphore, type TryAcquire } from "./semaphore.ts";
@@ -809,8 +816,10 @@ abstract class Receive<T, R> extends PromiseWaiter<R> implements Receiving<T> {
 
   abort(reason: unknown): void {
     // Nothing was delivered yet, so nothing is lost.
+    const parked = this.parked;
     this.chan.cancelReceive(this);
-    this.reject(reason);
+    if (parked) rejectOnTurn(this, reason);
+    else this.reject(reason);
   }
 }
 
@@ -901,8 +910,10 @@ class ClosedWaiter extends PromiseWaiter<void> implements Parked {
   }
 
   abort(reason: unknown): void {
+    const parked = this.parked;
     this.#chan.cancelClosed(this);
-    this.reject(reason);
+    if (parked) rejectOnTurn(this, reason);
+    else this.reject(reason);
   }
 }
 

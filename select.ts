@@ -19,7 +19,14 @@ import {
   type SharedSenderSide,
   SIDE_CLOSED,
 } from "./_internals.ts";
-import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
+import {
+  charge,
+  park,
+  type Parked,
+  rejectCharged,
+  rejectOnTurn,
+  unpark,
+} from "./budget.ts";
 import type { Permit, Receiver, Sender } from "./bounded.ts";
 import type { Chan, Receiving } from "./chan.ts";
 import type { UnboundedReceiver } from "./unbounded.ts";
@@ -999,9 +1006,10 @@ class SelectWaiter extends PromiseWaiter<unknown> implements Parked {
     if (this.parked) {
       unpark(this);
       for (const node of this.#nodes) node.unhold();
-    } else {
-      this.#withdraw(undefined);
+      rejectOnTurn(this, reason);
+      return;
     }
+    this.#withdraw(undefined);
     this.reject(reason);
   }
 

@@ -7,7 +7,14 @@
 // and counts change through the channel's methods.
 // Internal: not exported from the package.
 
-import { charge, park, type Parked, rejectCharged, unpark } from "./budget.ts";
+import {
+  charge,
+  park,
+  type Parked,
+  rejectCharged,
+  rejectOnTurn,
+  unpark,
+} from "./budget.ts";
 import type { Chan, TxRef } from "./chan.ts";
 import { SendError, SendTimeoutError, TrySendError } from "./error.ts";
 import {
@@ -109,8 +116,14 @@ export abstract class SenderCall<T, R> extends PromiseWaiter<R>
 
   /** Leaves the queue, hands on what it collected, and settles. */
   abort(reason: unknown): void {
+    const parked = this.parked;
     this.withdraw();
-    this.cancelled(reason);
+    if (parked) {
+      this.ref.release();
+      rejectOnTurn(this, reason);
+    } else {
+      this.cancelled(reason);
+    }
   }
 
   /** The semaphore closed; its permits were taken back. */

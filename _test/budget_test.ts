@@ -1268,3 +1268,58 @@ Deno.test("channel() and unboundedChannel() ping-pong still lets a timer fire", 
     });
   }
 });
+
+// -- Calls aborted while parked --
+
+/**
+ * Calls that wait and are aborted in a microtask, so that once the slice is
+ * spent they park and fail before the budget's turn. An aborted parked call
+ * rejects on that turn, so a loop of them still lets timers run.
+ */
+const ABORTED_WHILE_WAITING: [
+  string,
+  () => (signal: AbortSignal) => Promise<unknown>,
+][] = [
+  ["Receiver.recv() on an empty channel", () => {
+    const [tx, rx] = channel<number>(1);
+    tx.clone(); // keeps the channel open for the whole loop
+    return (signal) => rx.recv({ signal });
+  }],
+  ["Receiver.recvMany() on an empty channel", () => {
+    const [, rx] = unboundedChannel<number>();
+    const buffer: number[] = [];
+    return (signal) => rx.recvMany(buffer, 4, { signal });
+  }],
+  ["Sender.send() on a full channel", () => {
+    const [tx] = channel<number>(1);
+    tx.trySend(0);
+    return (signal) => tx.send(1, { signal });
+  }],
+  ["Sender.reserve() on a full channel", () => {
+    const [tx] = channel<number>(1);
+    tx.trySend(0);
+    return (signal) => tx.reserve({ signal });
+  }],
+  ["Sender.closed() on an open channel", () => {
+    const [tx, _rx] = channel<number>(1);
+    return (signal) => tx.closed({ signal });
+  }],
+  ["select() over an empty receiver", () => {
+    const [_tx, rx] = channel<number>(1);
+    return (signal) => select({ rx }, { signal });
+  }],
+];
+
+Deno.test("A loop of calls aborted while they wait lets a setTimeout(0) fire", async (t) => {
+  for (const [name, make] of ABORTED_WHILE_WAITING) {
+    await t.step(name, async () => {
+      const call = make();
+      await untilTimerFires(() => {
+        const controller = new AbortController();
+        const pending = call(controller.signal);
+        queueMicrotask(() => controller.abort());
+        return pending;
+      }, 200_000);
+    });
+  }
+});
