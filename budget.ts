@@ -128,6 +128,7 @@ function look(): boolean {
  * on its channel, and is never parked again.
  */
 export interface Parked extends Waiter {
+  /** The budget's turn came: carry on as a fresh call would. */
   resume(): void;
 }
 
@@ -201,6 +202,7 @@ export function rejectOnTurn(call: Rejectable, reason: unknown): void {
 
 /** A call that can be rejected: every waiting call of the module. */
 export interface Rejectable {
+  /** Settles the call's promise with `reason`. */
   reject(reason: unknown): void;
 }
 
