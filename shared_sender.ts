@@ -53,6 +53,9 @@ import {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** What `#sendNow` returns when the budget's slice is spent. */
+const MUST_PARK = 3;
+
 let releaseUse: (sender: SharedSender<never>) => void;
 
 /** A send waiting in its handle's line. */
@@ -364,6 +367,24 @@ export class SharedSender<in out T> {
     return this.#line !== undefined && this.#line.length > 0;
   }
 
+  /**
+   * The start every send shares: with no call of this handle waiting and
+   * the budget's slice not spent, takes room and writes `value` if it can.
+   * Returns `ACQUIRED` (sent), `CLOSED`, `NO_PERMITS` (the call must wait:
+   * no room, or this handle's earlier calls go first) or `MUST_PARK` (the
+   * slice is spent: the call waits for the budget's turn first).
+   */
+  #sendNow(
+    core: SharedCore<T>,
+    value: T,
+  ): typeof ACQUIRED | typeof NO_PERMITS | typeof CLOSED | typeof MUST_PARK {
+    if (this.#waiting()) return NO_PERMITS;
+    if (!charge()) return MUST_PARK;
+    const outcome = core.sem.tryAcquire();
+    if (outcome === ACQUIRED) core.write(value);
+    return outcome;
+  }
+
   /** Queues `call` in this handle's line (it holds a use until settled). */
   #queue<R>(
     core: SharedCore<T>,
@@ -425,17 +446,13 @@ export class SharedSender<in out T> {
       signal = signalOf(action, options);
       if (aborted(signal)) return refuse(reasonFor(signal!));
       core.check(value);
-      if (!this.#waiting()) {
-        if (!charge()) parkFirst = true;
-        else {
-          switch (core.sem.tryAcquire()) {
-            case ACQUIRED:
-              core.write(value);
-              return RESOLVED;
-            case CLOSED:
-              return Promise.reject(new SendError(value));
-          }
-        }
+      switch (this.#sendNow(core, value)) {
+        case ACQUIRED:
+          return RESOLVED;
+        case CLOSED:
+          return Promise.reject(new SendError(value));
+        case MUST_PARK:
+          parkFirst = true;
       }
     } catch (error) {
       return refuse(error);
@@ -522,20 +539,20 @@ export class SharedSender<in out T> {
       core = this.#live(action);
       deadline = deadlineOf(action, "ms", ms);
       core.check(value);
-      if (!this.#waiting()) {
-        if (!charge()) parkFirst = true;
-        else {
-          switch (core.sem.tryAcquire()) {
-            case ACQUIRED:
-              core.write(value);
-              return RESOLVED;
-            case CLOSED:
-              return Promise.reject(new SendTimeoutError("closed", value));
-          }
-          if (ms === 0) {
+      switch (this.#sendNow(core, value)) {
+        case ACQUIRED:
+          return RESOLVED;
+        case CLOSED:
+          return Promise.reject(new SendTimeoutError("closed", value));
+        case NO_PERMITS:
+          // No room, and the budget let the call look: a zero timeout ends
+          // here, as a waiting call's would at once.
+          if (ms === 0 && !this.#waiting()) {
             return Promise.reject(new SendTimeoutError("timeout", value));
           }
-        }
+          break;
+        case MUST_PARK:
+          parkFirst = true;
       }
     } catch (error) {
       return refuse(error);
